@@ -1,0 +1,462 @@
+//! The matching engine: keyword prefilter → rule regexes → filters → `Finding`s.
+//!
+//! [`Engine`] is built once per run from a [`RuleSet`] and shared by reference between
+//! threads; each thread owns a [`Scanner`] holding its scratch space, so scanning a buffer
+//! allocates nothing unless something is found.
+//!
+//! A rule only runs where one of its keywords occurs: on the lines holding a keyword hit,
+//! or on the whole buffer for `multiline` rules. Restricting line-scoped rules to their
+//! line is both the speed-up and a precision choice: `\s*` never glues a name on one line
+//! to a value on another.
+
+pub mod entropy;
+pub mod filters;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::finding::Finding;
+use crate::rules::{Matcher, Rule, RuleSet};
+
+/// The marker that silences every finding on its line.
+pub const ALLOW_MARKER: &[u8] = b"leakguard:allow";
+
+/// All rules compiled into one automaton plus per-rule regexes. Immutable and `Sync`.
+pub struct Engine {
+    rules: RuleSet,
+    keywords: Option<AhoCorasick>,
+    /// For each keyword pattern id, the rules that listed it.
+    keyword_rules: Vec<Vec<u32>>,
+    /// Content rules without keywords: they run on every buffer.
+    unfiltered: Vec<u32>,
+    path_rules: Vec<u32>,
+}
+
+/// One buffer to scan, with where it came from.
+pub struct Input<'a> {
+    /// Path as reported (relative to the scanned root).
+    pub path: &'a str,
+    /// Path used for allowlist globs (relative to the config's directory when known).
+    pub match_path: &'a str,
+    pub bytes: &'a [u8],
+    /// Binary content: generic rules are skipped.
+    pub binary: bool,
+}
+
+/// Error building the engine (only the keyword automaton can fail here).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot build the keyword automaton: {0}")]
+pub struct EngineError(#[from] aho_corasick::BuildError);
+
+impl Engine {
+    /// Compiles the prefilter over every rule's keywords.
+    pub fn new(rules: RuleSet) -> Result<Engine, EngineError> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut unfiltered = Vec::new();
+        let mut path_rules = Vec::new();
+        for (i, rule) in rules.rules.iter().enumerate() {
+            let i = i as u32;
+            if rule.is_path_rule() {
+                path_rules.push(i);
+                continue;
+            }
+            if rule.keywords.is_empty() {
+                unfiltered.push(i);
+            }
+            for kw in &rule.keywords {
+                let lower = kw.to_ascii_lowercase();
+                match patterns.iter().position(|p| *p == lower) {
+                    Some(pid) => {
+                        if !keyword_rules[pid].contains(&i) {
+                            keyword_rules[pid].push(i);
+                        }
+                    }
+                    None => {
+                        patterns.push(lower);
+                        keyword_rules.push(vec![i]);
+                    }
+                }
+            }
+        }
+        let keywords = if patterns.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)?,
+            )
+        };
+        Ok(Engine {
+            rules,
+            keywords,
+            keyword_rules,
+            unfiltered,
+            path_rules,
+        })
+    }
+
+    /// The rules this engine runs.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// A per-thread scanner.
+    pub fn scanner(&self) -> Scanner<'_> {
+        let n = self.rules.rules.len();
+        Scanner {
+            engine: self,
+            windows: vec![Vec::new(); n],
+            whole: vec![false; n],
+            touched: Vec::new(),
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// A match that passed the filters, before overlapping matches are merged.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    rule: u32,
+    start: usize,
+    end: usize,
+    entropy: f64,
+}
+
+/// Per-thread scratch: reused across buffers.
+pub struct Scanner<'e> {
+    engine: &'e Engine,
+    /// Per rule: line windows `(start, end)` to run the regex on.
+    windows: Vec<Vec<(usize, usize)>>,
+    /// Per rule: run on the whole buffer.
+    whole: Vec<bool>,
+    touched: Vec<u32>,
+    candidates: Vec<Candidate>,
+}
+
+impl Scanner<'_> {
+    /// Scans one buffer, appending its findings to `out`.
+    pub fn scan(&mut self, input: &Input<'_>, out: &mut Vec<Finding>) {
+        let engine = self.engine;
+        let rules = &engine.rules;
+        if rules.allow.allows_path(input.match_path) {
+            return;
+        }
+        for &r in &engine.path_rules {
+            let rule = &rules.rules[r as usize];
+            if let Matcher::Path { globs } = &rule.matcher {
+                if globs.is_match(input.match_path) && !rule.allow.allows_path(input.match_path)
+                {
+                    out.push(Finding::path(rule, input.path));
+                }
+            }
+        }
+        if input.bytes.is_empty() {
+            return;
+        }
+        self.collect_windows(input.bytes);
+        self.candidates.clear();
+        for ti in 0..self.touched.len() {
+            let r = self.touched[ti] as usize;
+            let rule = &rules.rules[r];
+            if (rule.generic && input.binary) || rule.allow.allows_path(input.match_path) {
+                continue;
+            }
+            if self.whole[r] {
+                run_rule(rule, r as u32, input.bytes, 0, &rules.allow, &mut self.candidates);
+            } else {
+                for &(s, e) in &self.windows[r] {
+                    run_rule(rule, r as u32, &input.bytes[s..e], s, &rules.allow, &mut self.candidates);
+                }
+            }
+        }
+        for &r in &self.touched {
+            self.windows[r as usize].clear();
+            self.whole[r as usize] = false;
+        }
+        self.touched.clear();
+        if !self.candidates.is_empty() {
+            emit(rules, input, &mut self.candidates, out);
+        }
+    }
+
+    /// Runs the keyword automaton and records, per rule, where its regex must run.
+    fn collect_windows(&mut self, bytes: &[u8]) {
+        let engine = self.engine;
+        for &r in &engine.unfiltered {
+            self.touch(r);
+            self.whole[r as usize] = true;
+        }
+        let Some(ac) = &engine.keywords else { return };
+        let mut line = (usize::MAX, 0usize);
+        for m in ac.find_overlapping_iter(bytes) {
+            let pos = m.start();
+            if !(line.0..line.1).contains(&pos) {
+                line = line_bounds(bytes, pos);
+            }
+            for &r in &engine.keyword_rules[m.pattern().as_usize()] {
+                let ri = r as usize;
+                if self.whole[ri] {
+                    continue;
+                }
+                let rule = &engine.rules.rules[ri];
+                let multiline = matches!(rule.matcher, Matcher::Content { multiline: true, .. });
+                if self.windows[ri].is_empty() {
+                    self.touch(r);
+                }
+                if multiline {
+                    self.whole[ri] = true;
+                } else if self.windows[ri].last() != Some(&line) {
+                    self.windows[ri].push(line);
+                }
+            }
+        }
+    }
+
+    fn touch(&mut self, r: u32) {
+        if !self.touched.contains(&r) {
+            self.touched.push(r);
+        }
+    }
+}
+
+/// The line holding `pos`, without its newline.
+fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+    (start, end)
+}
+
+/// Runs one rule's regex over `hay` (which starts at `offset` in the buffer) and keeps the
+/// secrets that pass the filters.
+fn run_rule(
+    rule: &Rule,
+    r: u32,
+    hay: &[u8],
+    offset: usize,
+    global: &crate::rules::Allow,
+    out: &mut Vec<Candidate>,
+) {
+    let Matcher::Content {
+        regex,
+        secret_group,
+        ..
+    } = &rule.matcher
+    else {
+        return;
+    };
+    for caps in regex.captures_iter(hay) {
+        let Some(m) = caps.get(*secret_group).or_else(|| caps.get(0)) else {
+            continue;
+        };
+        let secret = m.as_bytes();
+        if let Some(entropy) = accept(rule, secret, global) {
+            out.push(Candidate {
+                rule: r,
+                start: offset + m.start(),
+                end: offset + m.end(),
+                entropy,
+            });
+        }
+    }
+}
+
+/// Applies entropy, placeholder and allowlist filters; returns the entropy if kept.
+fn accept(rule: &Rule, secret: &[u8], global: &crate::rules::Allow) -> Option<f64> {
+    let entropy = entropy::shannon(secret);
+    if rule.min_entropy.is_some_and(|min| entropy < min) {
+        return None;
+    }
+    if filters::is_placeholder(secret) || (rule.generic && filters::is_not_a_value(secret)) {
+        return None;
+    }
+    if rule.allow.allows_secret(secret) || global.allows_secret(secret) {
+        return None;
+    }
+    Some(entropy)
+}
+
+/// Merges overlapping candidates (one secret, one finding, under the most specific rule),
+/// drops lines marked `leakguard:allow`, and turns the rest into findings.
+fn emit(rules: &RuleSet, input: &Input<'_>, cands: &mut [Candidate], out: &mut Vec<Finding>) {
+    let bytes = input.bytes;
+    cands.sort_by_key(|c| (c.start, c.end));
+    // Line cursor: findings come in offset order, so count newlines incrementally.
+    let mut cursor = 0usize;
+    let mut line_no = 1usize;
+    let mut i = 0;
+    while i < cands.len() {
+        let mut j = i + 1;
+        let mut end = cands[i].end;
+        while j < cands.len() && cands[j].start < end {
+            end = end.max(cands[j].end);
+            j += 1;
+        }
+        let group = &cands[i..j];
+        let (ls, le) = line_bounds(bytes, group[0].start);
+        let line = &bytes[ls..le];
+        i = j;
+        if memchr::memmem::find(line, ALLOW_MARKER).is_some() {
+            continue;
+        }
+        let lower_line = line.to_ascii_lowercase();
+        let best = group
+            .iter()
+            .max_by(|a, b| {
+                rank(&rules.rules[a.rule as usize], &lower_line, a)
+                    .partial_cmp(&rank(&rules.rules[b.rule as usize], &lower_line, b))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    // Earlier-defined rule wins a full tie.
+                    .then(b.rule.cmp(&a.rule))
+            })
+            .copied()
+            .expect("group is non-empty");
+        let mut also: Vec<String> = group
+            .iter()
+            .filter(|c| c.rule != best.rule)
+            .map(|c| rules.rules[c.rule as usize].id.clone())
+            .collect();
+        also.sort();
+        also.dedup();
+        line_no += memchr::memchr_iter(b'\n', &bytes[cursor..best.start]).count();
+        cursor = best.start;
+        let line_start = memchr::memrchr(b'\n', &bytes[..best.start]).map_or(0, |p| p + 1);
+        let rule = &rules.rules[best.rule as usize];
+        out.push(Finding::content(
+            rule,
+            input.path,
+            line_no,
+            best.start - line_start + 1,
+            &bytes[best.start..best.end],
+            best.entropy,
+            also,
+        ));
+    }
+}
+
+/// How specific a rule's match is: provider rules over generic ones, then rules whose
+/// context word is on the line, then explicit priority, then the longer secret.
+fn rank(rule: &Rule, lower_line: &[u8], c: &Candidate) -> (bool, bool, i32, usize) {
+    let context = rule
+        .context
+        .iter()
+        .any(|w| memchr::memmem::find(lower_line, w).is_some());
+    (!rule.generic, context, rule.priority, c.end - c.start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Source;
+
+    fn engine(yaml: &str) -> Engine {
+        let set = RuleSet::load(
+            &[],
+            Some(&Source {
+                name: "t.yaml".into(),
+                text: yaml,
+            }),
+        )
+        .unwrap();
+        Engine::new(set).unwrap()
+    }
+
+    fn scan(e: &Engine, text: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        e.scanner().scan(
+            &Input {
+                path: "f.txt",
+                match_path: "f.txt",
+                bytes: text.as_bytes(),
+                binary: false,
+            },
+            &mut out,
+        );
+        out
+    }
+
+    const TWO: &str = r#"
+rules:
+  - id: tok
+    description: token
+    severity: high
+    keywords: [tok_]
+    regex: '\b(tok_[A-Za-z0-9]{12})\b'
+  - id: gen
+    description: generic
+    severity: low
+    generic: true
+    keywords: [key]
+    regex: '(?i)key\s*=\s*"([^"]{8,})"'
+"#;
+
+    #[test]
+    fn line_and_column_point_at_the_secret() {
+        let e = engine(TWO);
+        let f = scan(&e, "one\ntwo\n  x = tok_a1B2c3D4e5F6\n");
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].line, f[0].column), (3, 7));
+        assert_eq!(f[0].secret_display(true), "tok_a1B2c3D4e5F6");
+    }
+
+    #[test]
+    fn overlapping_rules_give_one_finding_under_the_specific_rule() {
+        let e = engine(TWO);
+        let f = scan(&e, "key = \"tok_a1B2c3D4e5F6\"\n");
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule_id, "tok");
+        assert_eq!(f[0].also_matched, vec!["gen".to_string()]);
+    }
+
+    #[test]
+    fn allow_marker_silences_the_line() {
+        let e = engine(TWO);
+        assert!(scan(&e, "x = tok_a1B2c3D4e5F6 # leakguard:allow\n").is_empty());
+        assert_eq!(scan(&e, "x = tok_a1B2c3D4e5F6\n# leakguard:allow\n").len(), 1);
+    }
+
+    #[test]
+    fn keyword_is_case_insensitive_but_needed() {
+        let e = engine(TWO);
+        assert_eq!(scan(&e, "KEY = \"a1B2c3D4e5F6g7\"").len(), 1);
+        // No keyword, no regex run: same text without `key` finds nothing.
+        assert!(scan(&e, "kex = \"a1B2c3D4e5F6g7\"").is_empty());
+    }
+
+    #[test]
+    fn regex_does_not_join_lines() {
+        let e = engine(TWO);
+        assert!(scan(&e, "key =\n\"a1B2c3D4e5F6g7\"").is_empty());
+    }
+
+    #[test]
+    fn generic_rules_skip_binary() {
+        let e = engine(TWO);
+        let mut out = Vec::new();
+        e.scanner().scan(
+            &Input {
+                path: "b",
+                match_path: "b",
+                bytes: b"key = \"a1B2c3D4e5F6g7\"\0 tok_a1B2c3D4e5F6",
+                binary: true,
+            },
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule_id, "tok");
+    }
+
+    #[test]
+    fn many_findings_have_increasing_lines() {
+        let e = engine(TWO);
+        let text: String = (0..50)
+            .map(|i| format!("line {i}\n tok_a1B2c3D4e5F{}\n", i % 10))
+            .collect();
+        let f = scan(&e, &text);
+        assert_eq!(f.len(), 50);
+        for (i, x) in f.iter().enumerate() {
+            assert_eq!(x.line, 2 * i + 2);
+        }
+    }
+}

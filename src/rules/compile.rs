@@ -1,0 +1,438 @@
+//! Turns rule files (`syntax.rs`) into validated, compiled rules.
+//!
+//! Everything that can be wrong with a rule is found here, once, before any file is read:
+//! bad YAML, unknown fields, invalid regexes, duplicate ids. Each error names the file, the
+//! rule and, where the YAML parser knows it, the line and column.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::syntax::{AllowSyntax, Examples, RuleFile, RuleSyntax, Severity};
+
+/// Compiled regexes larger than this are rejected: a rule must not be able to make every
+/// scan slow or eat memory.
+const REGEX_SIZE_LIMIT: usize = 4 * 1024 * 1024;
+
+/// What went wrong loading rules, with enough context to fix it in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    /// The file the rule came from (a built-in `rules/*.yaml` name or a config path).
+    pub file: String,
+    /// The rule at fault, when the error is about one rule.
+    pub rule: Option<String>,
+    /// Line and column in the file, when the parser reports them.
+    pub position: Option<(u64, u64)>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, col)) = self.position {
+            write!(f, ":{line}:{col}")?;
+        }
+        if let Some(rule) = &self.rule {
+            write!(f, ": rule `{rule}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// An allowlist, compiled.
+#[derive(Debug, Default, Clone)]
+pub struct Allow {
+    paths: Option<GlobSet>,
+    regexes: Vec<Regex>,
+    /// Lowercased.
+    stopwords: Vec<Vec<u8>>,
+}
+
+impl Allow {
+    /// Is this path allowlisted? `path` is `/`-separated and relative.
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
+
+    /// Is this secret allowlisted (by regex or stopword)?
+    pub fn allows_secret(&self, secret: &[u8]) -> bool {
+        if self.regexes.iter().any(|r| r.is_match(secret)) {
+            return true;
+        }
+        if self.stopwords.is_empty() {
+            return false;
+        }
+        let lower = secret.to_ascii_lowercase();
+        self.stopwords
+            .iter()
+            .any(|w| lower.windows(w.len()).any(|win| win == w.as_slice()))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.paths.is_none() && self.regexes.is_empty() && self.stopwords.is_empty()
+    }
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// A regex over file contents.
+    Content {
+        regex: Regex,
+        /// Capture group holding the secret; 0 is the whole match.
+        secret_group: usize,
+        multiline: bool,
+    },
+    /// Globs over the file path: the file itself is the finding.
+    Path { globs: GlobSet },
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
+    pub severity: Severity,
+    pub keywords: Vec<String>,
+    pub matcher: Matcher,
+    /// The regex or the path globs as written, for `rules list`.
+    pub pattern: String,
+    pub min_entropy: Option<f64>,
+    pub generic: bool,
+    /// Lowercased context words.
+    pub context: Vec<Vec<u8>>,
+    pub priority: i32,
+    pub allow: Allow,
+    pub remediation: String,
+    pub examples: Examples,
+    /// Where the rule was defined.
+    pub source: String,
+}
+
+impl Rule {
+    /// Is this a path rule?
+    pub fn is_path_rule(&self) -> bool {
+        matches!(self.matcher, Matcher::Path { .. })
+    }
+}
+
+/// The active rules plus the global allowlist.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub allow: Allow,
+    /// Non-fatal remarks (rules without keywords), shown by `rules test`.
+    pub warnings: Vec<String>,
+}
+
+/// A rule file to load: its display name and its text.
+pub struct Source<'a> {
+    pub name: String,
+    pub text: &'a str,
+}
+
+impl RuleSet {
+    /// Loads the built-in files, then the user config (if any), applying `extend_default`
+    /// and `disable`.
+    pub fn load(builtin: &[Source<'_>], config: Option<&Source<'_>>) -> Result<RuleSet, RuleError> {
+        let user = config.map(|c| parse_file(c)).transpose()?;
+        let mut set = RuleSet::default();
+        let mut ids = HashSet::new();
+        let extend = user
+            .as_ref()
+            .and_then(|u| u.extend_default)
+            .unwrap_or(true);
+        if extend {
+            for src in builtin {
+                let file = parse_file(src)?;
+                for r in file.rules {
+                    set.push(r, &src.name, &mut ids)?;
+                }
+            }
+        }
+        if let (Some(cfg), Some(file)) = (config, user) {
+            for id in &file.disable {
+                if !ids.remove(id.as_str()) {
+                    return Err(RuleError {
+                        file: cfg.name.clone(),
+                        rule: Some(id.clone()),
+                        position: None,
+                        message: "listed in `disable` but no such rule is defined".into(),
+                    });
+                }
+                set.rules.retain(|r| &r.id != id);
+            }
+            for r in file.rules {
+                set.push(r, &cfg.name, &mut ids)?;
+            }
+            if let Some(allow) = &file.allow {
+                set.allow = compile_allow(allow).map_err(|message| RuleError {
+                    file: cfg.name.clone(),
+                    rule: None,
+                    position: None,
+                    message: format!("allow: {message}"),
+                })?;
+            }
+        }
+        for r in &set.rules {
+            if r.keywords.is_empty() && !r.is_path_rule() {
+                set.warnings.push(format!(
+                    "rule `{}` ({}) has no keywords: it runs its regex on every file",
+                    r.id, r.source
+                ));
+            }
+        }
+        Ok(set)
+    }
+
+    fn push(
+        &mut self,
+        syntax: RuleSyntax,
+        file: &str,
+        ids: &mut HashSet<String>,
+    ) -> Result<(), RuleError> {
+        let id = syntax.id.clone();
+        let err = |message: String| RuleError {
+            file: file.to_string(),
+            rule: Some(id.clone()),
+            position: None,
+            message,
+        };
+        if !ids.insert(syntax.id.clone()) {
+            return Err(err("duplicate rule id (ids must be unique across built-in rules and config; `disable` a built-in rule to redefine it)".into()));
+        }
+        let rule = compile_rule(syntax, file).map_err(err)?;
+        self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Finds a rule by id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+fn parse_file(src: &Source<'_>) -> Result<RuleFile, RuleError> {
+    serde_saphyr::from_str::<RuleFile>(src.text).map_err(|e| {
+        let position = e.location().map(|l| (l.line(), l.column()));
+        // The snippet-free message: error text must never echo file contents (a secret
+        // could sit on the offending line).
+        let message = e.without_snippet().to_string();
+        let message = strip_position_prefix(message.lines().next().unwrap_or("invalid YAML"));
+        RuleError {
+            file: src.name.clone(),
+            rule: None,
+            position,
+            message,
+        }
+    })
+}
+
+/// saphyr prefixes messages with "line L column C: "; we print the position ourselves.
+fn strip_position_prefix(msg: &str) -> String {
+    let msg = msg.trim().trim_start_matches("error: ");
+    if let Some(rest) = msg.strip_prefix("line ") {
+        if let Some(idx) = rest.find(": ") {
+            if rest[..idx].contains("column") {
+                return rest[idx + 2..].to_string();
+            }
+        }
+    }
+    msg.to_string()
+}
+
+fn compile_rule(s: RuleSyntax, file: &str) -> Result<Rule, String> {
+    if s.id.is_empty()
+        || !s
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err("id must be non-empty and use only letters, digits, `-`, `_` and `.`".into());
+    }
+    if s.keywords.iter().any(|k| k.is_empty()) {
+        return Err("keywords must not be empty strings".into());
+    }
+    if let Some(e) = s.min_entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(format!(
+                "min_entropy must be between 0 and 8 bits per byte, got {e}"
+            ));
+        }
+    }
+    let (matcher, pattern) = match (&s.regex, s.paths.is_empty()) {
+        (Some(_), false) => {
+            return Err("a rule has either `regex` (content) or `paths` (file names), not both".into())
+        }
+        (None, true) => return Err("a rule needs `regex` or `paths`".into()),
+        (None, false) => {
+            let globs = build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
+            (Matcher::Path { globs }, s.paths.join(", "))
+        }
+        (Some(re), true) => {
+            let regex = compile_regex(re)?;
+            let groups = regex.captures_len() - 1;
+            let secret_group = match s.secret_group {
+                Some(g) if g > groups => {
+                    return Err(format!(
+                        "secret_group is {g} but the regex has only {groups} capture group(s)"
+                    ))
+                }
+                Some(g) => g,
+                None if groups >= 1 => 1,
+                None => 0,
+            };
+            (
+                Matcher::Content {
+                    regex,
+                    secret_group,
+                    multiline: s.multiline,
+                },
+                re.clone(),
+            )
+        }
+    };
+    let allow = match &s.allow {
+        Some(a) => compile_allow(a).map_err(|e| format!("allow: {e}"))?,
+        None => Allow::default(),
+    };
+    Ok(Rule {
+        id: s.id,
+        description: s.description,
+        severity: s.severity,
+        keywords: s.keywords,
+        matcher,
+        pattern,
+        min_entropy: s.min_entropy,
+        generic: s.generic,
+        context: s
+            .context
+            .iter()
+            .map(|c| c.to_ascii_lowercase().into_bytes())
+            .collect(),
+        priority: s.priority,
+        allow,
+        remediation: s.remediation.unwrap_or_else(|| {
+            "Revoke the secret at its issuer, issue a replacement, update everything that used it, and review the issuer's audit logs for use of the leaked value.".into()
+        }),
+        examples: s.examples,
+        source: file.to_string(),
+    })
+}
+
+/// Compiles a rule regex the one way the engine needs it: bytes, ASCII classes (like Go and
+/// gitleaks: fast to build, no Unicode DFA blow-up), bounded size.
+pub fn compile_regex(re: &str) -> Result<Regex, String> {
+    RegexBuilder::new(re)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            // regex errors are multi-line (pattern, caret, message); keep it to one line.
+            let text = e.to_string();
+            let last = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid regex")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_string();
+            format!("invalid regex: {last}")
+        })
+}
+
+fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        b.add(
+            Glob::new(g)
+                .map_err(|e| format!("invalid glob `{g}`: {}", e.kind()))?,
+        );
+    }
+    b.build().map_err(|e| e.to_string())
+}
+
+fn compile_allow(a: &AllowSyntax) -> Result<Allow, String> {
+    let allow = Allow {
+        paths: if a.paths.is_empty() {
+            None
+        } else {
+            Some(build_globs(&a.paths)?)
+        },
+        regexes: a
+            .regexes
+            .iter()
+            .map(|r| compile_regex(r))
+            .collect::<Result<_, _>>()?,
+        stopwords: a
+            .stopwords
+            .iter()
+            .filter(|w| !w.is_empty())
+            .map(|w| w.to_ascii_lowercase().into_bytes())
+            .collect(),
+    };
+    debug_assert!(!allow.is_empty() || (a.paths.is_empty() && a.regexes.is_empty()));
+    Ok(allow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<RuleSet, RuleError> {
+        RuleSet::load(
+            &[],
+            Some(&Source {
+                name: "cfg.yaml".into(),
+                text,
+            }),
+        )
+    }
+
+    #[test]
+    fn bad_regex_names_file_rule_and_problem() {
+        let e = load("rules:\n  - id: x\n    description: d\n    severity: low\n    keywords: [a]\n    regex: 'a('\n")
+            .unwrap_err();
+        let s = e.to_string();
+        assert!(s.starts_with("cfg.yaml: rule `x`: invalid regex"), "{s}");
+        assert!(!s.contains('\n'), "{s}");
+    }
+
+    #[test]
+    fn unknown_field_has_position() {
+        let e = load("rules:\n  - id: x\n    description: d\n    severity: low\n    keyword: [a]\n    regex: a\n")
+            .unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(5), "{e}");
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_id_rejected() {
+        let e = load("rules:\n  - {id: x, description: d, severity: low, regex: a}\n  - {id: x, description: d, severity: low, regex: b}\n").unwrap_err();
+        assert!(e.message.contains("duplicate"), "{e}");
+    }
+
+    #[test]
+    fn secret_group_out_of_range() {
+        let e = load("rules:\n  - {id: x, description: d, severity: low, regex: '(a)', secret_group: 2}\n").unwrap_err();
+        assert!(e.message.contains("secret_group"), "{e}");
+    }
+
+    #[test]
+    fn missing_keywords_warns() {
+        let set = load("rules:\n  - {id: x, description: d, severity: low, regex: a}\n").unwrap();
+        assert_eq!(set.warnings.len(), 1);
+    }
+
+    #[test]
+    fn disable_unknown_id_is_an_error() {
+        let e = load("disable: [nope]\n").unwrap_err();
+        assert_eq!(e.rule.as_deref(), Some("nope"));
+    }
+}

@@ -1,0 +1,9 @@
+//! Detection rules: the YAML model, the built-in files, compilation and self-tests.
+
+pub mod builtin;
+pub mod check;
+pub mod compile;
+pub mod syntax;
+
+pub use compile::{Allow, Matcher, Rule, RuleError, RuleSet, Source};
+pub use syntax::Severity;

@@ -1,0 +1,114 @@
+//! The serde model of a rule file, exactly as users write it in YAML.
+//!
+//! Kept apart from the compiled form (`compile.rs`) so that the file format can grow
+//! (new optional fields) without touching the engine. Unknown fields are rejected: a typo
+//! in a security tool's config must fail loudly, not silently disable a check.
+
+use serde::Deserialize;
+
+/// A rule file or a user config: both have the same top level.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    /// Keep the built-in rules (default) or replace them with this file's rules.
+    #[serde(default)]
+    pub extend_default: Option<bool>,
+    /// Built-in rule ids to turn off.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// Global allowlist applied to every rule.
+    #[serde(default)]
+    pub allow: Option<AllowSyntax>,
+    /// Rules defined by this file.
+    #[serde(default)]
+    pub rules: Vec<RuleSyntax>,
+}
+
+/// One rule as written in YAML.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSyntax {
+    pub id: String,
+    pub description: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub secret_group: Option<usize>,
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Path globs: the rule fires on the file's path, not its content.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Name-and-entropy rules: lowest rank when several rules match one secret, skipped on
+    /// binary files.
+    #[serde(default)]
+    pub generic: bool,
+    /// Words that, when present on the matched line, make this rule the most specific one.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// Tie-breaker between rules matching the same secret (higher wins).
+    #[serde(default)]
+    pub priority: i32,
+    /// Let the regex span lines; otherwise it only sees the lines holding a keyword.
+    #[serde(default)]
+    pub multiline: bool,
+    #[serde(default)]
+    pub allow: Option<AllowSyntax>,
+    #[serde(default)]
+    pub remediation: Option<String>,
+    #[serde(default)]
+    pub examples: Examples,
+}
+
+/// Allowlist entries: by path glob, by regex on the secret, or by stopword in the secret.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowSyntax {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+}
+
+/// Inputs that must and must not produce a finding of the rule. For path rules they are paths.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    #[serde(default, rename = "match")]
+    pub matches: Vec<String>,
+    #[serde(default)]
+    pub no_match: Vec<String>,
+}
+
+/// How bad a leak is. Ordered, so `--fail-on`-style gates can compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
