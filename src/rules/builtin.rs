@@ -26,3 +26,40 @@ pub fn sources() -> Vec<Source<'static>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::rules::{check, RuleSet};
+
+    fn builtin() -> Engine {
+        Engine::new(RuleSet::load(&sources(), None).expect("built-in rules load")).unwrap()
+    }
+
+    /// Every built-in rule's examples pass through the whole engine.
+    #[test]
+    fn every_builtin_example_behaves() {
+        let failures = check::check_all(&builtin());
+        let text: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
+        assert!(text.is_empty(), "{} failing examples:\n{}", text.len(), text.join("\n"));
+    }
+
+    /// Built-in rules are held to more than the file format requires.
+    #[test]
+    fn builtin_rules_are_complete() {
+        let engine = builtin();
+        let rules = &engine.rules().rules;
+        assert!(rules.len() >= 20, "only {} rules", rules.len());
+        for r in rules {
+            assert!(
+                r.is_path_rule() || !r.keywords.is_empty(),
+                "built-in rule `{}` has no keywords",
+                r.id
+            );
+            assert!(r.examples.matches.len() >= 2, "`{}` needs 2 match examples", r.id);
+            assert!(r.examples.no_match.len() >= 2, "`{}` needs 2 no_match examples", r.id);
+            assert!(r.remediation.len() > 40, "`{}` needs remediation text", r.id);
+        }
+    }
+}
