@@ -30,6 +30,11 @@
 #                        the script before leakguard builds)
 #   SKIP_KINGFISHER=1    skip kingfisher
 #
+# Notes: ripgrep's time depends on the keyword list (common words such as "password"
+# or "token" produce many matching lines).  kingfisher caches its compiled Vectorscan
+# database in ~/.cache/kingfisher; its very first run pays several extra seconds of
+# rule compilation, which best-of-$RUNS hides.
+#
 # Usage: bash benches/kernel.sh      (from any directory; needs root or sudo for installs)
 
 set -euo pipefail
@@ -56,8 +61,11 @@ if [[ $(id -u) -ne 0 ]]; then
     SUDO=(sudo)
 fi
 
+# Scratch files (timings, scanner stdout) go to a temp dir; the keyword list and the
+# scanners' JSON reports are kept in $BENCH_DIR/last-run so the printed commands can be rerun.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/leakguard-kernel-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+OUT_DIR=$BENCH_DIR/last-run
 
 # ---------------------------------------------------------------------------
 # 1. Tools and corpus (idempotent)
@@ -96,7 +104,8 @@ if [[ ${#tarballs[@]} -eq 0 ]]; then
     [[ ${#tarballs[@]} -gt 0 ]] || die "$pkg installed but no /usr/src/linux-source-*.tar.xz"
 fi
 shopt -u nullglob
-TARBALL=${tarballs[${#tarballs[@]}-1]}      # highest version if several
+TARBALL=${tarballs[${#tarballs[@]}-1]}      # several installed: prefer 6.1, the usual corpus
+[[ -f /usr/src/linux-source-6.1.tar.xz ]] && TARBALL=/usr/src/linux-source-6.1.tar.xz
 NAME=$(basename "$TARBALL" .tar.xz)         # e.g. linux-source-6.1
 TREE=$BENCH_DIR/$NAME
 READY=$BENCH_DIR/.$NAME.ready               # marker lives outside the scanned tree
@@ -158,7 +167,8 @@ if [[ $SKIP_LEAKGUARD != 1 && ! -x $LEAKGUARD ]]; then
 fi
 
 # Keywords for the ripgrep reference: every keyword of every leakguard rule.
-KEYWORDS=$WORK/keywords.txt
+mkdir -p "$OUT_DIR"
+KEYWORDS=$OUT_DIR/keywords.txt
 if [[ $SKIP_LEAKGUARD == 1 ]]; then
     log "SKIP_LEAKGUARD=1: using a stand-in keyword list for ripgrep"
     KEYWORD_SOURCE="stand-in list (SKIP_LEAKGUARD=1)"
@@ -167,13 +177,18 @@ if [[ $SKIP_LEAKGUARD == 1 ]]; then
 else
     "$LEAKGUARD" rules list --format json > "$WORK/rules.json" ||
         die "'$LEAKGUARD rules list --format json' failed (set SKIP_LEAKGUARD=1 to test without leakguard)"
-    python3 - "$WORK/rules.json" > "$KEYWORDS" <<'EOF'
+    NRULES=$(python3 - "$WORK/rules.json" "$KEYWORDS" <<'EOF'
 import json, sys
-rules = json.load(open(sys.argv[1]))["rules"]
+try:
+    rules = json.load(open(sys.argv[1]))["rules"]
+except Exception as e:
+    sys.exit(f"[kernel-bench] cannot read rules JSON: {e!r}")
 kws = sorted({k for r in rules for k in (r.get("keywords") or []) if k.strip()})
-print("\n".join(kws))
+open(sys.argv[2], "w").write("".join(k + "\n" for k in kws))
+print(len(rules))
 EOF
-    KEYWORD_SOURCE="leakguard rules list ($(python3 -c 'import json,sys;print(len(json.load(open(sys.argv[1]))["rules"]))' "$WORK/rules.json") rules)"
+    ) || die "'$LEAKGUARD rules list --format json' did not print {\"rules\":[...]} (set SKIP_LEAKGUARD=1 to test without leakguard)"
+    KEYWORD_SOURCE="leakguard rules list ($NRULES rules)"
 fi
 NKEYWORDS=$(grep -c . "$KEYWORDS" || true)
 [[ $NKEYWORDS -gt 0 ]] || die "keyword list is empty"
@@ -240,9 +255,10 @@ printf 'ripgrep\t%s\t%s\t%s lines\n' "$BEST_WALL" "$MAX_RSS_KB" "$RG_LINES" >> "
 RG_WALL=$BEST_WALL
 
 # leakguard
-LG_COMPILE_MS="n/a"; LG_BYTES=""; LG_FILES=""
+LG_COMPILE_MS="n/a"; LG_BYTES=""; LG_FILES=""; KF_BYTES=""; KF_FILES=""
 if [[ $SKIP_LEAKGUARD != 1 ]]; then
-    LG_OUT=$WORK/leakguard.json
+    LG_OUT=$OUT_DIR/leakguard.json
+    rm -f "$LG_OUT"
     LG_CMD=("$LEAKGUARD" scan "$TREE" --format json --quiet --threads "$THREADS" --output "$LG_OUT")
     COMMANDS+=("leakguard:  $(printf '%q ' "${LG_CMD[@]}")")
     OK_CODES="0 1"     # 1 = findings present; 2 = error
@@ -260,22 +276,24 @@ fi
 
 # kingfisher
 if [[ $SKIP_KINGFISHER != 1 ]]; then
-    KF_OUT=$WORK/kingfisher.json
+    KF_OUT=$OUT_DIR/kingfisher.json
+    rm -f "$KF_OUT"
     KF_CMD=("$KINGFISHER" scan "$TREE" --no-validate --no-update-check
         --jobs "$THREADS" --format json --quiet --output "$KF_OUT")
     COMMANDS+=("kingfisher: $(printf '%q ' "${KF_CMD[@]}")")
     OK_CODES="0 200 205"   # 200 = findings, 205 = validated findings
     timed_runs kingfisher "${KF_CMD[@]}"
-    KF_FINDINGS=$(python3 - "$KF_OUT" <<'EOF'
+    read -r KF_FINDINGS KF_FILES KF_BYTES < <(python3 - "$KF_OUT" <<'EOF'
 import json, sys
 try:
     d = json.load(open(sys.argv[1]))
 except Exception:
-    print("?"); sys.exit()
+    print("? ? ?"); sys.exit()
 f = d.get("findings") if isinstance(d, dict) else d
-print(len(f) if isinstance(f, list) else "?")
+s = d.get("metadata", {}).get("summary", {}) if isinstance(d, dict) else {}
+print(len(f) if isinstance(f, list) else "?", s.get("blobs_scanned", "?"), s.get("bytes_scanned", "?"))
 EOF
-    )
+    ) || die "could not read kingfisher JSON output"
     printf 'kingfisher\t%s\t%s\t%s\n' "$BEST_WALL" "$MAX_RSS_KB" "$KF_FINDINGS" >> "$RESULTS"
 fi
 
@@ -287,6 +305,7 @@ echo "leakguard kernel benchmark  ($(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) CPUs
 echo "corpus: $TREE"
 echo "        $CORPUS_FILES files, $CORPUS_MB MB (files ripgrep scans; MB/s below = these bytes / wall)"
 [[ -n $LG_BYTES ]] && echo "        leakguard reports files_scanned=$LG_FILES bytes_scanned=$LG_BYTES"
+[[ -n $KF_BYTES ]] && echo "        kingfisher reports blobs_scanned=$KF_FILES bytes_scanned=$KF_BYTES"
 echo "ripgrep keywords: $NKEYWORDS from $KEYWORD_SOURCE"
 echo
 python3 - "$RESULTS" "$CORPUS_BYTES" "$RG_WALL" <<'EOF'

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn redaction_keeps_prefix_and_at_most_four_more() {
         let kw = vec!["mon_".to_string()];
-        assert_eq!(redact("mon_4f9KabcdefghijklmnopqrstuvwxyzA", &kw), "mon_4f9K…");
+        assert_eq!(
+            redact("mon_4f9KabcdefghijklmnopqrstuvwxyzA", &kw),
+            "mon_4f9K…"
+        );
         assert_eq!(redact("hunter2hunter", &[]), "hu…");
         assert_eq!(redact("abc", &[]), "…");
     }

@@ -1,8 +1,13 @@
 //! leakguard: a git secret scanner.
 //!
-//! Data flows one way: a source yields byte buffers with a location, the [`engine`] turns
-//! them into [`finding::Finding`]s, a [`report`] writer prints them.
+//! Data flows one way: a [`source`] yields byte buffers with a location, the [`engine`]
+//! turns them into [`finding::Finding`]s, a [`report`] writer prints them. `app` wires the
+//! three for each subcommand of [`cli`].
 
+pub mod app;
+pub mod cli;
 pub mod engine;
 pub mod finding;
+pub mod report;
 pub mod rules;
+pub mod source;

@@ -76,10 +76,15 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
         return true;
     }
     // File paths and URLs without credentials.
-    if lower.starts_with(b"/") || lower.starts_with(b"./") || lower.starts_with(b"../") || lower.starts_with(b"~/") {
+    if lower.starts_with(b"/")
+        || lower.starts_with(b"./")
+        || lower.starts_with(b"../")
+        || lower.starts_with(b"~/")
+    {
         return true;
     }
-    if (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !contains(&lower, b"@") {
+    if (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !contains(&lower, b"@")
+    {
         return true;
     }
     if is_uuid(&lower) {

@@ -146,8 +146,7 @@ impl Scanner<'_> {
         for &r in &engine.path_rules {
             let rule = &rules.rules[r as usize];
             if let Matcher::Path { globs } = &rule.matcher {
-                if globs.is_match(input.match_path) && !rule.allow.allows_path(input.match_path)
-                {
+                if globs.is_match(input.match_path) && !rule.allow.allows_path(input.match_path) {
                     out.push(Finding::path(rule, input.path));
                 }
             }
@@ -164,10 +163,24 @@ impl Scanner<'_> {
                 continue;
             }
             if self.whole[r] {
-                run_rule(rule, r as u32, input.bytes, 0, &rules.allow, &mut self.candidates);
+                run_rule(
+                    rule,
+                    r as u32,
+                    input.bytes,
+                    0,
+                    &rules.allow,
+                    &mut self.candidates,
+                );
             } else {
                 for &(s, e) in &self.windows[r] {
-                    run_rule(rule, r as u32, &input.bytes[s..e], s, &rules.allow, &mut self.candidates);
+                    run_rule(
+                        rule,
+                        r as u32,
+                        &input.bytes[s..e],
+                        s,
+                        &rules.allow,
+                        &mut self.candidates,
+                    );
                 }
             }
         }
@@ -201,7 +214,13 @@ impl Scanner<'_> {
                     continue;
                 }
                 let rule = &engine.rules.rules[ri];
-                let multiline = matches!(rule.matcher, Matcher::Content { multiline: true, .. });
+                let multiline = matches!(
+                    rule.matcher,
+                    Matcher::Content {
+                        multiline: true,
+                        ..
+                    }
+                );
                 if self.windows[ri].is_empty() {
                     self.touch(r);
                 }
@@ -413,7 +432,10 @@ rules:
     fn allow_marker_silences_the_line() {
         let e = engine(TWO);
         assert!(scan(&e, "x = tok_a1B2c3D4e5F6 # leakguard:allow\n").is_empty());
-        assert_eq!(scan(&e, "x = tok_a1B2c3D4e5F6\n# leakguard:allow\n").len(), 1);
+        assert_eq!(
+            scan(&e, "x = tok_a1B2c3D4e5F6\n# leakguard:allow\n").len(),
+            1
+        );
     }
 
     #[test]

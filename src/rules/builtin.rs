@@ -10,10 +10,19 @@ const FILES: &[(&str, &str)] = &[
     ("rules/seed.yaml", include_str!("../../rules/seed.yaml")),
     ("rules/cloud.yaml", include_str!("../../rules/cloud.yaml")),
     ("rules/vcs.yaml", include_str!("../../rules/vcs.yaml")),
-    ("rules/payments.yaml", include_str!("../../rules/payments.yaml")),
-    ("rules/messaging.yaml", include_str!("../../rules/messaging.yaml")),
+    (
+        "rules/payments.yaml",
+        include_str!("../../rules/payments.yaml"),
+    ),
+    (
+        "rules/messaging.yaml",
+        include_str!("../../rules/messaging.yaml"),
+    ),
     ("rules/keys.yaml", include_str!("../../rules/keys.yaml")),
-    ("rules/generic.yaml", include_str!("../../rules/generic.yaml")),
+    (
+        "rules/generic.yaml",
+        include_str!("../../rules/generic.yaml"),
+    ),
 ];
 
 /// The built-in rule files as loadable sources.
@@ -42,7 +51,12 @@ mod tests {
     fn every_builtin_example_behaves() {
         let failures = check::check_all(&builtin());
         let text: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
-        assert!(text.is_empty(), "{} failing examples:\n{}", text.len(), text.join("\n"));
+        assert!(
+            text.is_empty(),
+            "{} failing examples:\n{}",
+            text.len(),
+            text.join("\n")
+        );
     }
 
     /// Built-in rules are held to more than the file format requires.
@@ -57,9 +71,21 @@ mod tests {
                 "built-in rule `{}` has no keywords",
                 r.id
             );
-            assert!(r.examples.matches.len() >= 2, "`{}` needs 2 match examples", r.id);
-            assert!(r.examples.no_match.len() >= 2, "`{}` needs 2 no_match examples", r.id);
-            assert!(r.remediation.len() > 40, "`{}` needs remediation text", r.id);
+            assert!(
+                r.examples.matches.len() >= 2,
+                "`{}` needs 2 match examples",
+                r.id
+            );
+            assert!(
+                r.examples.no_match.len() >= 2,
+                "`{}` needs 2 no_match examples",
+                r.id
+            );
+            assert!(
+                r.remediation.len() > 40,
+                "`{}` needs remediation text",
+                r.id
+            );
         }
     }
 }

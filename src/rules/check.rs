@@ -51,7 +51,11 @@ fn check_rule(engine: &Engine, rule: &Rule, failures: &mut Vec<ExampleFailure>) 
     ];
     for (kind, examples, should_match) in sets {
         for (index, example) in examples.iter().enumerate() {
-            let text = expand(example, &rule.id, index as u64 + u64::from(should_match) * 1000);
+            let text = expand(
+                example,
+                &rule.id,
+                index as u64 + u64::from(should_match) * 1000,
+            );
             let (path, bytes) = if rule.is_path_rule() {
                 (text.as_str(), &b""[..])
             } else {
@@ -170,7 +174,9 @@ mod tests {
         assert_eq!(a, expand("x mon_{{alnum:31}} y", "r", 1));
         assert_ne!(a, expand("x mon_{{alnum:31}} y", "r", 2));
         assert_eq!(a.len(), "x mon_ y".len() + 31);
-        assert!(expand("{{hex:8}}", "r", 0).bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(expand("{{hex:8}}", "r", 0)
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit()));
         assert_eq!(expand("{{nope:3}} {{", "r", 0), "{{nope:3}} {{");
     }
 }

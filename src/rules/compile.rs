@@ -143,10 +143,7 @@ impl RuleSet {
         let user = config.map(|c| parse_file(c)).transpose()?;
         let mut set = RuleSet::default();
         let mut ids = HashSet::new();
-        let extend = user
-            .as_ref()
-            .and_then(|u| u.extend_default)
-            .unwrap_or(true);
+        let extend = user.as_ref().and_then(|u| u.extend_default).unwrap_or(true);
         if extend {
             for src in builtin {
                 let file = parse_file(src)?;
@@ -267,7 +264,9 @@ fn compile_rule(s: RuleSyntax, file: &str) -> Result<Rule, String> {
     }
     let (matcher, pattern) = match (&s.regex, s.paths.is_empty()) {
         (Some(_), false) => {
-            return Err("a rule has either `regex` (content) or `paths` (file names), not both".into())
+            return Err(
+                "a rule has either `regex` (content) or `paths` (file names), not both".into(),
+            )
         }
         (None, true) => return Err("a rule needs `regex` or `paths`".into()),
         (None, false) => {
@@ -350,10 +349,7 @@ pub fn compile_regex(re: &str) -> Result<Regex, String> {
 fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
-        b.add(
-            Glob::new(g)
-                .map_err(|e| format!("invalid glob `{g}`: {}", e.kind()))?,
-        );
+        b.add(Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {}", e.kind()))?);
     }
     b.build().map_err(|e| e.to_string())
 }
@@ -420,7 +416,10 @@ mod tests {
 
     #[test]
     fn secret_group_out_of_range() {
-        let e = load("rules:\n  - {id: x, description: d, severity: low, regex: '(a)', secret_group: 2}\n").unwrap_err();
+        let e = load(
+            "rules:\n  - {id: x, description: d, severity: low, regex: '(a)', secret_group: 2}\n",
+        )
+        .unwrap_err();
         assert!(e.message.contains("secret_group"), "{e}");
     }
 

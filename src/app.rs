@@ -1,0 +1,320 @@
+//! One function per subcommand, wiring source → engine → report, and the config discovery
+//! that every subcommand shares. Errors get their context here, at the boundary.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::{ColorChoice, Command, ConfigArgs, Format, OutputArgs, RulesCommand, ScanArgs};
+use crate::engine::Engine;
+use crate::finding::Finding;
+use crate::report::{self, Summary};
+use crate::rules::{builtin, check, RuleSet, Source};
+use crate::source::worktree::{self, Root, WalkOptions};
+
+/// The name of the config file looked for at the scanned root and the repository root.
+pub const CONFIG_FILE: &str = ".leakguard.yaml";
+
+/// How a run ended; `main` maps it to the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing found (0).
+    Clean,
+    /// Findings reported (1).
+    Findings,
+}
+
+/// Messages for stderr, collected so that `main` is the only place that prints them.
+#[derive(Debug, Default)]
+pub struct Messages {
+    pub warnings: Vec<String>,
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: crate::cli::Cli, messages: &mut Messages) -> Result<ExitStatus> {
+    match cli.command {
+        Command::Scan(args) => scan(&args, messages),
+        Command::Rules(RulesCommand::List(args)) => rules_list(&args.config, args.format),
+        Command::Rules(RulesCommand::Test(args)) => rules_test(&args, messages),
+    }
+}
+
+/// Rules loaded from the built-ins and the discovered config.
+pub struct LoadedRules {
+    pub engine: Engine,
+    /// The config file used, if any.
+    pub config: Option<PathBuf>,
+    pub compile_ms: f64,
+}
+
+/// Finds the config file: `--config`, else `.leakguard.yaml` at the first scanned directory,
+/// else at the root of the git repository holding it.
+pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    if let Some(path) = &args.config {
+        if !path.is_file() {
+            bail!("config file {} does not exist", path.display());
+        }
+        return Ok(Some(path.clone()));
+    }
+    let dir = if start.is_dir() {
+        start.to_path_buf()
+    } else {
+        start.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    let candidate = dir.join(CONFIG_FILE);
+    if candidate.is_file() {
+        return Ok(Some(candidate));
+    }
+    let abs = dir.canonicalize().unwrap_or(dir);
+    for anc in abs.ancestors() {
+        if anc.join(".git").exists() {
+            let c = anc.join(CONFIG_FILE);
+            return Ok(c.is_file().then_some(c));
+        }
+    }
+    Ok(None)
+}
+
+/// Loads the built-in rules plus the config file (if any) and compiles the engine.
+pub fn load_rules(config: Option<PathBuf>) -> Result<LoadedRules> {
+    let started = Instant::now();
+    let text = match &config {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config file {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let name = config
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let source = text.as_deref().map(|text| Source {
+        name: name.clone(),
+        text,
+    });
+    let set = RuleSet::load(&builtin::sources(), source.as_ref())?;
+    let engine = Engine::new(set)?;
+    Ok(LoadedRules {
+        engine,
+        config,
+        compile_ms: started.elapsed().as_secs_f64() * 1e3,
+    })
+}
+
+fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    let started = Instant::now();
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            bail!("path does not exist: {}", p.display());
+        }
+    }
+    let config = find_config(&args.config, &args.paths[0])?;
+    let loaded = load_rules(config)?;
+    let base = match &loaded.config {
+        Some(c) => c.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => args.paths[0].clone(),
+    };
+    let base = canonical_dir(&base);
+    let roots = args
+        .paths
+        .iter()
+        .map(|p| make_root(p, base.as_deref()))
+        .collect();
+    let opts = WalkOptions {
+        roots,
+        no_ignore: args.no_ignore,
+        skip_binary: args.skip_binary,
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+    };
+    let outcome = worktree::scan(&loaded.engine, &opts);
+    let mut findings = outcome.findings;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if !args.output.quiet {
+        messages.warnings.extend(outcome.warnings);
+    }
+    let summary = Summary::new(
+        &findings,
+        outcome.stats,
+        loaded.engine.rules().rules.len(),
+        loaded.compile_ms,
+        started.elapsed().as_secs_f64() * 1e3,
+    );
+    emit(&args.output, &findings, &summary)?;
+    Ok(if findings.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
+}
+
+fn canonical_dir(p: &Path) -> Option<PathBuf> {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    let c = p.canonicalize().ok()?;
+    Some(if c.is_dir() {
+        c
+    } else {
+        c.parent()?.to_path_buf()
+    })
+}
+
+/// A walk root and the prefix that makes its paths relative to the config's directory.
+fn make_root(path: &Path, base: Option<&Path>) -> Root {
+    let is_dir = path.is_dir();
+    let rel = base.and_then(|b| {
+        let c = path.canonicalize().ok()?;
+        let r = c.strip_prefix(b).ok()?;
+        Some(worktree::slash_path(r))
+    });
+    let match_prefix = match rel {
+        Some(r) if is_dir && !r.is_empty() => format!("{r}/"),
+        Some(r) if !is_dir => r,
+        _ => String::new(),
+    };
+    Root {
+        path: path.to_path_buf(),
+        match_prefix,
+        is_dir,
+    }
+}
+
+/// Writes the report to `--output` (atomically: a temp file renamed into place) or stdout.
+fn emit(out: &OutputArgs, findings: &[Finding], summary: &Summary) -> Result<()> {
+    let mut opts = report::Options {
+        show_secrets: out.show_secrets,
+        quiet: out.quiet,
+        color: false,
+    };
+    match &out.output {
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            report::write(out.format, findings, summary, opts, &mut tmp)
+                .and_then(|()| tmp.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            tmp.persist(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            opts.color = out.format == Format::Text && use_color(out.color);
+            let stdout = io::stdout();
+            let mut lock = io::BufWriter::new(stdout.lock());
+            let res = report::write(out.format, findings, summary, opts, &mut lock)
+                .and_then(|()| lock.flush());
+            match res {
+                // A closed pipe (`leakguard scan | head`) is not an error.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+                r => r.context("cannot write to standard output")?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
+    let loaded = load_rules(find_config(config, Path::new("."))?)?;
+    let rules = &loaded.engine.rules().rules;
+    let mut buf = Vec::new();
+    match format {
+        Format::Json => {
+            let list: Vec<_> = rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "severity": r.severity,
+                        "description": r.description,
+                        "kind": if r.is_path_rule() { "path" } else { "content" },
+                        "keywords": r.keywords,
+                        "pattern": r.pattern,
+                        "source": r.source,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut buf, &serde_json::json!({ "rules": list }))?;
+            writeln!(buf)?;
+        }
+        Format::Text => {
+            let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+            for r in rules {
+                writeln!(
+                    buf,
+                    "{:<w$}  {:<8}  {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.description
+                )?;
+            }
+        }
+    }
+    write_stdout(&buf)?;
+    Ok(ExitStatus::Clean)
+}
+
+fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    let loaded = load_rules(find_config(config, Path::new("."))?)?;
+    let rules = loaded.engine.rules();
+    messages.warnings.extend(rules.warnings.iter().cloned());
+    let failures = check::check_all(&loaded.engine);
+    let examples: usize = rules
+        .rules
+        .iter()
+        .map(|r| r.examples.matches.len() + r.examples.no_match.len())
+        .sum();
+    let mut buf = Vec::new();
+    for f in &failures {
+        writeln!(buf, "FAIL {f}")?;
+    }
+    writeln!(
+        buf,
+        "{} rules, {} examples: {} failed",
+        rules.rules.len(),
+        examples,
+        failures.len()
+    )?;
+    write_stdout(&buf)?;
+    Ok(if failures.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
+}
+
+fn write_stdout(buf: &[u8]) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(buf).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to standard output"),
+    }
+}

@@ -1,0 +1,154 @@
+//! The command line, as clap types. Nothing here does work: `app.rs` turns these into a
+//! validated configuration once and runs it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// leakguard: find secrets before they reach a repository.
+#[derive(Debug, Parser)]
+#[command(name = "leakguard", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files on disk (default: the current directory).
+    Scan(ScanArgs),
+    /// List or test the active rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// `leakguard rules …`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Print the active rules (id, severity, description).
+    List(RulesListArgs),
+    /// Check every rule's examples; exit 1 naming each failing example.
+    Test(ConfigArgs),
+}
+
+/// Where rules and allowlists come from.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Config file with extra rules, disabled rules and allowlists (default: `.leakguard.yaml`
+    /// at the scanned root or the repository root).
+    #[arg(long, value_name = "FILE", env = "LEAKGUARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Ignore any config file: built-in rules only.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+}
+
+/// `leakguard rules list`
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `leakguard scan`
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Also scan files ignored by .gitignore and .ignore.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Skip binary files entirely (default: scan them with provider-specific rules only).
+    #[arg(long)]
+    pub skip_binary: bool,
+    /// Skip files larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// How findings are written.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text, env = "LEAKGUARD_FORMAT")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print secrets in full (default: redacted to a short prefix and a length).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Print findings only: no summary, no warnings.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Colour in text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// When to colour text output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Parses `1048576`, `512K`, `10M`, `1G` (binary units; `KiB`/`MB` spellings accepted).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 1048576, 512K, 10M, 1G)"))?;
+    let mult = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return Err(format!("`{s}`: unknown size unit (use K, M or G)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10M"), Ok(10 << 20));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+        assert_eq!(parse_size("7"), Ok(7));
+        assert!(parse_size("x").is_err());
+        assert!(parse_size("5T").is_err());
+    }
+}

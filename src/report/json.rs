@@ -1,0 +1,74 @@
+//! JSON report: one document `{"version": 1, "findings": [...], "summary": {...}}`.
+//! The secret field is redacted unless `--show-secrets`; `secret_redacted` says which.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Options, Summary};
+use crate::finding::{Finding, FindingKind};
+use crate::rules::Severity;
+
+/// Version of the JSON document's shape; bumped on incompatible changes.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    description: &'a str,
+    severity: Severity,
+    kind: FindingKind,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+    secret_redacted: bool,
+    secret_length: usize,
+    entropy: f64,
+    fingerprint: &'a str,
+    also_matched: &'a [String],
+    remediation: &'a str,
+}
+
+/// Writes the JSON document followed by a newline.
+pub fn write(
+    findings: &[Finding],
+    summary: &Summary,
+    opts: Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let doc = Document {
+        version: VERSION,
+        findings: findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule_id: &f.rule_id,
+                description: &f.description,
+                severity: f.severity,
+                kind: f.kind,
+                path: &f.path,
+                line: f.line,
+                column: f.column,
+                secret: (f.kind == FindingKind::Content)
+                    .then(|| f.secret_display(opts.show_secrets)),
+                secret_redacted: !opts.show_secrets,
+                secret_length: f.secret_len,
+                entropy: (f.entropy * 100.0).round() / 100.0,
+                fingerprint: &f.fingerprint,
+                also_matched: &f.also_matched,
+                remediation: &f.remediation,
+            })
+            .collect(),
+        summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

@@ -1,0 +1,76 @@
+//! Reporters: functions of `&[Finding]` and a [`Summary`], one file per format.
+//! Nothing here sees a rule or a file: only findings.
+
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::rules::Severity;
+use crate::source::worktree::Stats;
+
+/// Run-level facts printed after the findings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub stats: Stats,
+    pub findings: usize,
+    /// Findings per severity, only non-zero ones.
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub rules: usize,
+    pub rules_compile_ms: f64,
+    pub elapsed_ms: f64,
+}
+
+impl Summary {
+    /// Builds the summary of a finished scan.
+    pub fn new(
+        findings: &[Finding],
+        stats: Stats,
+        rules: usize,
+        rules_compile_ms: f64,
+        elapsed_ms: f64,
+    ) -> Summary {
+        let mut by_severity = BTreeMap::new();
+        for f in findings {
+            *by_severity.entry(f.severity).or_insert(0) += 1;
+        }
+        Summary {
+            stats,
+            findings: findings.len(),
+            by_severity,
+            rules,
+            rules_compile_ms,
+            elapsed_ms,
+        }
+    }
+}
+
+/// What the reporter should print.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub show_secrets: bool,
+    pub quiet: bool,
+    pub color: bool,
+}
+
+/// Report formats.
+pub use crate::cli::Format;
+
+/// Writes findings (already sorted) and the summary in `format`.
+pub fn write(
+    format: Format,
+    findings: &[Finding],
+    summary: &Summary,
+    opts: Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::write(findings, summary, opts, out),
+        Format::Json => json::write(findings, summary, opts, out),
+    }
+}

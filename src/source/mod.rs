@@ -1,0 +1,58 @@
+//! Sources of bytes to scan. A source owns the bytes and hands them to the engine with a
+//! location; only findings survive.
+
+pub mod worktree;
+
+use std::borrow::Cow;
+
+/// How much of the start of a buffer is inspected for NUL bytes (as git and ripgrep do).
+const BINARY_PROBE: usize = 8 * 1024;
+
+/// What a buffer holds, once decoded.
+pub struct Prepared<'a> {
+    pub bytes: Cow<'a, [u8]>,
+    pub binary: bool,
+}
+
+/// Decodes UTF-16 (with a BOM) to UTF-8 and classifies the rest as text or binary.
+pub fn prepare(raw: &[u8]) -> Prepared<'_> {
+    let utf16 = match raw {
+        [0xFF, 0xFE, ..] => Some(encoding_rs::UTF_16LE),
+        [0xFE, 0xFF, ..] => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    };
+    if let Some(enc) = utf16 {
+        let (text, _, _) = enc.decode(raw);
+        return Prepared {
+            bytes: Cow::Owned(text.into_owned().into_bytes()),
+            binary: false,
+        };
+    }
+    let probe = &raw[..raw.len().min(BINARY_PROBE)];
+    Prepared {
+        bytes: Cow::Borrowed(raw),
+        binary: memchr::memchr(0, probe).is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prepare;
+
+    #[test]
+    fn utf16_is_decoded() {
+        let mut raw = vec![0xFF, 0xFE];
+        for u in "key=abc".encode_utf16() {
+            raw.extend_from_slice(&u.to_le_bytes());
+        }
+        let p = prepare(&raw);
+        assert!(!p.binary);
+        assert_eq!(&*p.bytes, "key=abc".as_bytes());
+    }
+
+    #[test]
+    fn nul_means_binary() {
+        assert!(prepare(b"ab\0cd").binary);
+        assert!(!prepare(b"abcd").binary);
+    }
+}

@@ -1,0 +1,251 @@
+//! Files on disk: a parallel, gitignore-aware walk (`ignore`'s parallel walker), one
+//! reusable read buffer and one [`Scanner`](crate::engine::Scanner) per thread.
+//!
+//! Hidden files are scanned (`.env`, `.npmrc` are where secrets live), `.git/` never is,
+//! `.gitignore`d files are not (an ignored file is never committed) unless `no_ignore`.
+//! A file that cannot be read is a warning and a count, never an abort.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState};
+
+use crate::engine::{Engine, Input};
+use crate::finding::Finding;
+
+/// Where to walk and what to skip.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    pub roots: Vec<Root>,
+    pub no_ignore: bool,
+    pub skip_binary: bool,
+    pub max_file_size: u64,
+    /// 0 picks a number from the available cores.
+    pub threads: usize,
+}
+
+/// A path to scan, with the prefix that turns its relative paths into config-relative ones.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub path: PathBuf,
+    /// Prepended to paths for allowlist matching (`sub/dir/` when the root is below the
+    /// config's directory), empty otherwise.
+    pub match_prefix: String,
+    /// Directories report paths relative to themselves; files as given.
+    pub is_dir: bool,
+}
+
+/// Counts for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub files_skipped_size: u64,
+    pub files_skipped_binary: u64,
+    pub files_unreadable: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    files: AtomicU64,
+    bytes: AtomicU64,
+    size: AtomicU64,
+    binary: AtomicU64,
+    unreadable: AtomicU64,
+}
+
+/// What a walk produced: findings (unsorted), counts, and warnings for stderr.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub warnings: Vec<String>,
+}
+
+/// Walks every root in parallel and scans each file.
+pub fn scan(engine: &Engine, opts: &WalkOptions) -> Outcome {
+    let findings = Mutex::new(Vec::new());
+    let warnings = Mutex::new(Vec::new());
+    let counters = Counters::default();
+    let Some((first, rest)) = opts.roots.split_first() else {
+        return Outcome {
+            findings: Vec::new(),
+            stats: Stats::default(),
+            warnings: Vec::new(),
+        };
+    };
+    let mut builder = WalkBuilder::new(&first.path);
+    for r in rest {
+        builder.add(&r.path);
+    }
+    let respect = !opts.no_ignore;
+    builder
+        .hidden(false)
+        .git_ignore(respect)
+        .git_exclude(respect)
+        .git_global(respect)
+        .ignore(respect)
+        .parents(respect)
+        .require_git(false)
+        .follow_links(false)
+        .threads(opts.threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    builder.build_parallel().run(|| {
+        let mut worker = Worker {
+            opts,
+            scanner: engine.scanner(),
+            buf: Vec::new(),
+            found: Vec::new(),
+            counters: &counters,
+            findings: &findings,
+            warnings: &warnings,
+        };
+        Box::new(move |entry| {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => worker.file(e.path()),
+                Ok(_) => {}
+                Err(err) => worker.warn(format!("cannot walk: {err}")),
+            }
+            WalkState::Continue
+        })
+    });
+    let stats = Stats {
+        files_scanned: counters.files.into_inner(),
+        bytes_scanned: counters.bytes.into_inner(),
+        files_skipped_size: counters.size.into_inner(),
+        files_skipped_binary: counters.binary.into_inner(),
+        files_unreadable: counters.unreadable.into_inner(),
+    };
+    let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
+    warnings.sort();
+    Outcome {
+        findings: findings.into_inner().unwrap_or_else(|e| e.into_inner()),
+        stats,
+        warnings,
+    }
+}
+
+struct Worker<'a> {
+    opts: &'a WalkOptions,
+    scanner: crate::engine::Scanner<'a>,
+    buf: Vec<u8>,
+    found: Vec<Finding>,
+    counters: &'a Counters,
+    findings: &'a Mutex<Vec<Finding>>,
+    warnings: &'a Mutex<Vec<String>>,
+}
+
+impl Worker<'_> {
+    fn warn(&self, msg: String) {
+        self.counters.unreadable.fetch_add(1, Ordering::Relaxed);
+        self.warnings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(msg);
+    }
+
+    fn file(&mut self, path: &Path) {
+        let (display, match_path) = self.names(path);
+        self.found.clear();
+        match self.read(path) {
+            Ok(true) => {
+                let prepared = super::prepare(&self.buf);
+                if prepared.binary && self.opts.skip_binary {
+                    self.counters.binary.fetch_add(1, Ordering::Relaxed);
+                    self.path_only(&display, &match_path);
+                } else {
+                    self.counters.files.fetch_add(1, Ordering::Relaxed);
+                    self.counters
+                        .bytes
+                        .fetch_add(self.buf.len() as u64, Ordering::Relaxed);
+                    self.scanner.scan(
+                        &Input {
+                            path: &display,
+                            match_path: &match_path,
+                            bytes: &prepared.bytes,
+                            binary: prepared.binary,
+                        },
+                        &mut self.found,
+                    );
+                }
+            }
+            Ok(false) => {
+                self.counters.size.fetch_add(1, Ordering::Relaxed);
+                self.path_only(&display, &match_path);
+            }
+            Err(err) => self.warn(format!("cannot read {display}: {err}")),
+        }
+        if !self.found.is_empty() {
+            self.findings
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .append(&mut self.found);
+        }
+    }
+
+    /// Path rules still apply to a file whose content is skipped.
+    fn path_only(&mut self, display: &str, match_path: &str) {
+        self.scanner.scan(
+            &Input {
+                path: display,
+                match_path,
+                bytes: b"",
+                binary: true,
+            },
+            &mut self.found,
+        );
+    }
+
+    /// Reads the file into the reused buffer; `Ok(false)` when it is over the size limit.
+    fn read(&mut self, path: &Path) -> std::io::Result<bool> {
+        let mut file = File::open(path)?;
+        let len = file.metadata()?.len();
+        if len > self.opts.max_file_size {
+            return Ok(false);
+        }
+        self.buf.clear();
+        // Read at most one byte past the limit: a file that grew since `metadata` is still
+        // bounded.
+        (&mut file)
+            .take(self.opts.max_file_size + 1)
+            .read_to_end(&mut self.buf)?;
+        Ok(self.buf.len() as u64 <= self.opts.max_file_size)
+    }
+
+    /// The reported path (relative to its root) and the allowlist path.
+    fn names(&self, path: &Path) -> (String, String) {
+        let root = self
+            .opts
+            .roots
+            .iter()
+            .filter(|r| path.starts_with(&r.path))
+            .max_by_key(|r| r.path.as_os_str().len());
+        let display = match root {
+            Some(r) if r.is_dir => path.strip_prefix(&r.path).unwrap_or(path),
+            _ => path,
+        };
+        let display = slash_path(display);
+        let match_path = match root {
+            Some(r) if !r.match_prefix.is_empty() => format!("{}{}", r.match_prefix, display),
+            _ => display.clone(),
+        };
+        (display, match_path)
+    }
+}
+
+/// A `/`-separated path without a leading `./`.
+pub fn slash_path(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    let s = if std::path::MAIN_SEPARATOR == '\\' {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    s.to_string()
+}
