@@ -71,15 +71,25 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
     } else {
         dir
     };
-    let candidate = dir.join(CONFIG_FILE);
-    if candidate.is_file() {
-        return Ok(Some(candidate));
-    }
+    // Look in the scanned directory, then upwards to the repository root (the directory
+    // holding `.git`); outside a repository, no higher than the current directory.
     let abs = dir.canonicalize().unwrap_or(dir);
+    let cwd = std::env::current_dir()
+        .and_then(|c| c.canonicalize())
+        .ok();
+    let in_repo = abs.ancestors().any(|a| a.join(".git").exists());
     for anc in abs.ancestors() {
-        if anc.join(".git").exists() {
-            let c = anc.join(CONFIG_FILE);
-            return Ok(c.is_file().then_some(c));
+        let c = anc.join(CONFIG_FILE);
+        if c.is_file() {
+            return Ok(Some(c));
+        }
+        let at_top = if in_repo {
+            anc.join(".git").exists()
+        } else {
+            cwd.as_deref().is_none_or(|cwd| anc == cwd || !anc.starts_with(cwd))
+        };
+        if at_top {
+            break;
         }
     }
     Ok(None)

@@ -1,0 +1,1 @@
+//! Built-in rules against synthetic secrets.

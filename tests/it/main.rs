@@ -1,0 +1,14 @@
+//! One integration test binary: each module drives the real `leakguard` binary.
+//!
+//! - `scan`: walking, skipping, exit codes and output of `leakguard scan` (custom rules).
+//! - `builtin`: the built-in rules against synthetic secrets and decoys.
+//! - `config`: config discovery and config errors.
+//! - `rules`: `leakguard rules list|test`.
+//! - `fixtures`: the `fixtures/` tree, snapshotted.
+
+mod builtin;
+mod config;
+mod fixtures;
+mod rules;
+mod scan;
+mod util;

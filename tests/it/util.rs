@@ -1,0 +1,123 @@
+//! Test helpers: a temporary tree to scan, the binary, and synthetic secrets.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// A temporary directory tree.
+pub struct Tree {
+    dir: tempfile::TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// Writes `rel` (creating parent directories).
+    pub fn file(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Tree {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, contents).unwrap();
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// `leakguard ARGS` run inside the tree, with colour and config env cleared.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = leakguard();
+        c.current_dir(self.path()).args(args);
+        c
+    }
+
+    /// Runs `leakguard scan --format json ARGS` and returns (exit code, parsed JSON).
+    pub fn scan_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let mut all = vec!["scan", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.cmd(&all).output().unwrap();
+        let code = out.status.code().unwrap();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "exit {code}, not JSON ({e}):\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (code, json)
+    }
+}
+
+/// The binary under test with a clean environment.
+pub fn leakguard() -> Command {
+    let mut c = Command::cargo_bin("leakguard").unwrap();
+    c.env_remove("LEAKGUARD_CONFIG")
+        .env_remove("LEAKGUARD_FORMAT")
+        .env("NO_COLOR", "1");
+    c
+}
+
+/// A deterministic random-looking string over `alphabet` (synthetic, never a real key).
+pub fn synthetic(seed: u64, len: usize, alphabet: &[u8]) -> String {
+    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            alphabet[(x % alphabet.len() as u64) as usize] as char
+        })
+        .collect()
+}
+
+pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// `(path, rule_id, line, column)` of every finding in a JSON report.
+pub fn hits(json: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A config with one token rule and one path rule, replacing the built-ins, so that
+/// walker tests do not depend on the built-in rule pack.
+pub const TOK_CONFIG: &str = r#"
+extend_default: false
+rules:
+  - id: tok
+    description: test token
+    severity: high
+    keywords: [tok_]
+    regex: '\b(tok_[A-Za-z0-9]{16})\b'
+    min_entropy: 3.0
+    examples: {match: ['tok_{{alnum:16}}'], no_match: ['tok_short']}
+  - id: env-file
+    description: env file
+    severity: medium
+    paths: ['**/.env', '**/.env.*']
+    allow: {paths: ['**/.env.example']}
+    examples: {match: ['.env'], no_match: ['.env.example']}
+"#;
+
+/// A synthetic token for `TOK_CONFIG`'s rule.
+pub fn tok(seed: u64) -> String {
+    format!("tok_{}", synthetic(seed, 16, ALNUM))
+}
