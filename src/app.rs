@@ -74,9 +74,7 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
     // Look in the scanned directory, then upwards to the repository root (the directory
     // holding `.git`); outside a repository, no higher than the current directory.
     let abs = dir.canonicalize().unwrap_or(dir);
-    let cwd = std::env::current_dir()
-        .and_then(|c| c.canonicalize())
-        .ok();
+    let cwd = std::env::current_dir().and_then(|c| c.canonicalize()).ok();
     let in_repo = abs.ancestors().any(|a| a.join(".git").exists());
     for anc in abs.ancestors() {
         let c = anc.join(CONFIG_FILE);
@@ -86,7 +84,8 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
         let at_top = if in_repo {
             anc.join(".git").exists()
         } else {
-            cwd.as_deref().is_none_or(|cwd| anc == cwd || !anc.starts_with(cwd))
+            cwd.as_deref()
+                .is_none_or(|cwd| anc == cwd || !anc.starts_with(cwd))
         };
         if at_top {
             break;

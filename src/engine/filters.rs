@@ -75,12 +75,7 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
     if REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return true;
     }
-    // File paths and URLs without credentials.
-    if lower.starts_with(b"/")
-        || lower.starts_with(b"./")
-        || lower.starts_with(b"../")
-        || lower.starts_with(b"~/")
-    {
+    if is_path(secret) {
         return true;
     }
     if (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !contains(&lower, b"@")
@@ -90,10 +85,67 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
     if is_uuid(&lower) {
         return true;
     }
-    // An identifier or dotted name (letters, `_`, `.`, `-`, no digit) is code, not a secret.
-    secret
+    is_identifier(secret)
+}
+
+/// A file path: a `/`, `./`, `../` or `~/` start and lowercase word segments (a random
+/// base64 value that happens to start with `/` has mixed case and is not a path).
+fn is_path(s: &[u8]) -> bool {
+    let rest = [&b"~/"[..], b"../", b"./", b"/"]
+        .iter()
+        .find_map(|p| s.strip_prefix(*p));
+    let Some(rest) = rest else { return false };
+    let segments: Vec<&[u8]> = rest
+        .split(|&b| b == b'/')
+        .filter(|x| !x.is_empty())
+        .collect();
+    if segments.is_empty() || (s[0] == b'/' && segments.len() < 2) {
+        return false;
+    }
+    let last = segments.len() - 1;
+    segments.iter().enumerate().all(|(i, seg)| {
+        seg.iter().all(|&b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || b"_.@-".contains(&b)
+                // A file name may have capitals when it has an extension (`Key.PEM`).
+                || (i == last && b.is_ascii_uppercase() && seg.contains(&b'.'))
+        })
+    })
+}
+
+/// An identifier or dotted name is code, not a secret: letters and `_ . -` only, and
+/// word-shaped (one case, or camelCase words averaging 3+ letters). Random letters-only
+/// tokens have mixed case with short runs and are kept.
+fn is_identifier(s: &[u8]) -> bool {
+    if !s
         .iter()
         .all(|b| b.is_ascii_alphabetic() || b"_.-".contains(b))
+    {
+        return false;
+    }
+    let letters = || s.iter().filter(|b| b.is_ascii_alphabetic());
+    if letters().all(u8::is_ascii_lowercase) || letters().all(u8::is_ascii_uppercase) {
+        return true;
+    }
+    // Words start at a separator or at an uppercase letter following a lowercase one.
+    let mut words = 0usize;
+    let mut prev_lower = false;
+    let mut in_word = false;
+    for &b in s {
+        if !b.is_ascii_alphabetic() {
+            in_word = false;
+            prev_lower = false;
+            continue;
+        }
+        if !in_word || (b.is_ascii_uppercase() && prev_lower) {
+            words += 1;
+        }
+        in_word = true;
+        prev_lower = b.is_ascii_lowercase();
+    }
+    let n = letters().count();
+    words > 0 && n >= 3 * words
 }
 
 fn is_uuid(s: &[u8]) -> bool {
@@ -154,10 +206,18 @@ mod tests {
             b"123e4567-e89b-12d3-a456-426614174000",
             b"request.headers.authorization",
             b"secrets.NPM_TOKEN",
+            b"./config/secret.key",
+            b"/run/secrets/db_password",
+            b"getApiKeyFromEnv",
+            b"AUTH_TOKEN_VALUE",
         ] {
             assert!(is_not_a_value(v), "{}", String::from_utf8_lossy(v));
         }
         assert!(!is_not_a_value(b"q8Z3vLk9PwX2mT7rB4nY"));
+        // Random letters-only and `/`-leading base64 values are still secrets.
+        assert!(!is_not_a_value(b"qWhDkEuXnVmZpAlS"));
+        assert!(!is_not_a_value(b"/x9Kq2Lm8Np4Rt6Vw0Yz1Ab3Cd5Ef7Gh"));
+        assert!(!is_not_a_value(b"/aB3/cD4eF5gH6"));
         assert!(!is_not_a_value(b"https://user:pass@host"));
     }
 }

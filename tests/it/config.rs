@@ -6,7 +6,11 @@ fn one_line_error(t: &Tree, args: &[&str]) -> String {
     let out = t.cmd(args).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.trim_end().lines().count(), 1, "error must be one line:\n{err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "error must be one line:\n{err}"
+    );
     err
 }
 
@@ -18,7 +22,10 @@ fn config_at_repository_root_applies_to_a_subdirectory_scan() {
         .file(".leakguard.yaml", cfg)
         .file("app/vendor/lib.txt", tok(1))
         .file("app/main.txt", tok(2));
-    let out = t.cmd(&["scan", "app", "--format", "json"]).output().unwrap();
+    let out = t
+        .cmd(&["scan", "app", "--format", "json"])
+        .output()
+        .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // The allowlist glob is relative to the config's directory, the report to the root.
     assert_eq!(hits(&json), vec![("main.txt".into(), "tok".into(), 1, 1)]);

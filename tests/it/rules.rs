@@ -4,12 +4,19 @@ use crate::util::{leakguard, Tree, TOK_CONFIG};
 
 #[test]
 fn builtin_rules_all_pass_their_examples() {
-    let out = leakguard().args(["rules", "test", "--no-config"]).output().unwrap();
+    let out = leakguard()
+        .args(["rules", "test", "--no-config"])
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains(" 0 failed"), "{text}");
     // No built-in rule may lack keywords: no warning.
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -33,21 +40,39 @@ rules:
     examples: {match: ['zzz1'], no_match: ['zzz']}
 "#;
     t.file("c.yaml", cfg);
-    let out = t.cmd(&["rules", "test", "--config", "c.yaml"]).output().unwrap();
+    let out = t
+        .cmd(&["rules", "test", "--config", "c.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("rule `weak`: match example #2 was not detected: abc_TOOLONG"), "{text}");
-    assert!(text.contains("rule `weak`: no_match example #2 was detected: abc_oops"), "{text}");
+    assert!(
+        text.contains("rule `weak`: match example #2 was not detected: abc_TOOLONG"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule `weak`: no_match example #2 was detected: abc_oops"),
+        "{text}"
+    );
     assert!(text.contains("2 failed"), "{text}");
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("rule `nokw`") && err.contains("no keywords"), "{err}");
+    assert!(
+        err.contains("rule `nokw`") && err.contains("no keywords"),
+        "{err}"
+    );
 }
 
 #[test]
 fn list_shows_builtin_and_config_rules() {
     let t = Tree::new();
-    t.file(".leakguard.yaml", TOK_CONFIG.replace("extend_default: false", ""));
-    let out = t.cmd(&["rules", "list", "--format", "json"]).output().unwrap();
+    t.file(
+        ".leakguard.yaml",
+        TOK_CONFIG.replace("extend_default: false", ""),
+    );
+    let out = t
+        .cmd(&["rules", "list", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let ids: Vec<&str> = json["rules"]
@@ -56,8 +81,15 @@ fn list_shows_builtin_and_config_rules() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert!(ids.contains(&"tok") && ids.contains(&"dotenv-file"), "{ids:?}");
+    assert!(
+        ids.contains(&"tok") && ids.contains(&"dotenv-file"),
+        "{ids:?}"
+    );
     let text = t.cmd(&["rules", "list"]).output().unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
-    assert!(text.lines().any(|l| l.starts_with("tok ") && l.contains("high")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("tok ") && l.contains("high")),
+        "{text}"
+    );
 }

@@ -24,7 +24,10 @@ fn finding_exits_1_with_exact_location() {
     t.file("src/app.py", format!("a = 1\n\n    key = \"{}\"\n", tok(1)));
     let (code, json) = t.scan_json(&[]);
     assert_eq!(code, 1);
-    assert_eq!(hits(&json), vec![("src/app.py".into(), "tok".into(), 3, 12)]);
+    assert_eq!(
+        hits(&json),
+        vec![("src/app.py".into(), "tok".into(), 3, 12)]
+    );
 }
 
 #[test]
@@ -39,13 +42,17 @@ fn hidden_files_scanned_git_dir_and_ignored_files_not() {
     assert_eq!(paths, vec![".hidden/creds".to_string()]);
     let (_, json) = t.scan_json(&["--no-ignore"]);
     let paths: Vec<String> = hits(&json).into_iter().map(|h| h.0).collect();
-    assert_eq!(paths, vec![".hidden/creds".to_string(), "build/out.txt".to_string()]);
+    assert_eq!(
+        paths,
+        vec![".hidden/creds".to_string(), "build/out.txt".to_string()]
+    );
 }
 
 #[test]
 fn explicit_file_is_scanned_even_if_ignored() {
     let t = tree();
-    t.file(".gitignore", "secret.txt\n").file("secret.txt", tok(4));
+    t.file(".gitignore", "secret.txt\n")
+        .file("secret.txt", tok(4));
     let (code, json) = t.scan_json(&["secret.txt"]);
     assert_eq!(code, 1);
     assert_eq!(hits(&json)[0].0, "secret.txt");
@@ -90,10 +97,14 @@ fn oversized_files_are_skipped_and_counted() {
 #[test]
 fn path_rules_fire_on_the_file_name() {
     let t = tree();
-    t.file("deploy/.env", "A=1\n").file("deploy/.env.example", "A=\n");
+    t.file("deploy/.env", "A=1\n")
+        .file("deploy/.env.example", "A=\n");
     let (code, json) = t.scan_json(&[]);
     assert_eq!(code, 1);
-    assert_eq!(hits(&json), vec![("deploy/.env".into(), "env-file".into(), 1, 1)]);
+    assert_eq!(
+        hits(&json),
+        vec![("deploy/.env".into(), "env-file".into(), 1, 1)]
+    );
 }
 
 #[test]
@@ -127,7 +138,10 @@ fn secrets_are_redacted_unless_asked() {
         let all = [out.stdout, out.stderr].concat();
         let all = String::from_utf8_lossy(&all);
         assert!(!all.contains(&secret), "{format} leaked the secret:\n{all}");
-        assert!(all.contains(&secret[..6]), "{format} lost the prefix:\n{all}");
+        assert!(
+            all.contains(&secret[..6]),
+            "{format} lost the prefix:\n{all}"
+        );
         let out = t
             .cmd(&["scan", "--format", format, "--show-secrets"])
             .output()
@@ -161,7 +175,12 @@ fn fingerprint_survives_a_line_move_but_not_a_new_secret() {
     let (_, moved) = t.scan_json(&[]);
     t.file("a.txt", format!("{}\n", tok(13)));
     let (_, other) = t.scan_json(&[]);
-    let fp = |j: &serde_json::Value| j["findings"][0]["fingerprint"].as_str().unwrap().to_string();
+    let fp = |j: &serde_json::Value| {
+        j["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(fp(&before), fp(&moved));
     assert_ne!(fp(&before), fp(&other));
     assert_eq!(moved["findings"][0]["line"], 4);
@@ -171,7 +190,10 @@ fn fingerprint_survives_a_line_move_but_not_a_new_secret() {
 fn many_files_in_parallel_give_sorted_deterministic_output() {
     let t = tree();
     for i in 0..200 {
-        t.file(&format!("d{}/f{i:03}.txt", i % 7), format!("x\n{}\n", tok(100 + i)));
+        t.file(
+            &format!("d{}/f{i:03}.txt", i % 7),
+            format!("x\n{}\n", tok(100 + i)),
+        );
     }
     let one = t.cmd(&["scan", "--threads", "1", "-q"]).output().unwrap();
     let many = t.cmd(&["scan", "--threads", "4", "-q"]).output().unwrap();
@@ -221,9 +243,14 @@ fn text_report_groups_by_file_and_summarises() {
         .file("b.txt", tok(17));
     let out = t.cmd(&["scan"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.matches("\na.txt\n").count() + usize::from(text.starts_with("a.txt\n")), 1);
+    assert_eq!(
+        text.matches("\na.txt\n").count() + usize::from(text.starts_with("a.txt\n")),
+        1
+    );
     assert!(text.contains("3 findings (3 high) in 2 files"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when NO_COLOR/not a tty");
     let quiet = t.cmd(&["scan", "-q"]).output().unwrap();
-    assert!(!String::from_utf8(quiet.stdout).unwrap().contains("leakguard:"));
+    assert!(!String::from_utf8(quiet.stdout)
+        .unwrap()
+        .contains("leakguard:"));
 }
