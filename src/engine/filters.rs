@@ -85,7 +85,13 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
     if is_uuid(&lower) {
         return true;
     }
-    is_identifier(secret)
+    // `!flag`, `&name`, `*ptr`: an operator applied to an identifier is code.
+    let operand = secret
+        .strip_prefix(b"!")
+        .or_else(|| secret.strip_prefix(b"&"))
+        .or_else(|| secret.strip_prefix(b"*"))
+        .unwrap_or(secret);
+    is_identifier(operand)
 }
 
 /// A file path: a `/`, `./`, `../` or `~/` start and lowercase word segments (a random
@@ -193,7 +199,7 @@ mod tests {
         ] {
             assert!(is_placeholder(p), "{}", String::from_utf8_lossy(p));
         }
-        assert!(!is_placeholder(b"mon_q8Z3vLk9PwX2mT7rB4nY6cH1dF5gJ0s"));
+        assert!(!is_placeholder(b"mon_q8Z3vLk9PwX2mT7rB4nY6cH1dF5gJ0s")); // leakguard:allow
     }
 
     #[test]
@@ -210,6 +216,7 @@ mod tests {
             b"/run/secrets/db_password",
             b"getApiKeyFromEnv",
             b"AUTH_TOKEN_VALUE",
+            b"!opts.show_secrets",
         ] {
             assert!(is_not_a_value(v), "{}", String::from_utf8_lossy(v));
         }

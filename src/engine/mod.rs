@@ -270,6 +270,10 @@ fn run_rule(
             continue;
         };
         let secret = m.as_bytes();
+        // A name-and-entropy match followed by `(` is a function call, not a value.
+        if rule.generic && hay.get(m.end()) == Some(&b'(') {
+            continue;
+        }
         if let Some(entropy) = accept(rule, secret, global) {
             out.push(Candidate {
                 rule: r,
