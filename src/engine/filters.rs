@@ -14,6 +14,10 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"yoursecret",
     b"yourtoken",
     b"redacted",
+    b"mypassword",
+    b"mysecret",
+    b"my_password",
+    b"my_secret",
     b"changeme",
     b"change_me",
     b"dummy",
@@ -78,8 +82,7 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
     if is_path(secret) {
         return true;
     }
-    if (lower.starts_with(b"http://") || lower.starts_with(b"https://")) && !contains(&lower, b"@")
-    {
+    if is_url_without_credentials(&lower) {
         return true;
     }
     if is_uuid(&lower) {
@@ -91,7 +94,39 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
         .or_else(|| secret.strip_prefix(b"&"))
         .or_else(|| secret.strip_prefix(b"*"))
         .unwrap_or(secret);
-    is_identifier(operand)
+    is_identifier(operand) || is_snake_identifier(operand)
+}
+
+/// `http(s)://host/...` with no `user:password@` in its authority part.
+fn is_url_without_credentials(lower: &[u8]) -> bool {
+    let Some(rest) = lower
+        .strip_prefix(b"http://")
+        .or_else(|| lower.strip_prefix(b"https://"))
+    else {
+        return false;
+    };
+    let authority = rest.split(|&b| b == b'/').next().unwrap_or(rest);
+    !(contains(authority, b"@") && contains(authority, b":"))
+}
+
+/// `MT7615_TOKEN_SIZE`, `curve25519_set_secret`, `regulator-fec1-pwdn`: two or more
+/// segments, each in one case with letters and digits in at most three runs (`e7xx`), so
+/// that random base64url values (mixed case, many letter/digit switches) are kept.
+fn is_snake_identifier(s: &[u8]) -> bool {
+    let segments: Vec<&[u8]> = s
+        .split(|b| b"_.-".contains(b))
+        .filter(|x| !x.is_empty())
+        .collect();
+    segments.len() >= 2
+        && segments.iter().all(|seg| {
+            let single_case =
+                !seg.iter().any(u8::is_ascii_uppercase) || !seg.iter().any(u8::is_ascii_lowercase);
+            let runs = 1 + seg
+                .windows(2)
+                .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+                .count();
+            seg.iter().all(u8::is_ascii_alphanumeric) && single_case && runs <= 3
+        })
 }
 
 /// A file path: a `/`, `./`, `../` or `~/` start and lowercase word segments (a random
@@ -217,6 +252,11 @@ mod tests {
             b"getApiKeyFromEnv",
             b"AUTH_TOKEN_VALUE",
             b"!opts.show_secrets",
+            b"KVM_S390_PFAULT_TOKEN_INVALID",
+            b"&sifive_fu540_prci_corepll_data",
+            b"regulator-fec1-pwdn",
+            b"GPIO_E7XX_IR_OFF",
+            b"https://lore.kernel.org/lkml/1628086770.5rn8p04n6j.none@localhost/",
         ] {
             assert!(is_not_a_value(v), "{}", String::from_utf8_lossy(v));
         }
@@ -225,6 +265,8 @@ mod tests {
         assert!(!is_not_a_value(b"qWhDkEuXnVmZpAlS"));
         assert!(!is_not_a_value(b"/x9Kq2Lm8Np4Rt6Vw0Yz1Ab3Cd5Ef7Gh"));
         assert!(!is_not_a_value(b"/aB3/cD4eF5gH6"));
+        assert!(!is_not_a_value(b"aB3_xK9-Lm2pQ7"));
+        assert!(!is_not_a_value(b"K7Q2-X9P3-M4N8-Z1W6"));
         assert!(!is_not_a_value(b"https://user:pass@host"));
     }
 }
