@@ -254,3 +254,20 @@ fn text_report_groups_by_file_and_summarises() {
         .unwrap()
         .contains("leakguard:"));
 }
+
+#[test]
+fn color_only_when_asked_or_on_a_terminal() {
+    let t = tree();
+    t.file("a.txt", tok(18));
+    let out = t.cmd(&["scan", "--color", "always"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b["));
+    let out = t.cmd(&["scan", "--color", "auto"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\x1b'));
+    // A report file never gets colour.
+    t.cmd(&["scan", "--color", "always", "-o", "r.txt"])
+        .assert()
+        .code(1);
+    assert!(!std::fs::read_to_string(t.join("r.txt"))
+        .unwrap()
+        .contains('\x1b'));
+}
