@@ -259,7 +259,8 @@ LG_COMPILE_MS="n/a"; LG_BYTES=""; LG_FILES=""; KF_BYTES=""; KF_FILES=""
 if [[ $SKIP_LEAKGUARD != 1 ]]; then
     LG_OUT=$OUT_DIR/leakguard.json
     rm -f "$LG_OUT"
-    LG_CMD=("$LEAKGUARD" scan "$TREE" --format json --quiet --threads "$THREADS" --output "$LG_OUT")
+    # --max-file-size 4G: scan every byte ripgrep reads (the default 10M skips ~9 big files).
+    LG_CMD=("$LEAKGUARD" scan "$TREE" --format json --quiet --threads "$THREADS" --max-file-size 4G --output "$LG_OUT")
     COMMANDS+=("leakguard:  $(printf '%q ' "${LG_CMD[@]}")")
     OK_CODES="0 1"     # 1 = findings present; 2 = error
     timed_runs leakguard "${LG_CMD[@]}"
