@@ -36,6 +36,10 @@ pub struct Messages {
 pub fn run(cli: crate::cli::Cli, messages: &mut Messages) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => scan(&args, messages),
+        Command::Staged(args) => staged(&args, messages),
+        Command::History(args) => history(&args, messages),
+        Command::Install(args) => crate::hook::install(&args, messages),
+        Command::Uninstall(args) => crate::hook::uninstall(&args, messages),
         Command::Rules(RulesCommand::List(args)) => rules_list(&args.config, args.format),
         Command::Rules(RulesCommand::Test(args)) => rules_test(&args, messages),
     }
@@ -166,6 +170,14 @@ fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
     } else {
         ExitStatus::Findings
     })
+}
+
+fn staged(_args: &crate::cli::StagedArgs, _messages: &mut Messages) -> Result<ExitStatus> {
+    bail!("`leakguard staged` is not implemented yet")
+}
+
+fn history(_args: &crate::cli::HistoryArgs, _messages: &mut Messages) -> Result<ExitStatus> {
+    bail!("`leakguard history` is not implemented yet")
 }
 
 fn canonical_dir(p: &Path) -> Option<PathBuf> {

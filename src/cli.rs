@@ -18,6 +18,14 @@ pub struct Cli {
 pub enum Command {
     /// Scan files on disk (default: the current directory).
     Scan(ScanArgs),
+    /// Scan what the next commit would add (the pre-commit hook).
+    Staged(StagedArgs),
+    /// Scan a repository's history: every commit, all refs, or a range (CI).
+    History(HistoryArgs),
+    /// Install a git pre-commit hook that runs `leakguard staged`.
+    Install(InstallArgs),
+    /// Remove the pre-commit hook written by `leakguard install`.
+    Uninstall(UninstallArgs),
     /// List or test the active rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -76,6 +84,70 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
+}
+
+/// `leakguard staged`
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// A path inside the repository.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Skip binary blobs entirely (default: provider-specific rules only).
+    #[arg(long)]
+    pub skip_binary: bool,
+    /// Skip blobs larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+}
+
+/// `leakguard history`
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// A path inside the repository.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+    /// Only the commits in BASE..HEAD (what a pull request adds).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "all")]
+    pub range: Option<String>,
+    /// Commits reachable from every ref, not just HEAD.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Skip binary blobs entirely (default: provider-specific rules only).
+    #[arg(long)]
+    pub skip_binary: bool,
+    /// Skip blobs larger than this (bytes, or with a K, M or G suffix).
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// `leakguard install`
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// A path inside the repository.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+    /// Replace an existing pre-commit hook that leakguard did not write.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `leakguard uninstall`
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// A path inside the repository.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
 }
 
 /// How findings are written.
