@@ -164,20 +164,121 @@ fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
         loaded.compile_ms,
         started.elapsed().as_secs_f64() * 1e3,
     );
-    emit(&args.output, &findings, &summary)?;
-    Ok(if findings.is_empty() {
+    emit(&args.output, &findings, &summary, None)?;
+    Ok(status(&findings))
+}
+
+/// Advice shown under findings that block a commit.
+const STAGED_FOOTER: &str = "\
+leakguard: this commit is blocked. Ways out:
+  - move the value to an environment variable or a secret store, then `git add` the file again
+  - unstage the file: git restore --staged <file>
+  - if the secret was ever pushed or shared, rotate it now (see `fix` above)
+  - a genuine false positive: add a `leakguard:allow` comment on that line
+";
+
+fn open_repo(path: &Path) -> Result<gix::Repository> {
+    let mut repo = gix::discover(path)
+        .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    repo.object_cache_size_if_unset(8 * 1024 * 1024);
+    Ok(repo)
+}
+
+fn staged(args: &crate::cli::StagedArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    use crate::source::localenv::LocalSecrets;
+    use crate::source::staged;
+    let started = Instant::now();
+    let repo = open_repo(&args.repo)?;
+    let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
+        bail!(
+            "{} is a bare repository: there is no work tree, so nothing is staged",
+            repo.git_dir().display()
+        );
+    };
+    let config = find_config(&args.config, &workdir)?;
+    let loaded = load_rules(config)?;
+    let files = staged::staged_files(&repo)?;
+    // Local secrets: `.env*` files at the top and beside every staged file.
+    let index = repo.index_or_empty().context("cannot read the index")?;
+    let mut dirs: Vec<String> = vec![String::new()];
+    for f in &files {
+        let p = staged::display(f.path.as_ref());
+        if let Some((dir, _)) = p.rsplit_once('/') {
+            dirs.push(format!("{dir}/"));
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    let abs: Vec<(PathBuf, String)> = dirs.into_iter().map(|d| (workdir.join(&d), d)).collect();
+    let local = LocalSecrets::load(abs.iter().map(|(p, d)| (p.as_path(), d.clone())), |rel| {
+        index.entry_by_path(rel.into()).is_some()
+    });
+    let opts = staged::StagedOptions {
+        skip_binary: args.skip_binary,
+        max_file_size: args.max_file_size,
+    };
+    let (mut findings, stats) = staged::scan(&repo, &loaded.engine, &files, &local, opts)?;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let summary = Summary::new(
+        &findings,
+        stats,
+        loaded.engine.rules().rules.len(),
+        loaded.compile_ms,
+        started.elapsed().as_secs_f64() * 1e3,
+    );
+    let _ = messages;
+    emit(&args.output, &findings, &summary, Some(STAGED_FOOTER))?;
+    Ok(status(&findings))
+}
+
+fn status(findings: &[Finding]) -> ExitStatus {
+    if findings.is_empty() {
         ExitStatus::Clean
     } else {
         ExitStatus::Findings
-    })
+    }
 }
 
-fn staged(_args: &crate::cli::StagedArgs, _messages: &mut Messages) -> Result<ExitStatus> {
-    bail!("`leakguard staged` is not implemented yet")
-}
-
-fn history(_args: &crate::cli::HistoryArgs, _messages: &mut Messages) -> Result<ExitStatus> {
-    bail!("`leakguard history` is not implemented yet")
+fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    use crate::source::history::{self, HistoryOptions, Selection};
+    let started = Instant::now();
+    if std::fs::symlink_metadata(&args.repo).is_err() {
+        bail!("path does not exist: {}", args.repo.display());
+    }
+    let mut repo = open_repo(&args.repo)?;
+    repo.object_cache_size_if_unset(64 * 1024 * 1024);
+    let root = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| repo.git_dir().to_path_buf());
+    let config = find_config(&args.config, &root)?;
+    let loaded = load_rules(config)?;
+    let selection = match (&args.range, args.all) {
+        (Some(r), _) => Selection::Range(r.clone()),
+        (None, true) => Selection::All,
+        (None, false) => Selection::Head,
+    };
+    let opts = HistoryOptions {
+        skip_binary: args.skip_binary,
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+    };
+    let outcome = history::scan(&repo, &loaded.engine, &selection, opts)?;
+    if !args.output.quiet {
+        messages.warnings.extend(outcome.notes);
+    }
+    let mut findings = outcome.findings;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut summary = Summary::new(
+        &findings,
+        outcome.stats,
+        loaded.engine.rules().rules.len(),
+        loaded.compile_ms,
+        started.elapsed().as_secs_f64() * 1e3,
+    );
+    summary.commits = Some(outcome.commits);
+    emit(&args.output, &findings, &summary, None)?;
+    Ok(status(&findings))
 }
 
 fn canonical_dir(p: &Path) -> Option<PathBuf> {
@@ -215,11 +316,17 @@ fn make_root(path: &Path, base: Option<&Path>) -> Root {
 }
 
 /// Writes the report to `--output` (atomically: a temp file renamed into place) or stdout.
-fn emit(out: &OutputArgs, findings: &[Finding], summary: &Summary) -> Result<()> {
+fn emit(
+    out: &OutputArgs,
+    findings: &[Finding],
+    summary: &Summary,
+    footer: Option<&'static str>,
+) -> Result<()> {
     let mut opts = report::Options {
         show_secrets: out.show_secrets,
         quiet: out.quiet,
         color: false,
+        footer,
     };
     match &out.output {
         Some(path) => {

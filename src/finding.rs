@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 
 use crate::rules::{Rule, Severity};
 
+/// Rule id of findings made from the developer's local `.env` values.
+pub const LOCAL_VALUE_RULE: &str = "local-env-value";
+
 /// What a finding is about: a secret in the content, or the file's path itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,6 +47,18 @@ pub struct Finding {
     pub remediation: String,
     /// Other rules that matched the same secret.
     pub also_matched: Vec<String>,
+    /// For history findings: the commit that introduced the secret.
+    pub commit: Option<CommitInfo>,
+}
+
+/// The commit that introduced a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    pub id: String,
+    pub author: String,
+    pub email: String,
+    /// ISO 8601 author date.
+    pub date: String,
 }
 
 impl Finding {
@@ -73,6 +88,7 @@ impl Finding {
             entropy,
             remediation: rule.remediation.clone(),
             also_matched,
+            commit: None,
         }
     }
 
@@ -93,7 +109,52 @@ impl Finding {
             entropy: 0.0,
             remediation: rule.remediation.clone(),
             also_matched: Vec::new(),
+            commit: None,
         }
+    }
+
+    /// A staged copy of a value from the developer's local `.env` file. The value itself is
+    /// never stored: the finding names the variable and the file.
+    pub fn local_value(
+        path: &str,
+        line: usize,
+        column: usize,
+        var: &str,
+        file: &str,
+        len: usize,
+    ) -> Finding {
+        Finding {
+            rule_id: LOCAL_VALUE_RULE.to_string(),
+            description: format!("value of {var} from {file}"),
+            severity: Severity::High,
+            kind: FindingKind::Content,
+            path: path.to_string(),
+            line,
+            column,
+            secret: String::new(),
+            secret_len: len,
+            redacted: String::new(),
+            fingerprint: fingerprint(LOCAL_VALUE_RULE, path, format!("{file}\0{var}").as_bytes()),
+            entropy: 0.0,
+            remediation: format!(
+                "This is the value of {var} in your local {file}. Read it from the environment or a secret store instead of writing it into a tracked file; if this commit was ever pushed, change the value where {var} is used."
+            ),
+            also_matched: Vec::new(),
+            commit: None,
+        }
+    }
+
+    /// The same finding at another path (history: one blob seen at several paths).
+    pub fn at_path(&self, path: &str) -> Finding {
+        let mut f = self.clone();
+        f.fingerprint = fingerprint(&f.rule_id, path, f.secret.as_bytes());
+        f.path = path.to_string();
+        f
+    }
+
+    /// The raw secret, for grouping (never for output: see [`Finding::secret_display`]).
+    pub fn secret_bytes(&self) -> &[u8] {
+        self.secret.as_bytes()
     }
 
     /// The secret as it may be printed: redacted unless `show` is set.

@@ -102,6 +102,28 @@ impl Engine {
         &self.rules
     }
 
+    /// Findings of the path rules for a file at `path` (`match_path` for globs).
+    pub fn path_findings(&self, path: &str, match_path: &str, out: &mut Vec<Finding>) {
+        for &r in &self.path_rules {
+            let rule = &self.rules.rules[r as usize];
+            if let Matcher::Path { globs } = &rule.matcher {
+                if globs.is_match(match_path) && !rule.allow.allows_path(match_path) {
+                    out.push(Finding::path(rule, path));
+                }
+            }
+        }
+    }
+
+    /// May a content finding of `rule_id` stand at `path`? (Global and rule path
+    /// allowlists; the counterpart of [`Scanner::scan_blob`].)
+    pub fn allows_at(&self, rule_id: &str, path: &str) -> bool {
+        !self.rules.allow.allows_path(path)
+            && self
+                .rules
+                .get(rule_id)
+                .is_none_or(|r| !r.allow.allows_path(path))
+    }
+
     /// A per-thread scanner.
     pub fn scanner(&self) -> Scanner<'_> {
         let n = self.rules.rules.len();
@@ -138,45 +160,54 @@ pub struct Scanner<'e> {
 impl Scanner<'_> {
     /// Scans one buffer, appending its findings to `out`.
     pub fn scan(&mut self, input: &Input<'_>, out: &mut Vec<Finding>) {
-        let engine = self.engine;
-        let rules = &engine.rules;
+        let rules = &self.engine.rules;
         if rules.allow.allows_path(input.match_path) {
             return;
         }
-        for &r in &engine.path_rules {
-            let rule = &rules.rules[r as usize];
-            if let Matcher::Path { globs } = &rule.matcher {
-                if globs.is_match(input.match_path) && !rule.allow.allows_path(input.match_path) {
-                    out.push(Finding::path(rule, input.path));
-                }
-            }
-        }
-        if input.bytes.is_empty() {
+        self.engine.path_findings(input.path, input.match_path, out);
+        self.scan_content(
+            input.path,
+            Some(input.match_path),
+            input.bytes,
+            input.binary,
+            out,
+        );
+    }
+
+    /// Scans bytes whose path is not known yet (a history blob seen at several paths):
+    /// content rules only, no path allowlists. Apply [`Engine::allows_at`] per path.
+    pub fn scan_blob(&mut self, bytes: &[u8], binary: bool, out: &mut Vec<Finding>) {
+        self.scan_content("", None, bytes, binary, out);
+    }
+
+    fn scan_content(
+        &mut self,
+        path: &str,
+        match_path: Option<&str>,
+        bytes: &[u8],
+        binary: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let rules = &self.engine.rules;
+        if bytes.is_empty() {
             return;
         }
-        self.collect_windows(input.bytes);
+        self.collect_windows(bytes);
         self.candidates.clear();
         for ti in 0..self.touched.len() {
             let r = self.touched[ti] as usize;
             let rule = &rules.rules[r];
-            if (rule.generic && input.binary) || rule.allow.allows_path(input.match_path) {
+            if (rule.generic && binary) || match_path.is_some_and(|p| rule.allow.allows_path(p)) {
                 continue;
             }
             if self.whole[r] {
-                run_rule(
-                    rule,
-                    r as u32,
-                    input.bytes,
-                    0,
-                    &rules.allow,
-                    &mut self.candidates,
-                );
+                run_rule(rule, r as u32, bytes, 0, &rules.allow, &mut self.candidates);
             } else {
                 for &(s, e) in &self.windows[r] {
                     run_rule(
                         rule,
                         r as u32,
-                        &input.bytes[s..e],
+                        &bytes[s..e],
                         s,
                         &rules.allow,
                         &mut self.candidates,
@@ -190,7 +221,7 @@ impl Scanner<'_> {
         }
         self.touched.clear();
         if !self.candidates.is_empty() {
-            emit(rules, input, &mut self.candidates, out);
+            emit(rules, path, bytes, &mut self.candidates, out);
         }
     }
 
@@ -238,6 +269,19 @@ impl Scanner<'_> {
             self.touched.push(r);
         }
     }
+}
+
+/// 1-based line and byte column of `pos`.
+pub fn line_col(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let line = memchr::memchr_iter(b'\n', &bytes[..pos]).count() + 1;
+    let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |p| p + 1);
+    (line, pos - start + 1)
+}
+
+/// Does the line holding `pos` carry the `leakguard:allow` marker?
+pub fn line_is_allowed(bytes: &[u8], pos: usize) -> bool {
+    let (s, e) = line_bounds(bytes, pos);
+    memchr::memmem::find(&bytes[s..e], ALLOW_MARKER).is_some()
 }
 
 /// The line holding `pos`, without its newline.
@@ -302,8 +346,13 @@ fn accept(rule: &Rule, secret: &[u8], global: &crate::rules::Allow) -> Option<f6
 
 /// Merges overlapping candidates (one secret, one finding, under the most specific rule),
 /// drops lines marked `leakguard:allow`, and turns the rest into findings.
-fn emit(rules: &RuleSet, input: &Input<'_>, cands: &mut [Candidate], out: &mut Vec<Finding>) {
-    let bytes = input.bytes;
+fn emit(
+    rules: &RuleSet,
+    path: &str,
+    bytes: &[u8],
+    cands: &mut [Candidate],
+    out: &mut Vec<Finding>,
+) {
     cands.sort_by_key(|c| (c.start, c.end));
     // Line cursor: findings come in offset order, so count newlines incrementally.
     let mut cursor = 0usize;
@@ -348,7 +397,7 @@ fn emit(rules: &RuleSet, input: &Input<'_>, cands: &mut [Candidate], out: &mut V
         let rule = &rules.rules[best.rule as usize];
         out.push(Finding::content(
             rule,
-            input.path,
+            path,
             line_no,
             best.start - line_start + 1,
             &bytes[best.start..best.end],

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Options, Summary};
-use crate::finding::{Finding, FindingKind};
+use crate::finding::{CommitInfo, Finding, FindingKind};
 use crate::rules::Severity;
 
 /// Version of the JSON document's shape; bumped on incompatible changes.
@@ -36,6 +36,8 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     also_matched: &'a [String],
     remediation: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<&'a CommitInfo>,
 }
 
 /// Writes the JSON document followed by a newline.
@@ -65,6 +67,7 @@ pub fn write(
                 fingerprint: &f.fingerprint,
                 also_matched: &f.also_matched,
                 remediation: &f.remediation,
+                commit: f.commit.as_ref(),
             })
             .collect(),
         summary,

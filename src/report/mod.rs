@@ -22,6 +22,9 @@ pub struct Summary {
     /// Findings per severity, only non-zero ones.
     pub by_severity: BTreeMap<Severity, usize>,
     pub rules: usize,
+    /// Commits walked (history scans only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commits: Option<usize>,
     pub rules_compile_ms: f64,
     pub elapsed_ms: f64,
 }
@@ -44,6 +47,7 @@ impl Summary {
             findings: findings.len(),
             by_severity,
             rules,
+            commits: None,
             rules_compile_ms,
             elapsed_ms,
         }
@@ -56,6 +60,8 @@ pub struct Options {
     pub show_secrets: bool,
     pub quiet: bool,
     pub color: bool,
+    /// Advice printed after a text report that has findings (the hook's ways out).
+    pub footer: Option<&'static str>,
 }
 
 /// Report formats.

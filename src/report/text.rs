@@ -69,6 +69,16 @@ pub fn write(
                 f.also_matched.join(", ")
             )?;
         }
+        if let Some(c) = &f.commit {
+            writeln!(
+                out,
+                "           {dim}commit{dim:#}  {} by {} <{}> on {}",
+                &c.id[..c.id.len().min(12)],
+                c.author,
+                c.email,
+                c.date
+            )?;
+        }
         writeln!(out, "           {dim}fix{dim:#}     {}", f.remediation)?;
     }
     if opts.quiet {
@@ -77,7 +87,11 @@ pub fn write(
     if !findings.is_empty() {
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(summary, findings, opts.color))
+    writeln!(out, "{}", summary_line(summary, findings, opts.color))?;
+    if let (Some(footer), false) = (opts.footer, findings.is_empty()) {
+        write!(out, "{footer}")?;
+    }
+    Ok(())
 }
 
 fn summary_line(s: &Summary, findings: &[Finding], color: bool) -> String {

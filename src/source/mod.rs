@@ -1,6 +1,9 @@
 //! Sources of bytes to scan. A source owns the bytes and hands them to the engine with a
 //! location; only findings survive.
 
+pub mod history;
+pub mod localenv;
+pub mod staged;
 pub mod worktree;
 
 use std::borrow::Cow;

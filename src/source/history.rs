@@ -1,0 +1,442 @@
+//! A repository's history, read with gix: every commit reachable from HEAD, from every ref,
+//! or in a range (what a pull request adds).
+//!
+//! Commits are visited oldest first and diffed against their first parent, so the first
+//! time a blob shows up at a path is the commit that introduced it. Every unique blob is
+//! then scanned once, in parallel, and each finding is reported once per (rule, path,
+//! secret) with the earliest commit: a secret that lives on through fifty commits is one
+//! finding. Renames are followed, so a file that merely moves is not a new leak.
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Context, Result};
+use gix::bstr::{BString, ByteSlice};
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use crate::engine::Engine;
+use crate::finding::{CommitInfo, Finding};
+use crate::source::worktree::Stats;
+
+/// Which commits to scan.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Everything reachable from HEAD.
+    Head,
+    /// Everything reachable from any ref.
+    All,
+    /// A revision range such as `main..feature` (or a single revision).
+    Range(String),
+}
+
+/// Limits for blobs, as for files on disk.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryOptions {
+    pub skip_binary: bool,
+    pub max_file_size: u64,
+    pub threads: usize,
+}
+
+/// What a history scan produced.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    pub commits: usize,
+    /// Notes for stderr (a shallow clone, for instance).
+    pub notes: Vec<String>,
+}
+
+/// Where a blob was seen: the path (interned, after following renames) and the commit.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    path: u32,
+    commit: u32,
+}
+
+struct CommitMeta {
+    id: ObjectId,
+}
+
+/// Walks the selected commits and scans every unique blob they introduce.
+pub fn scan(
+    repo: &gix::Repository,
+    engine: &Engine,
+    selection: &Selection,
+    opts: HistoryOptions,
+) -> Result<Outcome> {
+    let mut notes = Vec::new();
+    if repo.is_shallow().unwrap_or(false) {
+        notes.push(
+            "this is a shallow clone: only the commits it holds are scanned; fetch the full history (git fetch --unshallow) for a complete audit".to_string(),
+        );
+    }
+    let (tips, hidden) = select(repo, selection)?;
+    let commits = walk(repo, tips, hidden)?;
+
+    // Path interning and rename lineage: a renamed path continues its source's identity.
+    let mut paths: Vec<BString> = Vec::new();
+    let mut path_ids: HashMap<BString, u32> = HashMap::new();
+    let mut lineage: HashMap<u32, u32> = HashMap::new();
+    let mut intern = |p: &[u8], paths: &mut Vec<BString>| -> u32 {
+        if let Some(&id) = path_ids.get(p) {
+            return id;
+        }
+        let id = paths.len() as u32;
+        paths.push(p.into());
+        path_ids.insert(p.into(), id);
+        id
+    };
+    // For each blob, where it appeared first at each path.
+    let mut seen: HashMap<ObjectId, Vec<Seen>> = HashMap::new();
+    let mut new_paths: Vec<Seen> = Vec::new();
+    let mut cache = repo
+        .diff_resource_cache_for_tree_diff()
+        .context("cannot prepare tree diffs")?;
+    let empty = repo.empty_tree();
+    for (ci, meta) in commits.iter().enumerate() {
+        let commit = repo
+            .find_commit(meta.id)
+            .with_context(|| format!("cannot read commit {}", meta.id))?;
+        let tree = commit
+            .tree()
+            .with_context(|| format!("cannot read the tree of commit {}", meta.id))?;
+        let parent_tree = match commit.parent_ids().next() {
+            Some(p) => match repo.find_commit(p) {
+                Ok(pc) => pc
+                    .tree()
+                    .with_context(|| format!("cannot read the tree of commit {}", p))?,
+                // A shallow boundary: the parent is not here; everything counts as added.
+                Err(_) => empty.clone(),
+            },
+            None => empty.clone(),
+        };
+        let mut changes: Vec<(Vec<u8>, ObjectId, Option<Vec<u8>>)> = Vec::new();
+        parent_tree
+            .changes()
+            .context("cannot diff trees")?
+            .options(|o| {
+                o.track_path().track_rewrites(Some(gix::diff::Rewrites {
+                    copies: None,
+                    percentage: Some(0.5),
+                    limit: 1000,
+                    track_empty: false,
+                }));
+            })
+            .for_each_to_obtain_tree_with_cache(&tree, &mut cache, |change| {
+                use gix::object::tree::diff::Change;
+                match change {
+                    Change::Addition {
+                        location,
+                        entry_mode,
+                        id,
+                        ..
+                    }
+                    | Change::Modification {
+                        location,
+                        entry_mode,
+                        id,
+                        ..
+                    } if entry_mode.is_blob() || entry_mode.is_link() => {
+                        changes.push((location.to_vec(), id.detach(), None));
+                    }
+                    Change::Rewrite {
+                        source_location,
+                        location,
+                        entry_mode,
+                        id,
+                        copy,
+                        ..
+                    } if entry_mode.is_blob() || entry_mode.is_link() => {
+                        let from = (!copy).then(|| source_location.to_vec());
+                        changes.push((location.to_vec(), id.detach(), from));
+                    }
+                    _ => {}
+                }
+                Ok(gix::object::tree::diff::Action::Continue(()))
+            })
+            .with_context(|| format!("cannot diff commit {}", meta.id))?;
+        cache.clear_resource_cache_keep_allocation();
+        for (location, id, renamed_from) in changes {
+            let pid = intern(&location, &mut paths);
+            if let Some(from) = renamed_from {
+                let from_id = intern(&from, &mut paths);
+                let root = *lineage.get(&from_id).unwrap_or(&from_id);
+                lineage.insert(pid, root);
+            } else if !lineage.contains_key(&pid) {
+                new_paths.push(Seen {
+                    path: pid,
+                    commit: ci as u32,
+                });
+            }
+            let canonical = *lineage.get(&pid).unwrap_or(&pid);
+            let list = seen.entry(id).or_default();
+            if !list.iter().any(|s| s.path == canonical) {
+                list.push(Seen {
+                    path: canonical,
+                    commit: ci as u32,
+                });
+            }
+        }
+    }
+
+    // Scan each unique blob once, in parallel, each worker with its own repository handle.
+    let sync = repo.clone().into_sync();
+    let blobs: Vec<(&ObjectId, &Vec<Seen>)> = seen.iter().collect();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .context("cannot start worker threads")?;
+    let results: Vec<BlobResult> = pool.install(|| {
+        blobs
+            .par_iter()
+            .map_init(
+                || (sync.to_thread_local(), engine.scanner()),
+                |(repo, scanner), (id, _)| scan_blob(repo, scanner, **id, opts),
+            )
+            .collect()
+    });
+
+    let mut stats = Stats::default();
+    // (rule, canonical path, secret) → (commit, finding)
+    let mut best: HashMap<(String, u32, Vec<u8>), (u32, Finding)> = HashMap::new();
+    for ((_, places), result) in blobs.iter().zip(results) {
+        let found = match result {
+            BlobResult::Scanned { bytes, findings } => {
+                stats.files_scanned += 1;
+                stats.bytes_scanned += bytes;
+                findings
+            }
+            BlobResult::TooLarge => {
+                stats.files_skipped_size += 1;
+                continue;
+            }
+            BlobResult::Binary => {
+                stats.files_skipped_binary += 1;
+                continue;
+            }
+            BlobResult::Unreadable(msg) => {
+                stats.files_unreadable += 1;
+                notes.push(msg);
+                continue;
+            }
+        };
+        for f in &found {
+            for place in places.iter() {
+                let path = paths[place.path as usize].to_str_lossy();
+                if !engine.allows_at(&f.rule_id, &path) {
+                    continue;
+                }
+                let key = (f.rule_id.clone(), place.path, f.secret_bytes().to_vec());
+                let better = best
+                    .get(&key)
+                    .is_none_or(|(c, old)| (place.commit, f.line) < (*c, old.line));
+                if better {
+                    best.insert(key, (place.commit, f.at_path(&path)));
+                }
+            }
+        }
+    }
+    // Path rules: a forbidden file, once per path, at the commit that added it.
+    let mut path_findings = Vec::new();
+    for s in &new_paths {
+        let path = paths[s.path as usize].to_str_lossy();
+        let mut out = Vec::new();
+        engine.path_findings(&path, &path, &mut out);
+        if engine.rules().allow.allows_path(&path) {
+            continue;
+        }
+        path_findings.extend(out.into_iter().map(|f| (s.commit, f)));
+    }
+    let mut findings = Vec::new();
+    for (commit, mut f) in best.into_values().chain(path_findings) {
+        let id = commits[commit as usize].id;
+        if parent_had(repo, id, &f.path, f.secret_bytes()) {
+            continue;
+        }
+        f.commit = Some(commit_info(repo, id)?);
+        findings.push(f);
+    }
+    notes.sort();
+    notes.dedup();
+    Ok(Outcome {
+        findings,
+        stats,
+        commits: commits.len(),
+        notes,
+    })
+}
+
+enum BlobResult {
+    Scanned { bytes: u64, findings: Vec<Finding> },
+    TooLarge,
+    Binary,
+    Unreadable(String),
+}
+
+fn scan_blob(
+    repo: &gix::Repository,
+    scanner: &mut crate::engine::Scanner<'_>,
+    id: ObjectId,
+    opts: HistoryOptions,
+) -> BlobResult {
+    match repo.find_header(id) {
+        Ok(h) if h.size() > opts.max_file_size => return BlobResult::TooLarge,
+        Ok(_) => {}
+        Err(e) => return BlobResult::Unreadable(format!("cannot read blob {id}: {e}")),
+    }
+    let data = match repo.find_blob(id) {
+        Ok(b) => b.detach().data,
+        Err(e) => return BlobResult::Unreadable(format!("cannot read blob {id}: {e}")),
+    };
+    let prepared = super::prepare(&data);
+    if prepared.binary && opts.skip_binary {
+        return BlobResult::Binary;
+    }
+    let mut findings = Vec::new();
+    scanner.scan_blob(&prepared.bytes, prepared.binary, &mut findings);
+    BlobResult::Scanned {
+        bytes: data.len() as u64,
+        findings,
+    }
+}
+
+/// Tips to walk from and commits to hide, from the selection.
+fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId>, Vec<ObjectId>)> {
+    match selection {
+        Selection::Head => {
+            let head = repo.head_id().ok().map(|id| id.detach());
+            Ok((head.into_iter().collect(), Vec::new()))
+        }
+        Selection::All => {
+            let mut tips = Vec::new();
+            let refs = repo.references().context("cannot read references")?;
+            for r in refs.all().context("cannot read references")? {
+                let Ok(mut r) = r else { continue };
+                let Ok(id) = r.peel_to_id() else { continue };
+                let is_commit = repo
+                    .find_header(id.detach())
+                    .is_ok_and(|h| h.kind() == gix::object::Kind::Commit);
+                if is_commit {
+                    tips.push(id.detach());
+                }
+            }
+            if let Ok(head) = repo.head_id() {
+                tips.push(head.detach());
+            }
+            tips.sort();
+            tips.dedup();
+            Ok((tips, Vec::new()))
+        }
+        Selection::Range(spec) => {
+            let parsed = repo
+                .rev_parse(spec.as_bytes().as_bstr())
+                .with_context(|| format!("bad range `{spec}`"))?
+                .detach();
+            use gix::revision::plumbing::Spec;
+            match parsed {
+                Spec::Range { from, to } => Ok((vec![to], vec![from])),
+                Spec::Include(id) => Ok((vec![id], Vec::new())),
+                other => {
+                    bail!("bad range `{spec}`: use BASE..HEAD or a single revision (got {other:?})")
+                }
+            }
+        }
+    }
+}
+
+/// The selected commits, parents before children (ties by commit time, oldest first), so
+/// that the first occurrence of a blob is the commit that introduced it even when many
+/// commits share a timestamp.
+fn walk(
+    repo: &gix::Repository,
+    tips: Vec<ObjectId>,
+    hidden: Vec<ObjectId>,
+) -> Result<Vec<CommitMeta>> {
+    if tips.is_empty() {
+        return Ok(Vec::new());
+    }
+    use gix::revision::walk::Sorting;
+    use gix::traverse::commit::simple::CommitTimeOrder;
+    let walk = repo
+        .rev_walk(tips)
+        .with_hidden(hidden)
+        .sorting(Sorting::ByCommitTime(CommitTimeOrder::OldestFirst))
+        .all()
+        .context("cannot walk the history")?;
+    let mut order: Vec<ObjectId> = Vec::new();
+    let mut parents: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+    for info in walk {
+        let info = info.context("cannot walk the history")?;
+        parents.insert(info.id, info.parent_ids.iter().copied().collect());
+        order.push(info.id);
+    }
+    // Iterative depth-first post-order: a commit is emitted after all its walked parents.
+    let mut emitted: std::collections::HashSet<ObjectId> = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(order.len());
+    for &start in &order {
+        if emitted.contains(&start) {
+            continue;
+        }
+        let mut stack = vec![(start, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            if emitted.contains(&id) {
+                continue;
+            }
+            if expanded {
+                emitted.insert(id);
+                out.push(CommitMeta { id });
+                continue;
+            }
+            stack.push((id, true));
+            for p in parents.get(&id).into_iter().flatten().rev() {
+                if parents.contains_key(p) && !emitted.contains(p) {
+                    stack.push((*p, false));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Did the first parent of `commit` already hold `secret` at `path`? Then the commit did
+/// not introduce it (a range scan starting after the leak, or a secret reached by a merge).
+fn parent_had(repo: &gix::Repository, commit: ObjectId, path: &str, secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let parent = match repo
+        .find_commit(commit)
+        .ok()
+        .and_then(|c| c.parent_ids().next().map(|p| p.detach()))
+    {
+        Some(p) => p,
+        None => return false,
+    };
+    let Ok(tree) = repo.find_commit(parent).and_then(|c| c.tree()) else {
+        return false;
+    };
+    let Ok(Some(entry)) = tree.lookup_entry_by_path(path) else {
+        return false;
+    };
+    repo.find_blob(entry.object_id())
+        .is_ok_and(|b| memchr::memmem::find(&b.data, secret).is_some())
+}
+
+fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
+    let commit = repo
+        .find_commit(id)
+        .with_context(|| format!("cannot read commit {id}"))?;
+    let author = commit
+        .author()
+        .with_context(|| format!("cannot read the author of commit {id}"))?;
+    let date = author
+        .time()
+        .map(|t| t.format_or_unix(gix::date::time::format::ISO8601_STRICT))
+        .unwrap_or_default();
+    Ok(CommitInfo {
+        id: id.to_string(),
+        author: author.name.to_str_lossy().into_owned(),
+        email: author.email.to_str_lossy().into_owned(),
+        date,
+    })
+}

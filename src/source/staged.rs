@@ -1,0 +1,420 @@
+//! What the next commit would add: the index compared with HEAD's tree, read with gix.
+//!
+//! The walk follows git's own shortcut: the index's cache-tree extension records, per
+//! directory, the tree id the index would write. Where that id is valid and equals HEAD's
+//! subtree, nothing below it is staged and the directory is skipped without reading a tree
+//! object. So a one-line change in an 80,000-file repository reads the index, the few trees
+//! on the changed path and two blobs.
+//!
+//! For a new file the whole staged blob is scanned; for a modified or renamed one only the
+//! lines the diff adds count. Deleted lines and untouched files are never looked at.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use anyhow::{Context, Result};
+use gix::bstr::{BStr, BString, ByteSlice};
+use gix::ObjectId;
+
+use crate::engine::{Engine, Input};
+use crate::finding::{Finding, FindingKind};
+use crate::source::localenv::LocalSecrets;
+
+/// A staged path whose content the commit would add or change.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    /// Repository-relative, `/`-separated.
+    pub path: BString,
+    /// The staged blob.
+    pub id: ObjectId,
+    /// The blob it replaces: HEAD's version, or a rename's source. `None` for a new file.
+    pub previous: Option<ObjectId>,
+    /// Where a renamed file came from.
+    pub renamed_from: Option<BString>,
+}
+
+/// One entry of a HEAD tree, as the walk needs it.
+struct HeadEntry {
+    name: BString,
+    is_tree: bool,
+    is_blob_like: bool,
+    id: ObjectId,
+}
+
+struct Walk<'r> {
+    repo: &'r gix::Repository,
+    index: &'r gix::index::File,
+    added: Vec<StagedFile>,
+    deleted: Vec<(BString, ObjectId)>,
+}
+
+/// Lists what the index would commit relative to HEAD (or to nothing, before the first
+/// commit). Renames are paired by identical content first, then by line similarity.
+pub fn staged_files(repo: &gix::Repository) -> Result<Vec<StagedFile>> {
+    let index = repo.index_or_empty().context("cannot read the index")?;
+    let head = repo
+        .head_tree_id_or_empty()
+        .context("cannot resolve HEAD's tree")?
+        .detach();
+    let head = (head != ObjectId::empty_tree(repo.object_hash())).then_some(head);
+    let mut walk = Walk {
+        repo,
+        index: &index,
+        added: Vec::new(),
+        deleted: Vec::new(),
+    };
+    let entries = index.entries();
+    walk.dir(head, index.tree(), b"", entries)?;
+    let Walk { added, deleted, .. } = walk;
+    pair_renames(repo, added, deleted)
+}
+
+impl Walk<'_> {
+    /// Compares one directory: `head` is HEAD's tree for it, `cache` the index's cache-tree
+    /// node, `entries` the index entries below `prefix`.
+    fn dir(
+        &mut self,
+        head: Option<ObjectId>,
+        cache: Option<&gix::index::extension::Tree>,
+        prefix: &[u8],
+        entries: &[gix::index::Entry],
+    ) -> Result<()> {
+        if let (Some(h), Some(c)) = (head, cache) {
+            if c.num_entries.is_some() && c.id == h {
+                return Ok(());
+            }
+        }
+        let head_entries = match head {
+            Some(id) => self.tree_entries(id)?,
+            None => Vec::new(),
+        };
+        let mut by_name: HashMap<&[u8], &HeadEntry> = head_entries
+            .iter()
+            .map(|e| (e.name.as_slice(), e))
+            .collect();
+        let mut i = 0;
+        while i < entries.len() {
+            let path = entries[i].path(self.index);
+            let rel = &path[prefix.len()..];
+            if let Some(slash) = rel.find_byte(b'/') {
+                // A subdirectory: every following entry below it.
+                let name: &[u8] = &rel[..slash];
+                let sub_prefix_len = prefix.len() + slash + 1;
+                let mut j = i + 1;
+                while j < entries.len() {
+                    let p = entries[j].path(self.index);
+                    if p.len() > sub_prefix_len && p[..sub_prefix_len] == path[..sub_prefix_len] {
+                        j += 1;
+                    } else {
+                        break;
+                    }
+                }
+                let sub_head = by_name.remove(name).filter(|e| e.is_tree).map(|e| e.id);
+                let sub_cache =
+                    cache.and_then(|c| c.children.iter().find(|t| t.name.as_slice() == name));
+                let sub_prefix = path[..sub_prefix_len].to_vec();
+                self.dir(sub_head, sub_cache, &sub_prefix, &entries[i..j])?;
+                i = j;
+                continue;
+            }
+            let entry = &entries[i];
+            i += 1;
+            let name: &[u8] = rel;
+            let previous = by_name.remove(name);
+            if entry.stage() != gix::index::entry::Stage::Unconflicted
+                || entry
+                    .flags
+                    .contains(gix::index::entry::Flags::INTENT_TO_ADD)
+                || entry.mode.is_submodule()
+                || entry.mode.is_sparse()
+            {
+                // Conflicted entries cannot be committed; intent-to-add entries have no
+                // staged content; gitlinks point at another repository.
+                continue;
+            }
+            match previous {
+                Some(p) if !p.is_tree && p.id == entry.id => {}
+                Some(p) if p.is_blob_like => self.added.push(StagedFile {
+                    path: path.to_owned(),
+                    id: entry.id,
+                    previous: Some(p.id),
+                    renamed_from: None,
+                }),
+                _ => self.added.push(StagedFile {
+                    path: path.to_owned(),
+                    id: entry.id,
+                    previous: None,
+                    renamed_from: None,
+                }),
+            }
+        }
+        // What HEAD has here and the index no longer has: deletions (rename sources).
+        let mut gone: Vec<&HeadEntry> = by_name.into_values().collect();
+        gone.sort_by(|a, b| a.name.cmp(&b.name));
+        for e in gone {
+            let mut path = prefix.to_vec();
+            path.extend_from_slice(&e.name);
+            if e.is_tree {
+                path.push(b'/');
+                self.dir(Some(e.id), None, &path, &[])?;
+            } else if e.is_blob_like {
+                self.deleted.push((path.into(), e.id));
+            }
+        }
+        Ok(())
+    }
+
+    fn tree_entries(&self, id: ObjectId) -> Result<Vec<HeadEntry>> {
+        let tree = self
+            .repo
+            .find_tree(id)
+            .with_context(|| format!("cannot read tree {id}"))?;
+        let decoded = tree
+            .decode()
+            .with_context(|| format!("cannot decode tree {id}"))?;
+        Ok(decoded
+            .entries
+            .iter()
+            .map(|e| HeadEntry {
+                name: e.filename.to_owned(),
+                is_tree: e.mode.is_tree(),
+                is_blob_like: e.mode.is_blob() || e.mode.is_link(),
+                id: e.oid.to_owned(),
+            })
+            .collect())
+    }
+}
+
+/// Turns added+deleted pairs into renames: identical content first, then files whose lines
+/// are at least half the same (git's default rename threshold).
+fn pair_renames(
+    repo: &gix::Repository,
+    mut added: Vec<StagedFile>,
+    mut deleted: Vec<(BString, ObjectId)>,
+) -> Result<Vec<StagedFile>> {
+    if deleted.is_empty() {
+        return Ok(added);
+    }
+    for file in added.iter_mut().filter(|f| f.previous.is_none()) {
+        if let Some(pos) = deleted.iter().position(|(_, id)| *id == file.id) {
+            let (from, id) = deleted.swap_remove(pos);
+            file.previous = Some(id);
+            file.renamed_from = Some(from);
+        }
+    }
+    // Similarity pairing is quadratic: only for the small change sets a commit usually has.
+    const MAX_PAIRS: usize = 10_000;
+    let new_files: Vec<usize> = (0..added.len())
+        .filter(|&i| added[i].previous.is_none())
+        .collect();
+    if deleted.is_empty() || new_files.len() * deleted.len() > MAX_PAIRS {
+        return Ok(added);
+    }
+    let old_blobs: Vec<Vec<u8>> = deleted
+        .iter()
+        .map(|(_, id)| read_blob(repo, *id))
+        .collect::<Result<_>>()?;
+    let mut taken = vec![false; deleted.len()];
+    for i in new_files {
+        let new = read_blob(repo, added[i].id)?;
+        let best = old_blobs
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !taken[*k])
+            .map(|(k, old)| (k, similarity(old, &new)))
+            .filter(|(_, s)| *s >= 0.5)
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((k, _)) = best {
+            taken[k] = true;
+            added[i].previous = Some(deleted[k].1);
+            added[i].renamed_from = Some(deleted[k].0.clone());
+        }
+    }
+    Ok(added)
+}
+
+/// Share of `new`'s lines that also occur in `old` (as a multiset).
+fn similarity(old: &[u8], new: &[u8]) -> f64 {
+    let mut counts: HashMap<&[u8], usize> = HashMap::new();
+    for l in old.lines() {
+        *counts.entry(l).or_default() += 1;
+    }
+    let mut total = 0usize;
+    let mut shared = 0usize;
+    for l in new.lines() {
+        total += 1;
+        if let Some(c) = counts.get_mut(l) {
+            if *c > 0 {
+                *c -= 1;
+                shared += 1;
+            }
+        }
+    }
+    if total == 0 {
+        0.0
+    } else {
+        shared as f64 / total as f64
+    }
+}
+
+fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
+    Ok(repo
+        .find_blob(id)
+        .with_context(|| format!("cannot read blob {id}"))?
+        .detach()
+        .data)
+}
+
+/// Options for scanning staged content.
+#[derive(Debug, Clone, Copy)]
+pub struct StagedOptions {
+    pub skip_binary: bool,
+    pub max_file_size: u64,
+}
+
+/// Counts for the summary, as in a directory scan.
+pub type Stats = crate::source::worktree::Stats;
+
+/// Scans every staged file and keeps only what the commit adds.
+pub fn scan(
+    repo: &gix::Repository,
+    engine: &Engine,
+    files: &[StagedFile],
+    local: &LocalSecrets,
+    opts: StagedOptions,
+) -> Result<(Vec<Finding>, Stats)> {
+    let mut scanner = engine.scanner();
+    let mut findings = Vec::new();
+    let mut stats = Stats::default();
+    let mut found = Vec::new();
+    for file in files {
+        let path = file.path.to_str_lossy();
+        found.clear();
+        let size = repo
+            .find_header(file.id)
+            .with_context(|| format!("cannot read staged blob {} ({path})", file.id))?
+            .size();
+        let is_new_path = file.renamed_from.is_none() && file.previous.is_none();
+        if size > opts.max_file_size {
+            stats.files_skipped_size += 1;
+            if is_new_path {
+                scan_path_only(&mut scanner, &path, &mut findings);
+            }
+            continue;
+        }
+        let blob = read_blob(repo, file.id)
+            .with_context(|| format!("cannot read staged blob for {path}"))?;
+        let new = super::prepare(&blob);
+        if new.binary && opts.skip_binary {
+            stats.files_skipped_binary += 1;
+            if is_new_path {
+                scan_path_only(&mut scanner, &path, &mut findings);
+            }
+            continue;
+        }
+        stats.files_scanned += 1;
+        stats.bytes_scanned += blob.len() as u64;
+        scanner.scan(
+            &Input {
+                path: &path,
+                match_path: &path,
+                bytes: &new.bytes,
+                binary: new.binary,
+            },
+            &mut found,
+        );
+        if !new.binary {
+            for hit in local.find(&new.bytes) {
+                if local_file_itself(&path, &hit.file)
+                    || crate::engine::line_is_allowed(&new.bytes, hit.start)
+                {
+                    continue;
+                }
+                let (line, column) = crate::engine::line_col(&new.bytes, hit.start);
+                found.push(Finding::local_value(
+                    &path,
+                    line,
+                    column,
+                    &hit.var,
+                    &hit.file,
+                    hit.end - hit.start,
+                ));
+            }
+        }
+        if let Some(prev) = file.previous {
+            let old_blob = read_blob(repo, prev)?;
+            let old = super::prepare(&old_blob);
+            if new.binary || old.binary {
+                // No lines to diff: keep the secrets the old blob did not hold.
+                found.retain(|f| {
+                    f.kind == FindingKind::Content
+                        && memchr::memmem::find(&old.bytes, f.secret_bytes()).is_none()
+                });
+            } else {
+                let added = added_lines(&old.bytes, &new.bytes);
+                found.retain(|f| f.kind == FindingKind::Content && in_ranges(&added, f.line));
+            }
+        }
+        findings.append(&mut found);
+    }
+    Ok((findings, stats))
+}
+
+/// A local `.env` file staged itself is reported by the path rule, not value by value.
+fn local_file_itself(path: &str, file: &str) -> bool {
+    path == file
+}
+
+fn scan_path_only(scanner: &mut crate::engine::Scanner<'_>, path: &str, out: &mut Vec<Finding>) {
+    scanner.scan(
+        &Input {
+            path,
+            match_path: path,
+            bytes: b"",
+            binary: true,
+        },
+        out,
+    );
+}
+
+/// 1-based line ranges of `new` that the diff from `old` adds.
+pub fn added_lines(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
+    use gix::diff::blob::{Algorithm, Diff, InternedInput};
+    let input = InternedInput::new(old, new);
+    let mut diff = Diff::compute(Algorithm::Histogram, &input);
+    diff.postprocess_lines(&input);
+    diff.hunks()
+        .filter(|h| !h.after.is_empty())
+        .map(|h| h.after.start as usize + 1..h.after.end as usize + 1)
+        .collect()
+}
+
+fn in_ranges(ranges: &[Range<usize>], line: usize) -> bool {
+    ranges.iter().any(|r| r.contains(&line))
+}
+
+/// The repository-relative path as a display string.
+pub fn display(path: &BStr) -> String {
+    path.to_str_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_lines_are_the_new_ones() {
+        let old = b"a\nb\nc\n";
+        let new = b"a\nX\nb\nc\nY\n";
+        assert_eq!(added_lines(old, new), vec![2..3, 5..6]);
+        assert_eq!(added_lines(b"", b"x\ny\n"), vec![1..3]);
+        assert!(added_lines(b"a\nb\n", b"a\n").is_empty());
+    }
+
+    #[test]
+    fn similarity_counts_shared_lines() {
+        assert_eq!(similarity(b"a\nb\nc\nd\n", b"a\nb\nc\nd\n"), 1.0);
+        assert_eq!(similarity(b"a\nb\n", b"a\nx\n"), 0.5);
+        assert_eq!(similarity(b"a\n", b""), 0.0);
+    }
+}
