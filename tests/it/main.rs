@@ -9,6 +9,7 @@
 mod builtin;
 mod config;
 mod fixtures;
+mod hook;
 mod rules;
 mod scan;
 mod util;
