@@ -98,7 +98,7 @@ pub fn is_not_a_value(secret: &[u8]) -> bool {
 }
 
 /// `http(s)://host/...` with no `user:password@` in its authority part.
-fn is_url_without_credentials(lower: &[u8]) -> bool {
+pub fn is_url_without_credentials(lower: &[u8]) -> bool {
     let Some(rest) = lower
         .strip_prefix(b"http://")
         .or_else(|| lower.strip_prefix(b"https://"))
@@ -131,7 +131,7 @@ fn is_snake_identifier(s: &[u8]) -> bool {
 
 /// A file path: a `/`, `./`, `../` or `~/` start and lowercase word segments (a random
 /// base64 value that happens to start with `/` has mixed case and is not a path).
-fn is_path(s: &[u8]) -> bool {
+pub fn is_path(s: &[u8]) -> bool {
     let rest = [&b"~/"[..], b"../", b"./", b"/"]
         .iter()
         .find_map(|p| s.strip_prefix(*p));

@@ -218,9 +218,12 @@ fn protected_values<'v>(var: &str, value: &'v [u8]) -> Vec<&'v [u8]> {
     let upper = var.to_ascii_uppercase();
     let secret_name = SECRET_NAMES.iter().any(|n| upper.contains(n));
     let random = crate::engine::entropy::shannon(value) >= 3.5;
+    // Settings, not secrets. (No identifier heuristics here: `winter-garden-42` under a
+    // password name is exactly the weak password this check exists for.)
     let plain = value.iter().all(|b| b.is_ascii_digit())
         || matches!(value.to_ascii_lowercase().as_slice(), b"true" | b"false")
-        || filters::is_not_a_value(value);
+        || filters::is_path(value)
+        || filters::is_url_without_credentials(&value.to_ascii_lowercase());
     if (secret_name || random) && !plain {
         out.push(value);
     }
@@ -263,7 +266,7 @@ mod tests {
         };
         s.add_file(
             ".env.local",
-            b"# local\nexport DB_PASSWORD=\"summer2024\"\nNODE_ENV=development\nPORT=12345678\nDATABASE_URL=postgres://app:hunter2hunter@db/app\n",
+            b"# local\nexport DB_PASSWORD=\"summer2024\"\nADMIN_PASS=winter-garden-42\nNODE_ENV=development\nPORT=12345678\nDATABASE_URL=postgres://app:hunter2hunter@db/app\n",
         );
         let text =
             b"conn = connect(password='summer2024')\nmode = 'development'\npw: hunter2hunter\n";

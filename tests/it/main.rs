@@ -5,11 +5,15 @@
 //! - `config`: config discovery and config errors.
 //! - `rules`: `leakguard rules list|test`.
 //! - `fixtures`: the `fixtures/` tree, snapshotted.
+//! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
+//! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 
 mod builtin;
 mod config;
 mod fixtures;
+mod history;
 mod hook;
 mod rules;
 mod scan;
+mod staged;
 mod util;

@@ -80,8 +80,11 @@ pub fn synthetic(seed: u64, len: usize, alphabet: &[u8]) -> String {
 
 pub const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// `(path, rule_id, line, column)` of a finding.
+pub type Hit = (String, String, u64, u64);
+
 /// `(path, rule_id, line, column)` of every finding in a JSON report.
-pub fn hits(json: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
+pub fn hits(json: &serde_json::Value) -> Vec<Hit> {
     json["findings"]
         .as_array()
         .unwrap()
@@ -120,4 +123,89 @@ rules:
 /// A synthetic token for `TOK_CONFIG`'s rule.
 pub fn tok(seed: u64) -> String {
     format!("tok_{}", synthetic(seed, 16, ALNUM))
+}
+
+/// A git repository in a temp dir, driven with the `git` CLI.
+pub struct Repo {
+    pub tree: Tree,
+}
+
+impl Repo {
+    /// `git init` with a local identity and no global hooks or config surprises.
+    pub fn new() -> Repo {
+        let r = Repo { tree: Tree::new() };
+        r.git(&["init", "-q", "-b", "main"]);
+        r.git(&["config", "user.name", "Test Author"]);
+        r.git(&["config", "user.email", "author@example.test"]);
+        r.git(&["config", "commit.gpgsign", "false"]);
+        r
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tree.path()
+    }
+
+    /// Runs git in the repository and returns its stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .current_dir(self.path())
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Repo {
+        self.tree.file(rel, contents);
+        self
+    }
+
+    /// Stages everything and commits; returns the new commit id.
+    pub fn commit_all(&self, msg: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+        self.head()
+    }
+
+    pub fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// `leakguard ARGS` inside the repository.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = leakguard();
+        c.current_dir(self.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(args);
+        c
+    }
+
+    /// Runs `leakguard SUBCOMMAND --format json ARGS`: (exit code, JSON, stderr).
+    pub fn json(&self, sub: &str, args: &[&str]) -> (i32, serde_json::Value, String) {
+        let mut all = vec![sub, "--format", "json"];
+        all.extend_from_slice(args);
+        let out = self.cmd(&all).output().unwrap();
+        let code = out.status.code().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "exit {code}, not JSON ({e}):\n{}\nstderr:\n{stderr}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        (code, json, stderr)
+    }
+}
+
+/// A synthetic Monime live token (the seed family every test can rely on).
+pub fn monime(seed: u64) -> String {
+    format!("mon_{}", synthetic(seed, 31, ALNUM))
 }
