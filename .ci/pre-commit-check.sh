@@ -24,8 +24,9 @@ echo "== $("${pc[@]}" --version), leakguard at ${rev:0:12} ($checkout)"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/leakguard-pre-commit.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
-# Both try-repo runs build leakguard; a shared target directory makes the second one quick.
-export CARGO_TARGET_DIR="$tmp/cargo-target"
+# try-repo builds leakguard with `cargo install` (release). Sharing the checkout's target
+# directory reuses what `cargo build --release` already compiled there (CI builds it first).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$checkout/target}"
 # Keep the user's git config (hooksPath, signing, templates) out of the temp repository.
 export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE

@@ -477,7 +477,6 @@ fn the_hook_says_so_when_leakguard_is_not_on_path() {
 
 /// The real thing: `leakguard install`, then `git commit` with the built binary on PATH.
 #[test]
-#[ignore = "needs leakguard staged"]
 fn end_to_end_the_hook_blocks_a_secret_and_passes_a_clean_commit() {
     let (t, root) = repo();
     lg(&root, &["install"]).assert().success();
