@@ -197,9 +197,9 @@ fn staged(args: &crate::cli::StagedArgs, messages: &mut Messages) -> Result<Exit
     };
     let config = find_config(&args.config, &workdir)?;
     let loaded = load_rules(config)?;
-    let files = staged::staged_files(&repo)?;
+    let index = staged::open_index(&repo)?;
+    let files = staged::staged_files(&repo, &index)?;
     // Local secrets: `.env*` files at the top and beside every staged file.
-    let index = repo.index_or_empty().context("cannot read the index")?;
     let mut dirs: Vec<String> = vec![String::new()];
     for f in &files {
         let p = staged::display(f.path.as_ref());

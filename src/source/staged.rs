@@ -48,10 +48,28 @@ struct Walk<'r> {
     deleted: Vec<(BString, ObjectId)>,
 }
 
+/// Reads the index without verifying its trailing checksum, as git does by default: the
+/// hook must not pay for hashing 8 MB of index on every commit. No index yet: empty.
+pub fn open_index(repo: &gix::Repository) -> Result<gix::index::File> {
+    let path = repo.index_path();
+    if !path.exists() {
+        return Ok(gix::index::File::from_state(
+            gix::index::State::new(repo.object_hash()),
+            path,
+        ));
+    }
+    gix::index::File::at(
+        &path,
+        repo.object_hash(),
+        true,
+        gix::index::decode::Options::default(),
+    )
+    .with_context(|| format!("cannot read the index {}", path.display()))
+}
+
 /// Lists what the index would commit relative to HEAD (or to nothing, before the first
 /// commit). Renames are paired by identical content first, then by line similarity.
-pub fn staged_files(repo: &gix::Repository) -> Result<Vec<StagedFile>> {
-    let index = repo.index_or_empty().context("cannot read the index")?;
+pub fn staged_files(repo: &gix::Repository, index: &gix::index::File) -> Result<Vec<StagedFile>> {
     let head = repo
         .head_tree_id_or_empty()
         .context("cannot resolve HEAD's tree")?
@@ -59,7 +77,7 @@ pub fn staged_files(repo: &gix::Repository) -> Result<Vec<StagedFile>> {
     let head = (head != ObjectId::empty_tree(repo.object_hash())).then_some(head);
     let mut walk = Walk {
         repo,
-        index: &index,
+        index,
         added: Vec::new(),
         deleted: Vec::new(),
     };
