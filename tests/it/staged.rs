@@ -335,3 +335,33 @@ fn config_at_the_repository_root_applies() {
     r.git(&["add", "-A"]);
     assert_eq!(staged(&r, &[]).0, 0);
 }
+
+#[test]
+fn cherry_pick_in_progress_is_scanned_like_any_staged_change() {
+    let r = base();
+    r.git(&["checkout", "-q", "-b", "other"]);
+    r.write("picked.py", format!("K = '{}'\n", monime(16)));
+    let pick = r.commit_all("secret on other");
+    r.git(&["checkout", "-q", "main"]);
+    r.git(&["cherry-pick", "--no-commit", &pick]);
+    let (code, found, _) = staged(&r, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        vec![("picked.py".into(), "monime-live-token".into(), 1, 6)]
+    );
+}
+
+#[test]
+fn a_missing_staged_object_is_exit_2_naming_it() {
+    let r = base();
+    r.write("new.txt", "some new content\n");
+    r.git(&["add", "new.txt"]);
+    let id = r.git(&["rev-parse", ":new.txt"]).trim().to_string();
+    std::fs::remove_file(r.path().join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+    let out = r.cmd(&["staged"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&id) && err.contains("new.txt"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
