@@ -266,7 +266,7 @@ mod tests {
         };
         s.add_file(
             ".env.local",
-            b"# local\nexport DB_PASSWORD=\"summer2024\"\nADMIN_PASS=winter-garden-42\nNODE_ENV=development\nPORT=12345678\nDATABASE_URL=postgres://app:hunter2hunter@db/app\n",
+            b"# local\nexport DB_PASSWORD=\"summer2024\"\nADMIN_PASS=winter-garden-42\nNODE_ENV=development\nPORT=12345678\nDATABASE_URL=postgres://app:hunter2hunter@db/app\n", // leakguard:allow (test data)
         );
         let text =
             b"conn = connect(password='summer2024')\nmode = 'development'\npw: hunter2hunter\n";
