@@ -189,6 +189,48 @@ fn is_identifier(s: &[u8]) -> bool {
     words > 0 && n >= 3 * words
 }
 
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// CRC32 (IEEE, as zlib computes it).
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// `n` in base62 (`0-9A-Za-z`), left-padded with `0` to 6 characters.
+pub fn base62_6(mut n: u32) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    out
+}
+
+/// GitHub's and npm's token checksum: after the prefix (`ghp_`, `npm_`…), 30 random
+/// characters then the 6-character base62 CRC32 of those 30.
+pub fn crc32_base62_ok(secret: &[u8]) -> bool {
+    let body = match secret.iter().rposition(|&b| b == b'_') {
+        Some(i) => &secret[i + 1..],
+        None => secret,
+    };
+    if body.len() != 36 {
+        return false;
+    }
+    let (data, check) = body.split_at(30);
+    base62_6(crc32(data)) == check
+}
+
 fn is_uuid(s: &[u8]) -> bool {
     s.len() == 36
         && s.iter().enumerate().all(|(i, &b)| match i {
@@ -220,6 +262,20 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crc32_and_checksum() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(&base62_6(61), b"00000z");
+        let body = b"abcdefghijklmnopqrstuvwxyz0123";
+        let mut token = b"ghp_".to_vec();
+        token.extend_from_slice(body);
+        token.extend_from_slice(&base62_6(crc32(body)));
+        assert!(crc32_base62_ok(&token));
+        let last = token.len() - 1;
+        token[last] = if token[last] == b'A' { b'B' } else { b'A' };
+        assert!(!crc32_base62_ok(&token));
+    }
 
     #[test]
     fn placeholders() {

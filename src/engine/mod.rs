@@ -338,6 +338,12 @@ fn accept(rule: &Rule, secret: &[u8], global: &crate::rules::Allow) -> Option<f6
     if filters::is_placeholder(secret) || (rule.generic && filters::is_not_a_value(secret)) {
         return None;
     }
+    match rule.checksum {
+        Some(crate::rules::Checksum::Crc32Base62) if !filters::crc32_base62_ok(secret) => {
+            return None
+        }
+        _ => {}
+    }
     if rule.allow.allows_secret(secret) || global.allows_secret(secret) {
         return None;
     }

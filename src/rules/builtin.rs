@@ -19,6 +19,21 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../rules/messaging.yaml"),
     ),
     ("rules/keys.yaml", include_str!("../../rules/keys.yaml")),
+    ("rules/ai.yaml", include_str!("../../rules/ai.yaml")),
+    (
+        "rules/databases.yaml",
+        include_str!("../../rules/databases.yaml"),
+    ),
+    (
+        "rules/registries.yaml",
+        include_str!("../../rules/registries.yaml"),
+    ),
+    (
+        "rules/monitoring.yaml",
+        include_str!("../../rules/monitoring.yaml"),
+    ),
+    ("rules/saas.yaml", include_str!("../../rules/saas.yaml")),
+    ("rules/files.yaml", include_str!("../../rules/files.yaml")),
     (
         "rules/generic.yaml",
         include_str!("../../rules/generic.yaml"),

@@ -40,6 +40,60 @@ pub fn check_all(engine: &Engine) -> Vec<ExampleFailure> {
     for rule in &engine.rules().rules {
         check_rule(engine, rule, &mut failures);
     }
+    failures.extend(check_overlaps(engine));
+    failures
+}
+
+/// No `match` example of one rule may be matched by an unrelated rule. Related means: one
+/// of the two lists the other (or `*`) in `overlaps`, or either is `generic` (name-and-entropy rules
+/// overlap provider rules by design; the engine reports the provider rule).
+pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
+    let rules = &engine.rules().rules;
+    let by_id: std::collections::HashMap<&str, &Rule> =
+        rules.iter().map(|r| (r.id.as_str(), r)).collect();
+    let related = |a: &Rule, b: &Rule| {
+        a.id == b.id
+            || a.generic
+            || b.generic
+            || a.overlaps.iter().any(|o| o == &b.id || o == "*")
+            || b.overlaps.iter().any(|o| o == &a.id || o == "*")
+    };
+    let mut scanner = engine.scanner();
+    let mut failures = Vec::new();
+    for rule in rules.iter().filter(|r| !r.is_path_rule()) {
+        for (index, example) in rule.examples.matches.iter().enumerate() {
+            let text = expand(example, &rule.id, index as u64 + 1000);
+            let mut found = Vec::new();
+            scanner.scan(
+                &Input {
+                    path: "example.txt",
+                    match_path: "example.txt",
+                    bytes: text.as_bytes(),
+                    binary: false,
+                },
+                &mut found,
+            );
+            let mut others: Vec<&str> = found
+                .iter()
+                .flat_map(|f| {
+                    std::iter::once(f.rule_id.as_str())
+                        .chain(f.also_matched.iter().map(String::as_str))
+                })
+                .filter(|id| by_id.get(id).is_some_and(|other| !related(rule, other)))
+                .collect();
+            others.sort();
+            others.dedup();
+            for other in others {
+                failures.push(ExampleFailure {
+                    rule: rule.id.clone(),
+                    kind: "match",
+                    index,
+                    example: example.clone(),
+                    problem: format!("is also matched by unrelated rule `{other}` (list it in `overlaps` if intended)"),
+                });
+            }
+        }
+    }
     failures
 }
 
@@ -94,7 +148,8 @@ fn check_rule(engine: &Engine, rule: &Rule, failures: &mut Vec<ExampleFailure>) 
 /// Expands `{{class:len}}` generators with a PRNG seeded by `(rule id, salt)`.
 ///
 /// Classes: `alnum`, `upper`, `lower`, `digits`, `hex`, `HEX`, `lower_alnum`, `upper_alnum`,
-/// `base64`, `base64url`. Anything else is left as written.
+/// `base64`, `base64url`; `{{checksummed:PREFIX}}` makes a GitHub/npm-style token with a
+/// valid CRC32 suffix. Anything else is left as written.
 pub fn expand(template: &str, rule_id: &str, salt: u64) -> String {
     let mut seed = 0xcbf2_9ce4_8422_2325u64;
     for b in rule_id.bytes() {
@@ -122,6 +177,16 @@ pub fn expand(template: &str, rule_id: &str, salt: u64) -> String {
 
 fn generate(spec: &str, rng: &mut SplitMix) -> Option<String> {
     let (class, len) = spec.trim().split_once(':')?;
+    if class.trim() == "checksummed" {
+        // `{{checksummed:ghp_}}`: prefix, 30 random base62 characters and their checksum.
+        let body = generate("alnum:30", rng)?;
+        let sum = crate::engine::filters::base62_6(crate::engine::filters::crc32(body.as_bytes()));
+        return Some(format!(
+            "{}{body}{}",
+            len.trim(),
+            String::from_utf8_lossy(&sum)
+        ));
+    }
     let len: usize = len.trim().parse().ok()?;
     let alphabet: &[u8] = match class.trim() {
         "alnum" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",

@@ -10,7 +10,7 @@ use std::fmt;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::syntax::{AllowSyntax, Examples, RuleFile, RuleSyntax, Severity};
+use super::syntax::{AllowSyntax, Checksum, Examples, RuleFile, RuleSyntax, Severity};
 
 /// Compiled regexes larger than this are rejected: a rule must not be able to make every
 /// scan slow or eat memory.
@@ -107,6 +107,8 @@ pub struct Rule {
     /// Lowercased context words.
     pub context: Vec<Vec<u8>>,
     pub priority: i32,
+    pub checksum: Option<Checksum>,
+    pub overlaps: Vec<String>,
     pub allow: Allow,
     pub remediation: String,
     pub examples: Examples,
@@ -315,6 +317,8 @@ fn compile_rule(s: RuleSyntax, file: &str) -> Result<Rule, String> {
             .map(|c| c.to_ascii_lowercase().into_bytes())
             .collect(),
         priority: s.priority,
+        checksum: s.checksum,
+        overlaps: s.overlaps,
         allow,
         remediation: s.remediation.unwrap_or_else(|| {
             "Revoke the secret at its issuer, issue a replacement, update everything that used it, and review the issuer's audit logs for use of the leaked value.".into()

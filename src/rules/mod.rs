@@ -6,4 +6,4 @@ pub mod compile;
 pub mod syntax;
 
 pub use compile::{Allow, Matcher, Rule, RuleError, RuleSet, Source};
-pub use syntax::Severity;
+pub use syntax::{Checksum, Severity};

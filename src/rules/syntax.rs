@@ -55,6 +55,12 @@ pub struct RuleSyntax {
     /// Let the regex span lines; otherwise it only sees the lines holding a keyword.
     #[serde(default)]
     pub multiline: bool,
+    /// A checksum the secret must carry (for formats that have one).
+    #[serde(default)]
+    pub checksum: Option<Checksum>,
+    /// Rules this one may legitimately match the same text as (checked by `rules test`).
+    #[serde(default)]
+    pub overlaps: Vec<String>,
     #[serde(default)]
     pub allow: Option<AllowSyntax>,
     #[serde(default)]
@@ -83,6 +89,14 @@ pub struct Examples {
     pub matches: Vec<String>,
     #[serde(default)]
     pub no_match: Vec<String>,
+}
+
+/// Checksums built into some token formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Checksum {
+    /// GitHub and npm: the last 6 characters are the base62 CRC32 of the 30 before them.
+    Crc32Base62,
 }
 
 /// How bad a leak is. Ordered, so `--fail-on`-style gates can compare.
