@@ -49,6 +49,8 @@ pub struct Finding {
     pub also_matched: Vec<String>,
     /// For history findings: the commit that introduced the secret.
     pub commit: Option<CommitInfo>,
+    /// How the secret was hidden (`base64`) when it was found by decoding a value.
+    pub decoded: Option<&'static str>,
 }
 
 /// The commit that introduced a finding.
@@ -89,6 +91,7 @@ impl Finding {
             remediation: rule.remediation.clone(),
             also_matched,
             commit: None,
+            decoded: None,
         }
     }
 
@@ -110,6 +113,7 @@ impl Finding {
             remediation: rule.remediation.clone(),
             also_matched: Vec::new(),
             commit: None,
+            decoded: None,
         }
     }
 
@@ -141,6 +145,7 @@ impl Finding {
             ),
             also_matched: Vec::new(),
             commit: None,
+            decoded: None,
         }
     }
 

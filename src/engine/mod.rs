@@ -9,6 +9,7 @@
 //! line is both the speed-up and a precision choice: `\s*` never glues a name on one line
 //! to a value on another.
 
+pub mod decode;
 pub mod entropy;
 pub mod filters;
 
@@ -165,6 +166,7 @@ impl Scanner<'_> {
             return;
         }
         self.engine.path_findings(input.path, input.match_path, out);
+        let first = out.len();
         self.scan_content(
             input.path,
             Some(input.match_path),
@@ -172,12 +174,69 @@ impl Scanner<'_> {
             input.binary,
             out,
         );
+        if !input.binary {
+            let name = input.match_path.rsplit('/').next().unwrap_or("");
+            let dotenv = name == ".env" || name.starts_with(".env.");
+            self.scan_decoded(
+                input.path,
+                Some(input.match_path),
+                input.bytes,
+                dotenv,
+                first,
+                out,
+            );
+        }
+    }
+
+    /// Scans base64 values where secrets are stored encoded (Kubernetes Secret `data:`,
+    /// `.env` values). A decoded finding takes the place of a generic finding on the encoded
+    /// text itself, and points at the encoded value.
+    fn scan_decoded(
+        &mut self,
+        path: &str,
+        match_path: Option<&str>,
+        bytes: &[u8],
+        dotenv: bool,
+        first: usize,
+        out: &mut Vec<Finding>,
+    ) {
+        for enc in decode::candidates(bytes, dotenv) {
+            if line_is_allowed(bytes, enc.start) {
+                continue;
+            }
+            let mut found = Vec::new();
+            self.scan_content(path, match_path, &enc.decoded, false, &mut found);
+            if found.is_empty() {
+                continue;
+            }
+            let (line, column) = line_col(bytes, enc.start);
+            let encoded = &bytes[enc.start..enc.end];
+            let mut i = first;
+            while i < out.len() {
+                if out[i].line == line && out[i].secret_bytes() == encoded {
+                    out.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+            for mut f in found {
+                f.line = line;
+                f.column = column;
+                f.decoded = Some("base64");
+                out.push(f);
+            }
+        }
     }
 
     /// Scans bytes whose path is not known yet (a history blob seen at several paths):
     /// content rules only, no path allowlists. Apply [`Engine::allows_at`] per path.
     pub fn scan_blob(&mut self, bytes: &[u8], binary: bool, out: &mut Vec<Finding>) {
+        let first = out.len();
         self.scan_content("", None, bytes, binary, out);
+        if !binary {
+            // Without a path only manifests are recognised (by content), not `.env` files.
+            self.scan_decoded("", None, bytes, false, first, out);
+        }
     }
 
     fn scan_content(

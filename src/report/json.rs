@@ -38,6 +38,8 @@ struct JsonFinding<'a> {
     remediation: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decoded: Option<&'static str>,
 }
 
 /// Writes the JSON document followed by a newline.
@@ -68,6 +70,7 @@ pub fn write(
                 also_matched: &f.also_matched,
                 remediation: &f.remediation,
                 commit: f.commit.as_ref(),
+                decoded: f.decoded,
             })
             .collect(),
         summary,

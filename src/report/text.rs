@@ -49,10 +49,11 @@ pub fn write(
             f.description
         )?;
         if f.kind == FindingKind::Content {
-            let what = if opts.show_secrets {
-                "secret"
-            } else {
-                "redacted"
+            let what = match (opts.show_secrets, f.decoded) {
+                (true, Some(_)) => "decoded from base64",
+                (true, None) => "secret",
+                (false, Some(_)) => "redacted, decoded from base64",
+                (false, None) => "redacted",
             };
             writeln!(
                 out,

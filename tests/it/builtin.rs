@@ -156,3 +156,61 @@ fn private_key_block_spanning_lines() {
         one("private-key", "critical")
     );
 }
+
+#[test]
+fn base64_values_in_kubernetes_secrets_and_dotenv_are_decoded() {
+    let token = format!("mon_{}", synthetic(30, 31, ALNUM));
+    let encoded = crate::util::base64(token.as_bytes());
+    let t = Tree::new();
+    t.file(
+        "k8s/secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\ndata:\n  token: {encoded}\n"
+        ),
+    );
+    t.file(
+        "svc/.env.staging.sample",
+        format!("MONIME_TOKEN_B64={encoded}\n"),
+    );
+    t.file("notes.txt", format!("blob: {encoded}\n"));
+    let (code, json) = t.scan_json(&["--no-config"]);
+    assert_eq!(code, 1);
+    let found: Vec<(String, String, u64, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["decoded"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let want = vec![
+        (
+            "k8s/secret.yaml".to_string(),
+            "monime-live-token".to_string(),
+            6,
+            10,
+            "base64".to_string(),
+        ),
+        (
+            "svc/.env.staging.sample".into(),
+            "monime-live-token".into(),
+            1,
+            18,
+            "base64".into(),
+        ),
+    ];
+    // A `.sample` template is not a committed .env (no path finding), but its encoded value
+    // is still decoded; an encoded value elsewhere (notes.txt) is not decoded.
+    assert_eq!(found, want);
+    // The text report says the secret was decoded, and never prints it.
+    let out = t.cmd(&["scan", "--no-config"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("decoded from base64"), "{text}");
+    assert!(!text.contains(&token));
+}
