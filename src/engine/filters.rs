@@ -29,9 +29,18 @@ const PLACEHOLDER_WORDS: &[&[u8]] = &[
     b"qwerty",
 ];
 
+/// Values published in providers' documentation and tutorials: they appear in countless
+/// repositories and grant nothing.
+const KNOWN_TEST_VALUES: &[&[u8]] = &[
+    // Stripe's documented test key.
+    b"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    // The jwt.io sample token ("John Doe").
+    b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+];
+
 /// Does the secret look like a placeholder rather than a real value? Applies to every rule.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    if secret.is_empty() {
+    if secret.is_empty() || KNOWN_TEST_VALUES.contains(&secret) {
         return true;
     }
     if longest_run(secret) >= 6 {
@@ -286,6 +295,7 @@ mod tests {
             b"${API_KEY}",
             b"{{ token }}",
             b"AKIAIOSFODNN7EXAMPLE",
+            b"sk_test_4eC39HqLyjWDarjtT1zdp7dc",
             b"aaaaaaaaaaaa",
         ] {
             assert!(is_placeholder(p), "{}", String::from_utf8_lossy(p));
