@@ -43,7 +43,11 @@ pub fn is_placeholder(secret: &[u8]) -> bool {
     if secret.is_empty() || KNOWN_TEST_VALUES.contains(&secret) {
         return true;
     }
-    if longest_run(secret) >= 6 {
+    // `XXXXXXXX`, `********`, `00000000`: filler. A real token may hold a fixed run (Dropbox's
+    // legacy tokens carry ten `A`s), so other characters count only when the run is a third
+    // of the value.
+    let (run, byte) = longest_run(secret);
+    if run >= 6 && (b"xX*#0._-".contains(&byte) || run * 3 >= secret.len()) {
         return true;
     }
     if matches!(secret.first(), Some(b'<')) && matches!(secret.last(), Some(b'>')) {
@@ -248,8 +252,9 @@ fn is_uuid(s: &[u8]) -> bool {
         })
 }
 
-fn longest_run(s: &[u8]) -> usize {
-    let mut best = 0;
+/// The longest run of one repeated byte, and that byte.
+fn longest_run(s: &[u8]) -> (usize, u8) {
+    let mut best = (0, 0);
     let mut run = 0;
     let mut prev = None;
     for &b in s {
@@ -259,7 +264,9 @@ fn longest_run(s: &[u8]) -> usize {
             run = 1;
             prev = Some(b);
         }
-        best = best.max(run);
+        if run > best.0 {
+            best = (run, b);
+        }
     }
     best
 }
@@ -301,6 +308,10 @@ mod tests {
             assert!(is_placeholder(p), "{}", String::from_utf8_lossy(p));
         }
         assert!(!is_placeholder(b"mon_q8Z3vLk9PwX2mT7rB4nY6cH1dF5gJ0s")); // leakguard:allow
+                                                                          // A fixed run inside a long token is part of the format, not filler.
+        assert!(!is_placeholder(
+            b"q8Z3vLk9PwXAAAAAAAAAA2mT7rB4nY6cH1dF5gJ0sK7pQ2wE9rT4yU6iO1pA3sD5fG8"
+        ));
     }
 
     #[test]

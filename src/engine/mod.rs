@@ -373,9 +373,13 @@ fn run_rule(
             continue;
         };
         let secret = m.as_bytes();
-        // A name-and-entropy match followed by `(` is a function call, not a value.
-        if rule.generic && hay.get(m.end()) == Some(&b'(') {
-            continue;
+        // A name-and-entropy match followed by `(` is a function call, not a value; one that
+        // runs into a template expression (`prefix{{ var }}`, `prefix${VAR}`) is not literal.
+        if rule.generic {
+            let rest = &hay[m.end()..];
+            if rest.starts_with(b"(") || rest.starts_with(b"{{") || rest.starts_with(b"${") {
+                continue;
+            }
         }
         if let Some(entropy) = accept(rule, secret, global) {
             out.push(Candidate {
