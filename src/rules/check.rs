@@ -60,6 +60,21 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
     };
     let mut scanner = engine.scanner();
     let mut failures = Vec::new();
+    for rule in rules {
+        for o in rule
+            .overlaps
+            .iter()
+            .filter(|o| *o != "*" && !by_id.contains_key(o.as_str()))
+        {
+            failures.push(ExampleFailure {
+                rule: rule.id.clone(),
+                kind: "overlaps",
+                index: 0,
+                example: o.clone(),
+                problem: "names a rule that does not exist".into(),
+            });
+        }
+    }
     for rule in rules.iter().filter(|r| !r.is_path_rule()) {
         for (index, example) in rule.examples.matches.iter().enumerate() {
             let text = expand(example, &rule.id, index as u64 + 1000);
