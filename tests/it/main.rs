@@ -13,6 +13,7 @@ mod config;
 mod fixtures;
 mod history;
 mod hook;
+mod quality;
 mod rules;
 mod scan;
 mod staged;
