@@ -74,6 +74,17 @@ mod tests {
         );
     }
 
+    /// Built-in regexes compile lazily at run time; here every one is compiled eagerly,
+    /// with the checks a user config gets (size limit, `secret_group` in range).
+    #[test]
+    fn builtin_rules_compile_eagerly() {
+        for src in sources() {
+            if let Err(e) = RuleSet::load(&[], Some(&src)) {
+                panic!("{e}");
+            }
+        }
+    }
+
     /// Built-in rules are held to more than the file format requires.
     #[test]
     fn builtin_rules_are_complete() {

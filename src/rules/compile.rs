@@ -48,7 +48,7 @@ impl std::error::Error for RuleError {}
 #[derive(Debug, Default, Clone)]
 pub struct Allow {
     paths: Option<GlobSet>,
-    regexes: Vec<Regex>,
+    regexes: Vec<LazyRegex>,
     /// Lowercased.
     stopwords: Vec<Vec<u8>>,
 }
@@ -61,7 +61,7 @@ impl Allow {
 
     /// Is this secret allowlisted (by regex or stopword)?
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
-        if self.regexes.iter().any(|r| r.is_match(secret)) {
+        if self.regexes.iter().any(|r| r.get().is_match(secret)) {
             return true;
         }
         if self.stopwords.is_empty() {
@@ -78,14 +78,52 @@ impl Allow {
     }
 }
 
+/// A rule regex compiled on first use. Built-in rules are compiled lazily (the test suite
+/// compiles and runs every one of them), so the pre-commit hook pays only for the rules
+/// whose keywords occur in what it scans; user rules are compiled at load time, so that a
+/// bad regex in a config is an immediate, clear error.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    cell: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn eager(pattern: &str) -> Result<LazyRegex, String> {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(compile_regex(pattern)?);
+        Ok(LazyRegex {
+            pattern: pattern.to_string(),
+            cell,
+        })
+    }
+
+    fn lazy(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The compiled regex. A built-in pattern that failed to compile (which the test suite
+    /// rules out) matches nothing rather than aborting a scan.
+    pub fn get(&self) -> &Regex {
+        self.cell.get_or_init(|| {
+            compile_regex(&self.pattern)
+                .unwrap_or_else(|_| Regex::new(r"[^\x00-\xff]").expect("a fixed, valid pattern"))
+        })
+    }
+}
+
 /// What a rule looks at.
 #[derive(Debug, Clone)]
 pub enum Matcher {
     /// A regex over file contents.
     Content {
-        regex: Regex,
-        /// Capture group holding the secret; 0 is the whole match.
-        secret_group: usize,
+        regex: LazyRegex,
+        /// Capture group holding the secret; `None`: group 1 if the regex has one, else the
+        /// whole match.
+        secret_group: Option<usize>,
         multiline: bool,
     },
     /// Globs over the file path: the file itself is the finding.
@@ -150,7 +188,7 @@ impl RuleSet {
             for src in builtin {
                 let file = parse_file(src)?;
                 for r in file.rules {
-                    set.push(r, &src.name, &mut ids)?;
+                    set.push(r, &src.name, &mut ids, false)?;
                 }
             }
         }
@@ -167,10 +205,10 @@ impl RuleSet {
                 set.rules.retain(|r| &r.id != id);
             }
             for r in file.rules {
-                set.push(r, &cfg.name, &mut ids)?;
+                set.push(r, &cfg.name, &mut ids, true)?;
             }
             if let Some(allow) = &file.allow {
-                set.allow = compile_allow(allow).map_err(|message| RuleError {
+                set.allow = compile_allow(allow, true).map_err(|message| RuleError {
                     file: cfg.name.clone(),
                     rule: None,
                     position: None,
@@ -194,6 +232,7 @@ impl RuleSet {
         syntax: RuleSyntax,
         file: &str,
         ids: &mut HashSet<String>,
+        eager: bool,
     ) -> Result<(), RuleError> {
         let id = syntax.id.clone();
         let err = |message: String| RuleError {
@@ -205,7 +244,7 @@ impl RuleSet {
         if !ids.insert(syntax.id.clone()) {
             return Err(err("duplicate rule id (ids must be unique across built-in rules and config; `disable` a built-in rule to redefine it)".into()));
         }
-        let rule = compile_rule(syntax, file).map_err(err)?;
+        let rule = compile_rule(syntax, file, eager).map_err(err)?;
         self.rules.push(rule);
         Ok(())
     }
@@ -245,7 +284,7 @@ fn strip_position_prefix(msg: &str) -> String {
     msg.to_string()
 }
 
-fn compile_rule(s: RuleSyntax, file: &str) -> Result<Rule, String> {
+fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> {
     if s.id.is_empty()
         || !s
             .id
@@ -276,22 +315,22 @@ fn compile_rule(s: RuleSyntax, file: &str) -> Result<Rule, String> {
             (Matcher::Path { globs }, s.paths.join(", "))
         }
         (Some(re), true) => {
-            let regex = compile_regex(re)?;
-            let groups = regex.captures_len() - 1;
-            let secret_group = match s.secret_group {
-                Some(g) if g > groups => {
+            let regex = if eager {
+                let regex = LazyRegex::eager(re)?;
+                let groups = regex.get().captures_len() - 1;
+                if let Some(g) = s.secret_group.filter(|&g| g > groups) {
                     return Err(format!(
                         "secret_group is {g} but the regex has only {groups} capture group(s)"
-                    ))
+                    ));
                 }
-                Some(g) => g,
-                None if groups >= 1 => 1,
-                None => 0,
+                regex
+            } else {
+                LazyRegex::lazy(re)
             };
             (
                 Matcher::Content {
                     regex,
-                    secret_group,
+                    secret_group: s.secret_group,
                     multiline: s.multiline,
                 },
                 re.clone(),
@@ -299,7 +338,7 @@ fn compile_rule(s: RuleSyntax, file: &str) -> Result<Rule, String> {
         }
     };
     let allow = match &s.allow {
-        Some(a) => compile_allow(a).map_err(|e| format!("allow: {e}"))?,
+        Some(a) => compile_allow(a, eager).map_err(|e| format!("allow: {e}"))?,
         None => Allow::default(),
     };
     Ok(Rule {
@@ -358,7 +397,7 @@ fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-fn compile_allow(a: &AllowSyntax) -> Result<Allow, String> {
+fn compile_allow(a: &AllowSyntax, eager: bool) -> Result<Allow, String> {
     let allow = Allow {
         paths: if a.paths.is_empty() {
             None
@@ -368,7 +407,13 @@ fn compile_allow(a: &AllowSyntax) -> Result<Allow, String> {
         regexes: a
             .regexes
             .iter()
-            .map(|r| compile_regex(r))
+            .map(|r| {
+                if eager {
+                    LazyRegex::eager(r)
+                } else {
+                    Ok(LazyRegex::lazy(r))
+                }
+            })
             .collect::<Result<_, _>>()?,
         stopwords: a
             .stopwords

@@ -5,5 +5,5 @@ pub mod check;
 pub mod compile;
 pub mod syntax;
 
-pub use compile::{Allow, Matcher, Rule, RuleError, RuleSet, Source};
+pub use compile::{Allow, LazyRegex, Matcher, Rule, RuleError, RuleSet, Source};
 pub use syntax::{Checksum, Severity};

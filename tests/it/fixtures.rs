@@ -21,7 +21,7 @@ fn exact_findings_with_builtin_rules() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let got: Vec<(String, String, u64, u64)> = hits(&json);
     let want: Vec<(&str, &str, u64, u64)> = vec![
-        ("app/config.yaml", "url-credentials", 2, 23),
+        ("app/config.yaml", "postgres-connection-uri", 2, 23),
         ("app/config.yaml", "generic-secret-assignment", 5, 12),
         ("app/settings.py", "monime-live-token", 4, 24),
         ("app/settings.py", "monime-test-token", 5, 25),
