@@ -329,6 +329,17 @@ fn emit(
         footer,
     };
     match &out.output {
+        // A device, FIFO or other special file (`-o /dev/null`, `-o /dev/stdout`) is written
+        // in place: renaming a temp file over it would replace the device.
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            report::write(out.format, findings, summary, opts, &mut file)
+                .and_then(|()| file.flush())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
         Some(path) => {
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,

@@ -152,7 +152,7 @@ fn private_key_block_spanning_lines() {
         body.join("\n")
     );
     assert_eq!(
-        scan_text("id_ed25519", &pem),
+        scan_text("deploy-key.txt", &pem),
         one("private-key", "critical")
     );
 }

@@ -167,6 +167,17 @@ fn output_file_is_written_and_stdout_stays_empty() {
 }
 
 #[test]
+fn output_to_a_device_writes_through_it() {
+    let t = tree();
+    t.file("a.txt", tok(19));
+    t.cmd(&["scan", "--format", "json", "-o", "/dev/null"])
+        .assert()
+        .code(1);
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(!meta.is_file(), "/dev/null must still be a device");
+}
+
+#[test]
 fn fingerprint_survives_a_line_move_but_not_a_new_secret() {
     let t = tree();
     t.file("a.txt", format!("{}\n", tok(12)));
