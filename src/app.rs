@@ -147,8 +147,8 @@ fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
     let opts = WalkOptions {
         roots,
         no_ignore: args.no_ignore,
-        skip_binary: args.skip_binary,
-        max_file_size: args.max_file_size,
+        skip_binary: args.limits.skip_binary,
+        max_file_size: args.limits.max_file_size,
         threads: args.threads,
     };
     let outcome = worktree::scan(&loaded.engine, &opts);
@@ -214,8 +214,8 @@ fn staged(args: &crate::cli::StagedArgs, messages: &mut Messages) -> Result<Exit
         index.entry_by_path(rel.into()).is_some()
     });
     let opts = staged::StagedOptions {
-        skip_binary: args.skip_binary,
-        max_file_size: args.max_file_size,
+        skip_binary: args.limits.skip_binary,
+        max_file_size: args.limits.max_file_size,
     };
     let (mut findings, stats) = staged::scan(&repo, &loaded.engine, &files, &local, opts)?;
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -259,8 +259,8 @@ fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<Ex
         (None, false) => Selection::Head,
     };
     let opts = HistoryOptions {
-        skip_binary: args.skip_binary,
-        max_file_size: args.max_file_size,
+        skip_binary: args.limits.skip_binary,
+        max_file_size: args.limits.max_file_size,
         threads: args.threads,
     };
     let outcome = history::scan(&repo, &loaded.engine, &selection, opts)?;

@@ -75,12 +75,8 @@ pub struct ScanArgs {
     /// Also scan files ignored by .gitignore and .ignore.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Skip binary files entirely (default: scan them with provider-specific rules only).
-    #[arg(long)]
-    pub skip_binary: bool,
-    /// Skip files larger than this (bytes, or with a K, M or G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub limits: Limits,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -96,12 +92,8 @@ pub struct StagedArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Skip binary blobs entirely (default: provider-specific rules only).
-    #[arg(long)]
-    pub skip_binary: bool,
-    /// Skip blobs larger than this (bytes, or with a K, M or G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub limits: Limits,
 }
 
 /// `leakguard history`
@@ -120,12 +112,8 @@ pub struct HistoryArgs {
     pub config: ConfigArgs,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Skip binary blobs entirely (default: provider-specific rules only).
-    #[arg(long)]
-    pub skip_binary: bool,
-    /// Skip blobs larger than this (bytes, or with a K, M or G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    #[command(flatten)]
+    pub limits: Limits,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -148,6 +136,19 @@ pub struct UninstallArgs {
     /// A path inside the repository.
     #[arg(long, value_name = "PATH", default_value = ".")]
     pub repo: PathBuf,
+}
+
+/// What to skip: shared by every command that reads content.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Limits {
+    /// Skip binary files and blobs entirely (default: scan them with provider-specific rules
+    /// only; a key compiled into a binary is still a leak).
+    #[arg(long)]
+    pub skip_binary: bool,
+    /// Skip files and blobs larger than this (bytes, or with a K, M or G suffix); path rules
+    /// still apply to them.
+    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 /// How findings are written.
