@@ -98,8 +98,9 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
-/// Loads the built-in rules plus the config file (if any) and compiles the engine.
-pub fn load_rules(config: Option<PathBuf>) -> Result<LoadedRules> {
+/// Loads the built-in rules plus the config file (if any) and compiles the engine. `bulk`
+/// asks for the fastest keyword matcher built in (large scans), at a higher startup cost.
+pub fn load_rules(config: Option<PathBuf>, bulk: bool) -> Result<LoadedRules> {
     let started = Instant::now();
     let text = match &config {
         Some(p) => Some(
@@ -117,7 +118,10 @@ pub fn load_rules(config: Option<PathBuf>) -> Result<LoadedRules> {
         text,
     });
     let set = RuleSet::load(&builtin::sources(), source.as_ref())?;
-    let engine = Engine::new(set)?;
+    let mut engine = Engine::new(set)?;
+    if bulk {
+        engine.enable_bulk_prefilter();
+    }
     Ok(LoadedRules {
         engine,
         config,
@@ -133,7 +137,7 @@ fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
         }
     }
     let config = find_config(&args.config, &args.paths[0])?;
-    let loaded = load_rules(config)?;
+    let loaded = load_rules(config, true)?;
     let base = match &loaded.config {
         Some(c) => c.parent().map(Path::to_path_buf).unwrap_or_default(),
         None => args.paths[0].clone(),
@@ -196,7 +200,7 @@ fn staged(args: &crate::cli::StagedArgs, messages: &mut Messages) -> Result<Exit
         );
     };
     let config = find_config(&args.config, &workdir)?;
-    let loaded = load_rules(config)?;
+    let loaded = load_rules(config, false)?;
     let index = staged::open_index(&repo)?;
     let files = staged::staged_files(&repo, &index)?;
     // Local secrets: `.env*` files at the top and beside every staged file.
@@ -252,7 +256,7 @@ fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<Ex
         .map(Path::to_path_buf)
         .unwrap_or_else(|| repo.git_dir().to_path_buf());
     let config = find_config(&args.config, &root)?;
-    let loaded = load_rules(config)?;
+    let loaded = load_rules(config, true)?;
     let selection = match (&args.range, args.all) {
         (Some(r), _) => Selection::Range(r.clone()),
         (None, true) => Selection::All,
@@ -382,7 +386,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
-    let loaded = load_rules(find_config(config, Path::new("."))?)?;
+    let loaded = load_rules(find_config(config, Path::new("."))?, false)?;
     let rules = &loaded.engine.rules().rules;
     let mut buf = Vec::new();
     match format {
@@ -422,7 +426,7 @@ fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
 }
 
 fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus> {
-    let loaded = load_rules(find_config(config, Path::new("."))?)?;
+    let loaded = load_rules(find_config(config, Path::new("."))?, false)?;
     let rules = loaded.engine.rules();
     messages.warnings.extend(rules.warnings.iter().cloned());
     let failures = check::check_all(&loaded.engine);

@@ -12,8 +12,7 @@
 pub mod decode;
 pub mod entropy;
 pub mod filters;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+pub mod prefilter;
 
 use crate::finding::Finding;
 use crate::rules::{Matcher, Rule, RuleSet};
@@ -24,7 +23,9 @@ pub const ALLOW_MARKER: &[u8] = b"leakguard:allow";
 /// All rules compiled into one automaton plus per-rule regexes. Immutable and `Sync`.
 pub struct Engine {
     rules: RuleSet,
-    keywords: Option<AhoCorasick>,
+    keywords: Option<prefilter::Keywords>,
+    /// The lowercase keyword patterns (pattern id = index).
+    patterns: Vec<String>,
     /// For each keyword pattern id, the rules that listed it.
     keyword_rules: Vec<Vec<u32>>,
     /// Content rules without keywords: they run on every buffer.
@@ -82,23 +83,31 @@ impl Engine {
         let keywords = if patterns.is_empty() {
             None
         } else {
-            Some(
-                // A DFA: hundreds of keywords make the NFA's overlapping search the hot loop
-                // (5x slower on the kernel tree); the DFA costs a few MB, built once.
-                AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                    .build(&patterns)?,
-            )
+            Some(prefilter::Keywords::new(&patterns)?)
         };
         Ok(Engine {
             rules,
             keywords,
+            patterns,
             keyword_rules,
             unfiltered,
             path_rules,
         })
+    }
+
+    /// Uses the bulk keyword matcher (Vectorscan, when built with the `vectorscan`
+    /// feature) for large scans; a no-op otherwise.
+    pub fn enable_bulk_prefilter(&mut self) {
+        if let Some(k) = &mut self.keywords {
+            k.enable_bulk(&self.patterns);
+        }
+    }
+
+    /// Which keyword matcher runs.
+    pub fn prefilter_name(&self) -> &'static str {
+        self.keywords
+            .as_ref()
+            .map_or("none", prefilter::Keywords::engine_name)
     }
 
     /// The rules this engine runs.
@@ -133,6 +142,11 @@ impl Engine {
         let n = self.rules.rules.len();
         Scanner {
             engine: self,
+            keyword_scratch: self
+                .keywords
+                .as_ref()
+                .map(prefilter::Keywords::scratch)
+                .unwrap_or_default(),
             windows: vec![Vec::new(); n],
             whole: vec![false; n],
             touched: Vec::new(),
@@ -153,6 +167,7 @@ struct Candidate {
 /// Per-thread scratch: reused across buffers.
 pub struct Scanner<'e> {
     engine: &'e Engine,
+    keyword_scratch: prefilter::Scratch<'e>,
     /// Per rule: line windows `(start, end)` to run the regex on.
     windows: Vec<Vec<(usize, usize)>>,
     /// Per rule: run on the whole buffer.
@@ -294,14 +309,16 @@ impl Scanner<'_> {
             self.touch(r);
             self.whole[r as usize] = true;
         }
-        let Some(ac) = &engine.keywords else { return };
+        let Some(keywords) = &engine.keywords else {
+            return;
+        };
         let mut line = (usize::MAX, 0usize);
-        for m in ac.find_overlapping_iter(bytes) {
-            let pos = m.start();
+        let mut scratch = std::mem::take(&mut self.keyword_scratch);
+        keywords.for_each(&mut scratch, bytes, |pos, pattern| {
             if !(line.0..line.1).contains(&pos) {
                 line = line_bounds(bytes, pos);
             }
-            for &r in &engine.keyword_rules[m.pattern().as_usize()] {
+            for &r in &engine.keyword_rules[pattern as usize] {
                 let ri = r as usize;
                 if self.whole[ri] {
                     continue;
@@ -323,7 +340,8 @@ impl Scanner<'_> {
                     self.windows[ri].push(line);
                 }
             }
-        }
+        });
+        self.keyword_scratch = scratch;
     }
 
     fn touch(&mut self, r: u32) {
