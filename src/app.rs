@@ -36,7 +36,7 @@ pub struct Messages {
 pub fn run(cli: crate::cli::Cli, messages: &mut Messages) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => scan(&args, messages),
-        Command::Staged(args) => staged(&args, messages),
+        Command::Staged(args) => staged(&args),
         Command::History(args) => history(&args, messages),
         Command::Install(args) => crate::hook::install(&args, messages),
         Command::Uninstall(args) => crate::hook::uninstall(&args, messages),
@@ -188,7 +188,7 @@ fn open_repo(path: &Path) -> Result<gix::Repository> {
     Ok(repo)
 }
 
-fn staged(args: &crate::cli::StagedArgs, messages: &mut Messages) -> Result<ExitStatus> {
+fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
     use crate::source::localenv::LocalSecrets;
     use crate::source::staged;
     let started = Instant::now();
@@ -230,7 +230,6 @@ fn staged(args: &crate::cli::StagedArgs, messages: &mut Messages) -> Result<Exit
         loaded.compile_ms,
         started.elapsed().as_secs_f64() * 1e3,
     );
-    let _ = messages;
     emit(&args.output, &findings, &summary, Some(STAGED_FOOTER))?;
     Ok(status(&findings))
 }

@@ -127,6 +127,14 @@ impl Engine {
         }
     }
 
+    /// Findings for a file whose content is not scanned (too large, binary and skipped, or a
+    /// history path): the path rules, unless the global allowlist exempts the path.
+    pub fn path_only(&self, path: &str, match_path: &str, out: &mut Vec<Finding>) {
+        if !self.rules.allow.allows_path(match_path) {
+            self.path_findings(path, match_path, out);
+        }
+    }
+
     /// May a content finding of `rule_id` stand at `path`? (Global and rule path
     /// allowlists; the counterpart of [`Scanner::scan_blob`].)
     pub fn allows_at(&self, rule_id: &str, path: &str) -> bool {
@@ -176,7 +184,12 @@ pub struct Scanner<'e> {
     candidates: Vec<Candidate>,
 }
 
-impl Scanner<'_> {
+impl<'e> Scanner<'e> {
+    /// The engine this scanner belongs to.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
+    }
+
     /// Scans one buffer, appending its findings to `out`.
     pub fn scan(&mut self, input: &Input<'_>, out: &mut Vec<Finding>) {
         let rules = &self.engine.rules;

@@ -53,10 +53,6 @@ struct Seen {
     commit: u32,
 }
 
-struct CommitMeta {
-    id: ObjectId,
-}
-
 /// Walks the selected commits and scans every unique blob they introduce.
 pub fn scan(
     repo: &gix::Repository,
@@ -93,13 +89,13 @@ pub fn scan(
         .diff_resource_cache_for_tree_diff()
         .context("cannot prepare tree diffs")?;
     let empty = repo.empty_tree();
-    for (ci, meta) in commits.iter().enumerate() {
+    for (ci, &commit_id) in commits.iter().enumerate() {
         let commit = repo
-            .find_commit(meta.id)
-            .with_context(|| format!("cannot read commit {}", meta.id))?;
+            .find_commit(commit_id)
+            .with_context(|| format!("cannot read commit {}", commit_id))?;
         let tree = commit
             .tree()
-            .with_context(|| format!("cannot read the tree of commit {}", meta.id))?;
+            .with_context(|| format!("cannot read the tree of commit {}", commit_id))?;
         let parent_tree = match commit.parent_ids().next() {
             Some(p) => match repo.find_commit(p) {
                 Ok(pc) => pc
@@ -154,7 +150,7 @@ pub fn scan(
                 }
                 Ok(gix::object::tree::diff::Action::Continue(()))
             })
-            .with_context(|| format!("cannot diff commit {}", meta.id))?;
+            .with_context(|| format!("cannot diff commit {}", commit_id))?;
         cache.clear_resource_cache_keep_allocation();
         for (location, id, renamed_from) in changes {
             let pid = intern(&location, &mut paths);
@@ -241,15 +237,12 @@ pub fn scan(
     for s in &new_paths {
         let path = paths[s.path as usize].to_str_lossy();
         let mut out = Vec::new();
-        engine.path_findings(&path, &path, &mut out);
-        if engine.rules().allow.allows_path(&path) {
-            continue;
-        }
+        engine.path_only(&path, &path, &mut out);
         path_findings.extend(out.into_iter().map(|f| (s.commit, f)));
     }
     let mut findings = Vec::new();
     for (commit, mut f) in best.into_values().chain(path_findings) {
-        let id = commits[commit as usize].id;
+        let id = commits[commit as usize];
         if parent_had(repo, id, &f.path, f.secret_bytes()) {
             continue;
         }
@@ -351,7 +344,7 @@ fn walk(
     repo: &gix::Repository,
     tips: Vec<ObjectId>,
     hidden: Vec<ObjectId>,
-) -> Result<Vec<CommitMeta>> {
+) -> Result<Vec<ObjectId>> {
     if tips.is_empty() {
         return Ok(Vec::new());
     }
@@ -384,7 +377,7 @@ fn walk(
             }
             if expanded {
                 emitted.insert(id);
-                out.push(CommitMeta { id });
+                out.push(id);
                 continue;
             }
             stack.push((id, true));

@@ -316,7 +316,7 @@ pub fn scan(
         if size > opts.max_file_size {
             stats.files_skipped_size += 1;
             if is_new_path {
-                scan_path_only(&mut scanner, &path, &mut findings);
+                engine.path_only(&path, &path, &mut findings);
             }
             continue;
         }
@@ -326,7 +326,7 @@ pub fn scan(
         if new.binary && opts.skip_binary {
             stats.files_skipped_binary += 1;
             if is_new_path {
-                scan_path_only(&mut scanner, &path, &mut findings);
+                engine.path_only(&path, &path, &mut findings);
             }
             continue;
         }
@@ -381,18 +381,6 @@ pub fn scan(
 /// A local `.env` file staged itself is reported by the path rule, not value by value.
 fn local_file_itself(path: &str, file: &str) -> bool {
     path == file
-}
-
-fn scan_path_only(scanner: &mut crate::engine::Scanner<'_>, path: &str, out: &mut Vec<Finding>) {
-    scanner.scan(
-        &Input {
-            path,
-            match_path: path,
-            bytes: b"",
-            binary: true,
-        },
-        out,
-    );
 }
 
 /// 1-based line ranges of `new` that the diff from `old` adds.

@@ -187,15 +187,9 @@ impl Worker<'_> {
 
     /// Path rules still apply to a file whose content is skipped.
     fn path_only(&mut self, display: &str, match_path: &str) {
-        self.scanner.scan(
-            &Input {
-                path: display,
-                match_path,
-                bytes: b"",
-                binary: true,
-            },
-            &mut self.found,
-        );
+        self.scanner
+            .engine()
+            .path_only(display, match_path, &mut self.found);
     }
 
     /// Reads the file into the reused buffer; `Ok(false)` when it is over the size limit.
