@@ -152,6 +152,8 @@ impl Keywords {
         let own: [usize; LANES] = std::array::from_fn(|j| j * seg);
         let slices: [&[u8]; LANES] = std::array::from_fn(|j| &bytes[base[j]..base[j] + seg]);
         let mut sid = [self.start; LANES];
+        // Index loops on purpose: byte i of every lane per step is what makes the chains overlap.
+        #[allow(clippy::needless_range_loop)]
         for i in 0..seg {
             for j in 0..LANES {
                 let s = self.dfa.next_state(Anchored::No, sid[j], slices[j][i]);
