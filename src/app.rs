@@ -42,6 +42,7 @@ pub fn run(cli: crate::cli::Cli, messages: &mut Messages) -> Result<ExitStatus> 
         Command::Uninstall(args) => crate::hook::uninstall(&args, messages),
         Command::Rules(RulesCommand::List(args)) => rules_list(&args.config, args.format),
         Command::Rules(RulesCommand::Test(args)) => rules_test(&args, messages),
+        Command::Baseline(_) => bail!("`leakguard baseline` is not available yet"),
     }
 }
 
@@ -168,7 +169,7 @@ fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
         loaded.compile_ms,
         started.elapsed().as_secs_f64() * 1e3,
     );
-    emit(&args.output, &findings, &summary, None)?;
+    emit(&args.output, &report_of(&findings, &summary, &loaded), None)?;
     Ok(status(&findings))
 }
 
@@ -230,7 +231,11 @@ fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
         loaded.compile_ms,
         started.elapsed().as_secs_f64() * 1e3,
     );
-    emit(&args.output, &findings, &summary, Some(STAGED_FOOTER))?;
+    emit(
+        &args.output,
+        &report_of(&findings, &summary, &loaded),
+        Some(STAGED_FOOTER),
+    )?;
     Ok(status(&findings))
 }
 
@@ -280,7 +285,7 @@ fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<Ex
         started.elapsed().as_secs_f64() * 1e3,
     );
     summary.commits = Some(outcome.commits);
-    emit(&args.output, &findings, &summary, None)?;
+    emit(&args.output, &report_of(&findings, &summary, &loaded), None)?;
     Ok(status(&findings))
 }
 
@@ -319,12 +324,20 @@ fn make_root(path: &Path, base: Option<&Path>) -> Root {
 }
 
 /// Writes the report to `--output` (atomically: a temp file renamed into place) or stdout.
-fn emit(
-    out: &OutputArgs,
-    findings: &[Finding],
-    summary: &Summary,
-    footer: Option<&'static str>,
-) -> Result<()> {
+fn report_of<'a>(
+    findings: &'a [Finding],
+    summary: &'a Summary,
+    loaded: &'a LoadedRules,
+) -> report::Report<'a> {
+    report::Report {
+        findings,
+        suppressed: &[],
+        summary,
+        rules: &loaded.engine.rules().rules,
+    }
+}
+
+fn emit(out: &OutputArgs, rep: &report::Report<'_>, footer: Option<&'static str>) -> Result<()> {
     let mut opts = report::Options {
         show_secrets: out.show_secrets,
         quiet: out.quiet,
@@ -339,7 +352,7 @@ fn emit(
                 .write(true)
                 .open(path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            report::write(out.format, findings, summary, opts, &mut file)
+            report::write(out.format, rep, opts, &mut file)
                 .and_then(|()| file.flush())
                 .with_context(|| format!("cannot write {}", path.display()))?;
         }
@@ -350,7 +363,7 @@ fn emit(
             };
             let mut tmp = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            report::write(out.format, findings, summary, opts, &mut tmp)
+            report::write(out.format, rep, opts, &mut tmp)
                 .and_then(|()| tmp.flush())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             tmp.persist(path)
@@ -360,8 +373,7 @@ fn emit(
             opts.color = out.format == Format::Text && use_color(out.color);
             let stdout = io::stdout();
             let mut lock = io::BufWriter::new(stdout.lock());
-            let res = report::write(out.format, findings, summary, opts, &mut lock)
-                .and_then(|()| lock.flush());
+            let res = report::write(out.format, rep, opts, &mut lock).and_then(|()| lock.flush());
             match res {
                 // A closed pipe (`leakguard scan | head`) is not an error.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
@@ -389,7 +401,7 @@ fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
     let rules = &loaded.engine.rules().rules;
     let mut buf = Vec::new();
     match format {
-        Format::Json => {
+        Format::Json | Format::Sarif => {
             let list: Vec<_> = rules
                 .iter()
                 .map(|r| {

@@ -29,6 +29,40 @@ pub enum Command {
     /// List or test the active rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Record today's findings in a baseline file so that later runs report only new ones.
+    Baseline(BaselineArgs),
+}
+
+/// `leakguard baseline [scan|history …]`
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The baseline file to write (it is read first if it exists: its key and entries are
+    /// kept).
+    #[arg(
+        long,
+        short = 'f',
+        value_name = "FILE",
+        default_value = ".leakguard-baseline.json"
+    )]
+    pub file: PathBuf,
+    /// Drop entries that no longer match any finding.
+    #[arg(long)]
+    pub prune: bool,
+    /// Entries match the secret at any path (default: only at the path where it was found).
+    #[arg(long)]
+    pub any_path: bool,
+    /// What to scan (default: `scan .`).
+    #[command(subcommand)]
+    pub source: Option<BaselineSource>,
+}
+
+/// The scan whose findings a baseline records.
+#[derive(Debug, Subcommand)]
+pub enum BaselineSource {
+    /// Files on disk.
+    Scan(ScanArgs),
+    /// A repository's history.
+    History(HistoryArgs),
 }
 
 /// `leakguard rules …`
@@ -117,6 +151,9 @@ pub struct HistoryArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// With --range: take the config and baseline from the work tree instead of from BASE.
+    #[arg(long)]
+    pub config_from_worktree: bool,
 }
 
 /// `leakguard install`
@@ -169,6 +206,47 @@ pub struct OutputArgs {
     /// Colour in text output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Suppress findings recorded in this baseline file (see `leakguard baseline`).
+    #[arg(long, value_name = "FILE", env = "LEAKGUARD_BASELINE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 only for findings of at least this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Level::Low, env = "LEAKGUARD_FAIL_ON")]
+    pub fail_on: Level,
+    /// Report only findings of at least this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = Level::Low, env = "LEAKGUARD_MIN_SEVERITY")]
+    pub min_severity: Level,
+    /// Also list suppressed findings, each with what suppressed it (baseline entry,
+    /// allowlist and its file, or inline comment).
+    #[arg(long)]
+    pub explain: bool,
+    /// Ignore `leakguard:allow` comments (for CI: a comment alone cannot bypass review).
+    #[arg(long, env = "LEAKGUARD_NO_INLINE_ALLOW", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_inline_allow: bool,
+    /// Show progress on stderr (default: only when stderr is a terminal and CI is unset).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub progress: ColorChoice,
+}
+
+/// A severity threshold on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Level {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Level {
+    /// The rule severity this threshold starts at.
+    pub fn severity(self) -> crate::rules::Severity {
+        use crate::rules::Severity;
+        match self {
+            Level::Low => Severity::Low,
+            Level::Medium => Severity::Medium,
+            Level::High => Severity::High,
+            Level::Critical => Severity::Critical,
+        }
+    }
 }
 
 /// Report formats.
@@ -176,9 +254,11 @@ pub struct OutputArgs {
 pub enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
+    Sarif,
 }
 
-/// When to colour text output.
+/// When to colour text output or show progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     /// On a terminal, unless NO_COLOR is set.

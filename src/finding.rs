@@ -51,6 +51,21 @@ pub struct Finding {
     pub commit: Option<CommitInfo>,
     /// How the secret was hidden (`base64`) when it was found by decoding a value.
     pub decoded: Option<&'static str>,
+    /// Why this finding is not reported, when it is not (kept only for `--explain`).
+    pub suppressed: Option<Suppression>,
+}
+
+/// What silenced a finding: shown by `--explain`, never a reason to hide that it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Suppression {
+    /// A `leakguard:allow` comment on the line.
+    InlineComment,
+    /// An allowlist entry: a path glob, a secret regex or a stopword, and where it is defined
+    /// (the config file, or the rule's own allowlist).
+    Allowlist { entry: String, defined_in: String },
+    /// A baseline entry (`rule hash [path]`, never the secret) and the baseline file.
+    Baseline { entry: String, file: String },
 }
 
 /// The commit that introduced a finding.
@@ -92,6 +107,7 @@ impl Finding {
             also_matched,
             commit: None,
             decoded: None,
+            suppressed: None,
         }
     }
 
@@ -114,6 +130,7 @@ impl Finding {
             also_matched: Vec::new(),
             commit: None,
             decoded: None,
+            suppressed: None,
         }
     }
 
@@ -146,6 +163,7 @@ impl Finding {
             also_matched: Vec::new(),
             commit: None,
             decoded: None,
+            suppressed: None,
         }
     }
 

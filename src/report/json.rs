@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Options, Summary};
-use crate::finding::{CommitInfo, Finding, FindingKind};
+use super::{Options, Report, Summary};
+use crate::finding::{CommitInfo, FindingKind};
 use crate::rules::Severity;
 
 /// Version of the JSON document's shape; bumped on incompatible changes.
@@ -43,12 +43,8 @@ struct JsonFinding<'a> {
 }
 
 /// Writes the JSON document followed by a newline.
-pub fn write(
-    findings: &[Finding],
-    summary: &Summary,
-    opts: Options,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Result<()> {
+    let (findings, summary) = (report.findings, report.summary);
     let doc = Document {
         version: VERSION,
         findings: findings

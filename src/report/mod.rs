@@ -2,6 +2,7 @@
 //! Nothing here sees a rule or a file: only findings.
 
 pub mod json;
+pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -10,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::Finding;
-use crate::rules::Severity;
+use crate::rules::{Rule, Severity};
 use crate::source::worktree::Stats;
 
 /// Run-level facts printed after the findings.
@@ -27,6 +28,15 @@ pub struct Summary {
     pub commits: Option<usize>,
     pub rules_compile_ms: f64,
     pub elapsed_ms: f64,
+    /// Findings silenced by a baseline, an allowlist or an inline comment (counted only
+    /// where known: allowlisted paths are not scanned unless `--explain` is given).
+    pub suppressed: usize,
+    /// Findings below `--min-severity`, not reported.
+    pub below_min_severity: usize,
+    /// Baseline entries that matched no finding (`rule hash [path]`): prune them with
+    /// `leakguard baseline --prune`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale_baseline: Vec<String>,
 }
 
 impl Summary {
@@ -50,6 +60,9 @@ impl Summary {
             commits: None,
             rules_compile_ms,
             elapsed_ms,
+            suppressed: 0,
+            below_min_severity: 0,
+            stale_baseline: Vec::new(),
         }
     }
 }
@@ -67,16 +80,29 @@ pub struct Options {
 /// Report formats.
 pub use crate::cli::Format;
 
-/// Writes findings (already sorted) and the summary in `format`.
+/// Everything a reporter may print.
+#[derive(Clone, Copy)]
+pub struct Report<'a> {
+    /// Reported findings, sorted.
+    pub findings: &'a [Finding],
+    /// Suppressed findings with their reason (`Finding::suppressed`), sorted; empty unless
+    /// `--explain`.
+    pub suppressed: &'a [Finding],
+    pub summary: &'a Summary,
+    /// The active rules (SARIF lists them all in `tool.driver.rules`).
+    pub rules: &'a [Rule],
+}
+
+/// Writes the report in `format`.
 pub fn write(
     format: Format,
-    findings: &[Finding],
-    summary: &Summary,
+    report: &Report<'_>,
     opts: Options,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
-        Format::Text => text::write(findings, summary, opts, out),
-        Format::Json => json::write(findings, summary, opts, out),
+        Format::Text => text::write(report, opts, out),
+        Format::Json => json::write(report, opts, out),
+        Format::Sarif => sarif::write(report, opts, out),
     }
 }

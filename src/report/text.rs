@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 
-use super::{Options, Summary};
+use super::{Options, Report, Summary};
 use crate::finding::{Finding, FindingKind};
 use crate::rules::Severity;
 
@@ -21,12 +21,8 @@ fn severity_style(s: Severity) -> Style {
 }
 
 /// Writes the text report. Styles are emitted only when `opts.color` is set.
-pub fn write(
-    findings: &[Finding],
-    summary: &Summary,
-    opts: Options,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Result<()> {
+    let (findings, summary) = (report.findings, report.summary);
     let paint = |style: Style| if opts.color { style } else { Style::new() };
     let bold = paint(Style::new().effects(Effects::BOLD));
     let dim = paint(Style::new().effects(Effects::DIMMED));
