@@ -14,7 +14,7 @@ pub mod entropy;
 pub mod filters;
 pub mod prefilter;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::rules::{Matcher, Rule, RuleSet};
 
 /// The marker that silences every finding on its line.
@@ -31,6 +31,35 @@ pub struct Engine {
     /// Content rules without keywords: they run on every buffer.
     unfiltered: Vec<u32>,
     path_rules: Vec<u32>,
+    policy: Policy,
+}
+
+/// How allowlists and inline comments are applied.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Honour `leakguard:allow` comments (CI can turn this off so that a comment alone cannot
+    /// bypass review).
+    pub inline_allow: bool,
+    /// Keep suppressed findings, marked with what suppressed them (`--explain`). Allowlisted
+    /// paths are then scanned too, to say what they would have reported.
+    pub keep_suppressed: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            inline_allow: true,
+            keep_suppressed: false,
+        }
+    }
+}
+
+/// Which allowlist silenced a candidate (resolved to a [`Suppression`] when reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    RulePath,
+    RuleSecret,
+    GlobalSecret,
 }
 
 /// One buffer to scan, with where it came from.
@@ -92,7 +121,18 @@ impl Engine {
             keyword_rules,
             unfiltered,
             path_rules,
+            policy: Policy::default(),
         })
+    }
+
+    /// Sets how allowlists and inline comments apply.
+    pub fn set_policy(&mut self, policy: Policy) {
+        self.policy = policy;
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.policy
     }
 
     /// Uses the bulk keyword matcher (Vectorscan, when built with the `vectorscan`
@@ -120,8 +160,17 @@ impl Engine {
         for &r in &self.path_rules {
             let rule = &self.rules.rules[r as usize];
             if let Matcher::Path { globs } = &rule.matcher {
-                if globs.is_match(match_path) && !rule.allow.allows_path(match_path) {
-                    out.push(Finding::path(rule, path));
+                if !globs.is_match(match_path) {
+                    continue;
+                }
+                match rule.allow.path_entry(match_path) {
+                    None => out.push(Finding::path(rule, path)),
+                    Some(entry) if self.policy.keep_suppressed => {
+                        let mut f = Finding::path(rule, path);
+                        f.suppressed = Some(allowlisted(entry, &rule.allow));
+                        out.push(f);
+                    }
+                    Some(_) => {}
                 }
             }
         }
@@ -130,19 +179,27 @@ impl Engine {
     /// Findings for a file whose content is not scanned (too large, binary and skipped, or a
     /// history path): the path rules, unless the global allowlist exempts the path.
     pub fn path_only(&self, path: &str, match_path: &str, out: &mut Vec<Finding>) {
-        if !self.rules.allow.allows_path(match_path) {
-            self.path_findings(path, match_path, out);
+        match self.rules.allow.path_entry(match_path) {
+            None => self.path_findings(path, match_path, out),
+            Some(entry) if self.policy.keep_suppressed => {
+                let first = out.len();
+                self.path_findings(path, match_path, out);
+                mark(&mut out[first..], &allowlisted(entry, &self.rules.allow));
+            }
+            Some(_) => {}
         }
     }
 
-    /// May a content finding of `rule_id` stand at `path`? (Global and rule path
-    /// allowlists; the counterpart of [`Scanner::scan_blob`].)
-    pub fn allows_at(&self, rule_id: &str, path: &str) -> bool {
-        !self.rules.allow.allows_path(path)
-            && self
-                .rules
-                .get(rule_id)
-                .is_none_or(|r| !r.allow.allows_path(path))
+    /// The path allowlist (global, then the rule's own) that silences a content finding of
+    /// `rule_id` at `path`, if any: the counterpart of [`Scanner::scan_blob`].
+    pub fn path_suppression(&self, rule_id: &str, path: &str) -> Option<Suppression> {
+        if let Some(e) = self.rules.allow.path_entry(path) {
+            return Some(allowlisted(e, &self.rules.allow));
+        }
+        let rule = self.rules.get(rule_id)?;
+        rule.allow
+            .path_entry(path)
+            .map(|e| allowlisted(e, &rule.allow))
     }
 
     /// A per-thread scanner.
@@ -159,6 +216,24 @@ impl Engine {
             whole: vec![false; n],
             touched: Vec::new(),
             candidates: Vec::new(),
+            silenced: Vec::new(),
+        }
+    }
+}
+
+/// The suppression for an allowlist entry.
+fn allowlisted(entry: String, allow: &crate::rules::Allow) -> Suppression {
+    Suppression::Allowlist {
+        entry,
+        defined_in: allow.origin.clone(),
+    }
+}
+
+/// Marks findings as suppressed (those already marked keep their first reason).
+fn mark(findings: &mut [Finding], why: &Suppression) {
+    for f in findings {
+        if f.suppressed.is_none() {
+            f.suppressed = Some(why.clone());
         }
     }
 }
@@ -170,6 +245,8 @@ struct Candidate {
     start: usize,
     end: usize,
     entropy: f64,
+    /// Set when an allowlist silenced it (kept only with `Policy::keep_suppressed`).
+    why: Option<Why>,
 }
 
 /// Per-thread scratch: reused across buffers.
@@ -182,6 +259,8 @@ pub struct Scanner<'e> {
     whole: Vec<bool>,
     touched: Vec<u32>,
     candidates: Vec<Candidate>,
+    /// Allowlisted candidates, for `--explain`.
+    silenced: Vec<Candidate>,
 }
 
 impl<'e> Scanner<'e> {
@@ -193,9 +272,11 @@ impl<'e> Scanner<'e> {
     /// Scans one buffer, appending its findings to `out`.
     pub fn scan(&mut self, input: &Input<'_>, out: &mut Vec<Finding>) {
         let rules = &self.engine.rules;
-        if rules.allow.allows_path(input.match_path) {
+        let global = rules.allow.path_entry(input.match_path);
+        if global.is_some() && !self.engine.policy.keep_suppressed {
             return;
         }
+        let start = out.len();
         self.engine.path_findings(input.path, input.match_path, out);
         let first = out.len();
         self.scan_content(
@@ -217,6 +298,9 @@ impl<'e> Scanner<'e> {
                 out,
             );
         }
+        if let Some(entry) = global {
+            mark(&mut out[start..], &allowlisted(entry, &rules.allow));
+        }
     }
 
     /// Scans base64 values where secrets are stored encoded (Kubernetes Secret `data:`,
@@ -231,8 +315,10 @@ impl<'e> Scanner<'e> {
         first: usize,
         out: &mut Vec<Finding>,
     ) {
+        let policy = self.engine.policy;
         for enc in decode::candidates(bytes, dotenv) {
-            if line_is_allowed(bytes, enc.start) {
+            let inline = policy.inline_allow && line_is_allowed(bytes, enc.start);
+            if inline && !policy.keep_suppressed {
                 continue;
             }
             let mut found = Vec::new();
@@ -254,6 +340,9 @@ impl<'e> Scanner<'e> {
                 f.line = line;
                 f.column = column;
                 f.decoded = Some("base64");
+                if inline && f.suppressed.is_none() {
+                    f.suppressed = Some(Suppression::InlineComment);
+                }
                 out.push(f);
             }
         }
@@ -282,26 +371,30 @@ impl<'e> Scanner<'e> {
         if bytes.is_empty() {
             return;
         }
+        let policy = self.engine.policy;
         self.collect_windows(bytes);
         self.candidates.clear();
+        self.silenced.clear();
         for ti in 0..self.touched.len() {
             let r = self.touched[ti] as usize;
             let rule = &rules.rules[r];
-            if (rule.generic && binary) || match_path.is_some_and(|p| rule.allow.allows_path(p)) {
+            if rule.generic && binary {
                 continue;
             }
+            let path_allowed = match_path.is_some_and(|p| rule.allow.allows_path(p));
+            if path_allowed && !policy.keep_suppressed {
+                continue;
+            }
+            let mut sink = Sink {
+                kept: &mut self.candidates,
+                silenced: policy.keep_suppressed.then_some(&mut self.silenced),
+                path_allowed,
+            };
             if self.whole[r] {
-                run_rule(rule, r as u32, bytes, 0, &rules.allow, &mut self.candidates);
+                run_rule(rule, r as u32, bytes, 0, &rules.allow, &mut sink);
             } else {
                 for &(s, e) in &self.windows[r] {
-                    run_rule(
-                        rule,
-                        r as u32,
-                        &bytes[s..e],
-                        s,
-                        &rules.allow,
-                        &mut self.candidates,
-                    );
+                    run_rule(rule, r as u32, &bytes[s..e], s, &rules.allow, &mut sink);
                 }
             }
         }
@@ -310,8 +403,16 @@ impl<'e> Scanner<'e> {
             self.whole[r as usize] = false;
         }
         self.touched.clear();
+        let at = Place {
+            path,
+            match_path,
+            bytes,
+        };
         if !self.candidates.is_empty() {
-            emit(rules, path, bytes, &mut self.candidates, out);
+            emit(rules, policy, &at, &mut self.candidates, out);
+        }
+        if !self.silenced.is_empty() {
+            emit(rules, policy, &at, &mut self.silenced, out);
         }
     }
 
@@ -384,6 +485,21 @@ fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
     (start, end)
 }
 
+/// Where candidates go: kept ones, and allowlisted ones when `--explain` wants them.
+struct Sink<'a> {
+    kept: &'a mut Vec<Candidate>,
+    silenced: Option<&'a mut Vec<Candidate>>,
+    /// The rule's own path allowlist covers this file.
+    path_allowed: bool,
+}
+
+/// The buffer being reported on.
+struct Place<'a> {
+    path: &'a str,
+    match_path: Option<&'a str>,
+    bytes: &'a [u8],
+}
+
 /// Runs one rule's regex over `hay` (which starts at `offset` in the buffer) and keeps the
 /// secrets that pass the filters.
 fn run_rule(
@@ -392,7 +508,7 @@ fn run_rule(
     hay: &[u8],
     offset: usize,
     global: &crate::rules::Allow,
-    out: &mut Vec<Candidate>,
+    sink: &mut Sink<'_>,
 ) {
     let Matcher::Content {
         regex,
@@ -417,19 +533,30 @@ fn run_rule(
                 continue;
             }
         }
-        if let Some(entropy) = accept(rule, secret, global) {
-            out.push(Candidate {
-                rule: r,
-                start: offset + m.start(),
-                end: offset + m.end(),
-                entropy,
-            });
+        let Some((entropy, mut why)) = accept(rule, secret, global) else {
+            continue;
+        };
+        if sink.path_allowed {
+            why = Some(Why::RulePath);
+        }
+        let c = Candidate {
+            rule: r,
+            start: offset + m.start(),
+            end: offset + m.end(),
+            entropy,
+            why,
+        };
+        match (why, sink.silenced.as_deref_mut()) {
+            (None, _) => sink.kept.push(c),
+            (Some(_), Some(silenced)) => silenced.push(c),
+            (Some(_), None) => {}
         }
     }
 }
 
-/// Applies entropy, placeholder and allowlist filters; returns the entropy if kept.
-fn accept(rule: &Rule, secret: &[u8], global: &crate::rules::Allow) -> Option<f64> {
+/// Applies entropy, placeholder and allowlist filters; returns the entropy if the secret is
+/// a real candidate, with the allowlist that silences it, if one does.
+fn accept(rule: &Rule, secret: &[u8], global: &crate::rules::Allow) -> Option<(f64, Option<Why>)> {
     let entropy = entropy::shannon(secret);
     if rule.min_entropy.is_some_and(|min| entropy < min) {
         return None;
@@ -443,21 +570,25 @@ fn accept(rule: &Rule, secret: &[u8], global: &crate::rules::Allow) -> Option<f6
         }
         _ => {}
     }
-    if rule.allow.allows_secret(secret) || global.allows_secret(secret) {
-        return None;
+    if rule.allow.allows_secret(secret) {
+        return Some((entropy, Some(Why::RuleSecret)));
     }
-    Some(entropy)
+    if global.allows_secret(secret) {
+        return Some((entropy, Some(Why::GlobalSecret)));
+    }
+    Some((entropy, None))
 }
 
 /// Merges overlapping candidates (one secret, one finding, under the most specific rule),
 /// drops lines marked `leakguard:allow`, and turns the rest into findings.
 fn emit(
     rules: &RuleSet,
-    path: &str,
-    bytes: &[u8],
+    policy: Policy,
+    at: &Place<'_>,
     cands: &mut [Candidate],
     out: &mut Vec<Finding>,
 ) {
+    let bytes = at.bytes;
     cands.sort_by_key(|c| (c.start, c.end));
     // Line cursor: findings come in offset order, so count newlines incrementally.
     let mut cursor = 0usize;
@@ -474,7 +605,8 @@ fn emit(
         let (ls, le) = line_bounds(bytes, group[0].start);
         let line = &bytes[ls..le];
         i = j;
-        if memchr::memmem::find(line, ALLOW_MARKER).is_some() {
+        let inline = policy.inline_allow && memchr::memmem::find(line, ALLOW_MARKER).is_some();
+        if inline && !policy.keep_suppressed {
             continue;
         }
         let lower_line = line.to_ascii_lowercase();
@@ -500,15 +632,35 @@ fn emit(
         cursor = best.start;
         let line_start = memchr::memrchr(b'\n', &bytes[..best.start]).map_or(0, |p| p + 1);
         let rule = &rules.rules[best.rule as usize];
-        out.push(Finding::content(
+        let secret = &bytes[best.start..best.end];
+        let mut f = Finding::content(
             rule,
-            path,
+            at.path,
             line_no,
             best.start - line_start + 1,
-            &bytes[best.start..best.end],
+            secret,
             best.entropy,
             also,
-        ));
+        );
+        f.suppressed = match best.why {
+            Some(Why::RulePath) => at
+                .match_path
+                .and_then(|p| rule.allow.path_entry(p))
+                .map(|e| allowlisted(e, &rule.allow)),
+            Some(Why::RuleSecret) => rule
+                .allow
+                .secret_entry(secret)
+                .map(|e| allowlisted(e, &rule.allow)),
+            Some(Why::GlobalSecret) => rules
+                .allow
+                .secret_entry(secret)
+                .map(|e| allowlisted(e, &rules.allow)),
+            None => None,
+        };
+        if inline && f.suppressed.is_none() {
+            f.suppressed = Some(Suppression::InlineComment);
+        }
+        out.push(f);
     }
 }
 

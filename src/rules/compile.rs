@@ -48,9 +48,13 @@ impl std::error::Error for RuleError {}
 #[derive(Debug, Default, Clone)]
 pub struct Allow {
     paths: Option<GlobSet>,
+    /// The path globs as written (index = glob index in `paths`), for `--explain`.
+    path_globs: Vec<String>,
     regexes: Vec<LazyRegex>,
     /// Lowercased.
     stopwords: Vec<Vec<u8>>,
+    /// Where this allowlist is defined: a config file, or `rule <id> (<file>)`.
+    pub origin: String,
 }
 
 impl Allow {
@@ -71,6 +75,25 @@ impl Allow {
         self.stopwords
             .iter()
             .any(|w| lower.windows(w.len()).any(|win| win == w.as_slice()))
+    }
+
+    /// The path glob that allowlists `path`, if one does (for `--explain`).
+    pub fn path_entry(&self, path: &str) -> Option<String> {
+        let i = *self.paths.as_ref()?.matches(path).first()?;
+        Some(format!("path `{}`", self.path_globs[i]))
+    }
+
+    /// The regex or stopword that allowlists `secret`, if one does (for `--explain`; the
+    /// entry is the pattern as written in the config, never the secret).
+    pub fn secret_entry(&self, secret: &[u8]) -> Option<String> {
+        if let Some(r) = self.regexes.iter().find(|r| r.get().is_match(secret)) {
+            return Some(format!("regex `{}`", r.pattern));
+        }
+        let lower = secret.to_ascii_lowercase();
+        self.stopwords
+            .iter()
+            .find(|w| lower.windows(w.len()).any(|win| win == w.as_slice()))
+            .map(|w| format!("stopword `{}`", String::from_utf8_lossy(w)))
     }
 
     fn is_empty(&self) -> bool {
@@ -208,12 +231,13 @@ impl RuleSet {
                 set.push(r, &cfg.name, &mut ids, true)?;
             }
             if let Some(allow) = &file.allow {
-                set.allow = compile_allow(allow, true).map_err(|message| RuleError {
-                    file: cfg.name.clone(),
-                    rule: None,
-                    position: None,
-                    message: format!("allow: {message}"),
-                })?;
+                set.allow =
+                    compile_allow(allow, true, cfg.name.clone()).map_err(|message| RuleError {
+                        file: cfg.name.clone(),
+                        rule: None,
+                        position: None,
+                        message: format!("allow: {message}"),
+                    })?;
             }
         }
         for r in &set.rules {
@@ -338,7 +362,8 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
         }
     };
     let allow = match &s.allow {
-        Some(a) => compile_allow(a, eager).map_err(|e| format!("allow: {e}"))?,
+        Some(a) => compile_allow(a, eager, format!("rule `{}` in {file}", s.id))
+            .map_err(|e| format!("allow: {e}"))?,
         None => Allow::default(),
     };
     Ok(Rule {
@@ -397,8 +422,10 @@ fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-fn compile_allow(a: &AllowSyntax, eager: bool) -> Result<Allow, String> {
+fn compile_allow(a: &AllowSyntax, eager: bool, origin: String) -> Result<Allow, String> {
     let allow = Allow {
+        path_globs: a.paths.clone(),
+        origin,
         paths: if a.paths.is_empty() {
             None
         } else {

@@ -194,7 +194,7 @@ pub fn scan(
 
     let mut stats = Stats::default();
     // (rule, canonical path, secret) → (commit, finding)
-    let mut best: HashMap<(String, u32, Vec<u8>), (u32, Finding)> = HashMap::new();
+    let mut best: HashMap<(String, u32, Vec<u8>, bool), (u32, Finding)> = HashMap::new();
     for ((_, places), result) in blobs.iter().zip(results) {
         let found = match result {
             BlobResult::Scanned { bytes, findings } => {
@@ -219,15 +219,26 @@ pub fn scan(
         for f in &found {
             for place in places.iter() {
                 let path = paths[place.path as usize].to_str_lossy();
-                if !engine.allows_at(&f.rule_id, &path) {
-                    continue;
+                let mut f = f.at_path(&path);
+                if f.suppressed.is_none() {
+                    f.suppressed = engine.path_suppression(&f.rule_id, &path);
+                    if f.suppressed.is_some() && !engine.policy().keep_suppressed {
+                        continue;
+                    }
                 }
-                let key = (f.rule_id.clone(), place.path, f.secret_bytes().to_vec());
+                // Suppressed and reported sightings are kept apart: an allowed copy must
+                // never hide an unallowed one.
+                let key = (
+                    f.rule_id.clone(),
+                    place.path,
+                    f.secret_bytes().to_vec(),
+                    f.suppressed.is_some(),
+                );
                 let better = best
                     .get(&key)
                     .is_none_or(|(c, old)| (place.commit, f.line) < (*c, old.line));
                 if better {
-                    best.insert(key, (place.commit, f.at_path(&path)));
+                    best.insert(key, (place.commit, f));
                 }
             }
         }

@@ -343,20 +343,28 @@ pub fn scan(
         );
         if !new.binary {
             for hit in local.find(&new.bytes) {
-                if local_file_itself(&path, &hit.file)
-                    || crate::engine::line_is_allowed(&new.bytes, hit.start)
-                {
+                if local_file_itself(&path, &hit.file) {
+                    continue;
+                }
+                let policy = scanner.engine().policy();
+                let inline =
+                    policy.inline_allow && crate::engine::line_is_allowed(&new.bytes, hit.start);
+                if inline && !policy.keep_suppressed {
                     continue;
                 }
                 let (line, column) = crate::engine::line_col(&new.bytes, hit.start);
-                found.push(Finding::local_value(
+                let mut f = Finding::local_value(
                     &path,
                     line,
                     column,
                     &hit.var,
                     &hit.file,
                     hit.end - hit.start,
-                ));
+                );
+                if inline {
+                    f.suppressed = Some(crate::finding::Suppression::InlineComment);
+                }
+                found.push(f);
             }
         }
         if let Some(prev) = file.previous {
