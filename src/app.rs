@@ -7,8 +7,12 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
-use crate::cli::{ColorChoice, Command, ConfigArgs, Format, OutputArgs, RulesCommand, ScanArgs};
-use crate::engine::Engine;
+use crate::baseline::Baseline;
+use crate::cli::{
+    BaselineArgs, BaselineSource, ColorChoice, Command, ConfigArgs, Format, HistoryArgs,
+    OutputArgs, RulesCommand, ScanArgs,
+};
+use crate::engine::{Engine, Policy};
 use crate::finding::Finding;
 use crate::report::{self, Summary};
 use crate::rules::{builtin, check, RuleSet, Source};
@@ -30,6 +34,8 @@ pub enum ExitStatus {
 #[derive(Debug, Default)]
 pub struct Messages {
     pub warnings: Vec<String>,
+    /// Facts the user should know about how the run was set up (printed as notes).
+    pub notes: Vec<String>,
 }
 
 /// Runs a parsed command line.
@@ -42,7 +48,7 @@ pub fn run(cli: crate::cli::Cli, messages: &mut Messages) -> Result<ExitStatus> 
         Command::Uninstall(args) => crate::hook::uninstall(&args, messages),
         Command::Rules(RulesCommand::List(args)) => rules_list(&args.config, args.format),
         Command::Rules(RulesCommand::Test(args)) => rules_test(&args, messages),
-        Command::Baseline(_) => bail!("`leakguard baseline` is not available yet"),
+        Command::Baseline(args) => baseline(&args, messages),
     }
 }
 
@@ -101,25 +107,33 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
 
 /// Loads the built-in rules plus the config file (if any) and compiles the engine. `bulk`
 /// asks for the fastest keyword matcher built in (large scans), at a higher startup cost.
-pub fn load_rules(config: Option<PathBuf>, bulk: bool) -> Result<LoadedRules> {
-    let started = Instant::now();
+pub fn load_rules(config: Option<PathBuf>, bulk: bool, policy: Policy) -> Result<LoadedRules> {
     let text = match &config {
-        Some(p) => Some(
+        Some(p) => Some((
+            p.display().to_string(),
             std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read config file {}", p.display()))?,
-        ),
+        )),
         None => None,
     };
-    let name = config
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let source = text.as_deref().map(|text| Source {
+    compile_rules(text, config, bulk, policy)
+}
+
+/// Compiles the built-ins plus a config given as `(name, text)`.
+fn compile_rules(
+    text: Option<(String, String)>,
+    config: Option<PathBuf>,
+    bulk: bool,
+    policy: Policy,
+) -> Result<LoadedRules> {
+    let started = Instant::now();
+    let source = text.as_ref().map(|(name, text)| Source {
         name: name.clone(),
         text,
     });
     let set = RuleSet::load(&builtin::sources(), source.as_ref())?;
     let mut engine = Engine::new(set)?;
+    engine.set_policy(policy);
     if bulk {
         engine.enable_bulk_prefilter();
     }
@@ -130,15 +144,103 @@ pub fn load_rules(config: Option<PathBuf>, bulk: bool) -> Result<LoadedRules> {
     })
 }
 
+/// The engine policy the output flags ask for.
+fn policy(out: &OutputArgs) -> Policy {
+    Policy {
+        inline_allow: !out.no_inline_allow,
+        keep_suppressed: out.explain,
+    }
+}
+
+/// What a source produced, before suppression and reporting.
+struct Scanned {
+    findings: Vec<Finding>,
+    stats: crate::source::worktree::Stats,
+    commits: Option<usize>,
+}
+
+/// The shared end of every scanning command: baseline, severity floor, report, exit status.
+fn conclude(
+    out: &OutputArgs,
+    loaded: &LoadedRules,
+    baseline: Option<(&Baseline, String)>,
+    scanned: Scanned,
+    started: Instant,
+    footer: Option<&'static str>,
+) -> Result<ExitStatus> {
+    let (mut suppressed, reported): (Vec<Finding>, Vec<Finding>) = scanned
+        .findings
+        .into_iter()
+        .partition(|f| f.suppressed.is_some());
+    let mut stale = Vec::new();
+    let mut reported = match baseline {
+        Some((b, file)) => {
+            let applied = b.apply(reported, &suppressed, &file);
+            suppressed.extend(applied.suppressed);
+            stale = applied.stale.iter().map(|e| e.display()).collect();
+            applied.kept
+        }
+        None => reported,
+    };
+    let min = out.min_severity.severity();
+    let before = reported.len();
+    reported.retain(|f| f.severity >= min);
+    let below = before - reported.len();
+    reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut summary = Summary::new(
+        &reported,
+        scanned.stats,
+        loaded.engine.rules().rules.len(),
+        loaded.compile_ms,
+        started.elapsed().as_secs_f64() * 1e3,
+    );
+    summary.commits = scanned.commits;
+    summary.suppressed = suppressed.len();
+    summary.below_min_severity = below;
+    summary.stale_baseline = stale;
+    let fail = out.fail_on.severity();
+    let status = if reported.iter().any(|f| f.severity >= fail) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    };
+    let rep = report::Report {
+        findings: &reported,
+        suppressed: if out.explain { &suppressed } else { &[] },
+        summary: &summary,
+        rules: &loaded.engine.rules().rules,
+    };
+    let footer = footer.filter(|_| status == ExitStatus::Findings);
+    emit(out, &rep, footer)?;
+    Ok(status)
+}
+
+/// Loads `--baseline` from disk, if given.
+fn disk_baseline(out: &OutputArgs) -> Result<Option<(Baseline, String)>> {
+    match &out.baseline {
+        Some(p) => Ok(Some((Baseline::load(p)?, p.display().to_string()))),
+        None => Ok(None),
+    }
+}
+
 fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
     let started = Instant::now();
+    let baseline = disk_baseline(&args.output)?;
+    let (loaded, scanned) = scan_files(args, messages)?;
+    let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
+    conclude(&args.output, &loaded, baseline, scanned, started, None)
+}
+
+/// Runs `scan`'s source: the files on disk.
+fn scan_files(args: &ScanArgs, messages: &mut Messages) -> Result<(LoadedRules, Scanned)> {
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
             bail!("path does not exist: {}", p.display());
         }
     }
     let config = find_config(&args.config, &args.paths[0])?;
-    let loaded = load_rules(config, true)?;
+    let loaded = load_rules(config, true, policy(&args.output))?;
     let base = match &loaded.config {
         Some(c) => c.parent().map(Path::to_path_buf).unwrap_or_default(),
         None => args.paths[0].clone(),
@@ -157,20 +259,15 @@ fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
         threads: args.threads,
     };
     let outcome = worktree::scan(&loaded.engine, &opts);
-    let mut findings = outcome.findings;
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     if !args.output.quiet {
         messages.warnings.extend(outcome.warnings);
     }
-    let summary = Summary::new(
-        &findings,
-        outcome.stats,
-        loaded.engine.rules().rules.len(),
-        loaded.compile_ms,
-        started.elapsed().as_secs_f64() * 1e3,
-    );
-    emit(&args.output, &report_of(&findings, &summary, &loaded), None)?;
-    Ok(status(&findings))
+    let scanned = Scanned {
+        findings: outcome.findings,
+        stats: outcome.stats,
+        commits: None,
+    };
+    Ok((loaded, scanned))
 }
 
 /// Advice shown under findings that block a commit.
@@ -201,7 +298,8 @@ fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
         );
     };
     let config = find_config(&args.config, &workdir)?;
-    let loaded = load_rules(config, false)?;
+    let baseline = disk_baseline(&args.output)?;
+    let loaded = load_rules(config, false, policy(&args.output))?;
     let index = staged::open_index(&repo)?;
     let files = staged::staged_files(&repo, &index)?;
     // Local secrets: `.env*` files at the top and beside every staged file.
@@ -222,34 +320,37 @@ fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
         skip_binary: args.limits.skip_binary,
         max_file_size: args.limits.max_file_size,
     };
-    let (mut findings, stats) = staged::scan(&repo, &loaded.engine, &files, &local, opts)?;
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let summary = Summary::new(
-        &findings,
+    let (findings, stats) = staged::scan(&repo, &loaded.engine, &files, &local, opts)?;
+    let scanned = Scanned {
+        findings,
         stats,
-        loaded.engine.rules().rules.len(),
-        loaded.compile_ms,
-        started.elapsed().as_secs_f64() * 1e3,
-    );
-    emit(
+        commits: None,
+    };
+    let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
+    conclude(
         &args.output,
-        &report_of(&findings, &summary, &loaded),
+        &loaded,
+        baseline,
+        scanned,
+        started,
         Some(STAGED_FOOTER),
-    )?;
-    Ok(status(&findings))
+    )
 }
 
-fn status(findings: &[Finding]) -> ExitStatus {
-    if findings.is_empty() {
-        ExitStatus::Clean
-    } else {
-        ExitStatus::Findings
-    }
-}
-
-fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<ExitStatus> {
-    use crate::source::history::{self, HistoryOptions, Selection};
+fn history(args: &HistoryArgs, messages: &mut Messages) -> Result<ExitStatus> {
     let started = Instant::now();
+    let (loaded, baseline, scanned) = history_scan(args, messages)?;
+    let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
+    conclude(&args.output, &loaded, baseline, scanned, started, None)
+}
+
+/// Runs `history`'s source, with the config and baseline it trusts: from BASE for a range
+/// (so that a pull request cannot weaken them), else from the work tree.
+fn history_scan(
+    args: &HistoryArgs,
+    messages: &mut Messages,
+) -> Result<(LoadedRules, Option<(Baseline, String)>, Scanned)> {
+    use crate::source::history::{self, HistoryOptions, Selection};
     if std::fs::symlink_metadata(&args.repo).is_err() {
         bail!("path does not exist: {}", args.repo.display());
     }
@@ -259,8 +360,20 @@ fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<Ex
         .workdir()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| repo.git_dir().to_path_buf());
-    let config = find_config(&args.config, &root)?;
-    let loaded = load_rules(config, true)?;
+    let from_base = match &args.range {
+        Some(range) if !args.config_from_worktree => history::range_base(&repo, range)?,
+        _ => None,
+    };
+    let (loaded, baseline) = match from_base {
+        Some(base) => trusted_from_base(&repo, base, args, messages)?,
+        None => {
+            let config = find_config(&args.config, &root)?;
+            (
+                load_rules(config, true, policy(&args.output))?,
+                disk_baseline(&args.output)?,
+            )
+        }
+    };
     let selection = match (&args.range, args.all) {
         (Some(r), _) => Selection::Range(r.clone()),
         (None, true) => Selection::All,
@@ -275,18 +388,165 @@ fn history(args: &crate::cli::HistoryArgs, messages: &mut Messages) -> Result<Ex
     if !args.output.quiet {
         messages.warnings.extend(outcome.notes);
     }
-    let mut findings = outcome.findings;
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut summary = Summary::new(
-        &findings,
-        outcome.stats,
-        loaded.engine.rules().rules.len(),
-        loaded.compile_ms,
-        started.elapsed().as_secs_f64() * 1e3,
-    );
-    summary.commits = Some(outcome.commits);
-    emit(&args.output, &report_of(&findings, &summary, &loaded), None)?;
-    Ok(status(&findings))
+    let scanned = Scanned {
+        findings: outcome.findings,
+        stats: outcome.stats,
+        commits: Some(outcome.commits),
+    };
+    Ok((loaded, baseline, scanned))
+}
+
+/// The config and baseline as they are in the BASE commit of a range. An explicit
+/// `--config FILE` or `--no-config` is the CI author's choice and is honoured; the discovered
+/// `.leakguard.yaml` and a `--baseline` inside the work tree are read from BASE.
+fn trusted_from_base(
+    repo: &gix::Repository,
+    base: gix::ObjectId,
+    args: &HistoryArgs,
+    messages: &mut Messages,
+) -> Result<(LoadedRules, Option<(Baseline, String)>)> {
+    use crate::source::history::read_at;
+    let short = base.to_hex_with_len(12).to_string();
+    let policy = policy(&args.output);
+    let loaded = if args.config.no_config || args.config.config.is_some() {
+        load_rules(find_config(&args.config, Path::new("."))?, true, policy)?
+    } else {
+        match read_at(repo, base, CONFIG_FILE)? {
+            Some(text) => {
+                messages.notes.push(format!(
+                    "config: {CONFIG_FILE} as of BASE {short} (a pull request cannot change it; --config-from-worktree uses the work tree's)"
+                ));
+                let text = String::from_utf8(text)
+                    .with_context(|| format!("{CONFIG_FILE} at {short} is not UTF-8"))?;
+                compile_rules(
+                    Some((format!("{CONFIG_FILE}@{short}"), text)),
+                    None,
+                    true,
+                    policy,
+                )?
+            }
+            None => {
+                messages.notes.push(format!(
+                    "config: built-in rules only ({CONFIG_FILE} does not exist at BASE {short})"
+                ));
+                compile_rules(None, None, true, policy)?
+            }
+        }
+    };
+    let baseline = match &args.output.baseline {
+        None => None,
+        Some(p) => match tree_path(repo, p) {
+            None => disk_baseline(&args.output)?,
+            Some(rel) => match read_at(repo, base, &rel)? {
+                Some(text) => {
+                    messages
+                        .notes
+                        .push(format!("baseline: {rel} as of BASE {short}"));
+                    let text = String::from_utf8_lossy(&text);
+                    let name = format!("{rel}@{short}");
+                    Some((Baseline::parse(&text, &name)?, name))
+                }
+                None => {
+                    messages.warnings.push(format!(
+                        "baseline {rel} does not exist at BASE {short}: it suppresses nothing (a pull request cannot bring its own baseline)"
+                    ));
+                    None
+                }
+            },
+        },
+    };
+    Ok((loaded, baseline))
+}
+
+/// `path` relative to the repository's work tree, `/`-separated, if it lies inside it.
+fn tree_path(repo: &gix::Repository, path: &Path) -> Option<String> {
+    let workdir = repo.workdir()?.canonicalize().ok()?;
+    let abs = std::env::current_dir().ok()?.join(path);
+    // The file may not exist on disk: canonicalise its directory.
+    let dir = abs.parent()?.canonicalize().ok()?;
+    let full = dir.join(abs.file_name()?);
+    let rel = full.strip_prefix(&workdir).ok()?;
+    Some(worktree::slash_path(rel))
+}
+
+/// `leakguard baseline`: record today's findings (keeping the file's key and entries).
+fn baseline(args: &BaselineArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    let default_scan;
+    let source = match &args.source {
+        Some(s) => s,
+        None => {
+            use clap::Parser as _;
+            default_scan = match crate::cli::Cli::try_parse_from(["leakguard", "scan", "."]) {
+                Ok(crate::cli::Cli {
+                    command: Command::Scan(a),
+                }) => BaselineSource::Scan(a),
+                _ => bail!("cannot build the default `scan .`"),
+            };
+            &default_scan
+        }
+    };
+    let out = match source {
+        BaselineSource::Scan(a) => &a.output,
+        BaselineSource::History(a) => &a.output,
+    };
+    if out.baseline.is_some() {
+        bail!("--baseline applies to scans; `leakguard baseline` writes the file named by --file");
+    }
+    let found = match source {
+        BaselineSource::Scan(a) => scan_files(a, messages)?.1.findings,
+        BaselineSource::History(a) => history_scan(a, messages)?.2.findings,
+    };
+    let mut b = if args.file.exists() {
+        Baseline::load(&args.file)?
+    } else {
+        Baseline::new()?
+    };
+    let before = b.entries.len();
+    let mut wanted = std::collections::BTreeSet::new();
+    for f in found.iter().filter(|f| f.suppressed.is_none()) {
+        let e = match b.lookup(f) {
+            Some(e) => e.clone(),
+            None => b.entry_for(f, args.any_path),
+        };
+        wanted.insert(e);
+    }
+    let stale = b.entries.difference(&wanted).count();
+    let added = wanted.difference(&b.entries).count();
+    if args.prune {
+        b.entries = wanted;
+    } else {
+        b.entries.extend(wanted);
+    }
+    write_atomically(&args.file, b.to_text().as_bytes())?;
+    let pruned = if args.prune { stale } else { 0 };
+    let hint = if !args.prune && stale > 0 {
+        format!("; {stale} stale: run with --prune to drop them")
+    } else {
+        String::new()
+    };
+    messages.notes.push(format!(
+        "baseline {}: {} entries ({added} added, {} kept, {pruned} pruned{hint})",
+        args.file.display(),
+        b.entries.len(),
+        before - pruned,
+    ));
+    Ok(ExitStatus::Clean)
+}
+
+/// Writes `bytes` to `path` through a temp file renamed into place.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.flush())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 fn canonical_dir(p: &Path) -> Option<PathBuf> {
@@ -324,19 +584,6 @@ fn make_root(path: &Path, base: Option<&Path>) -> Root {
 }
 
 /// Writes the report to `--output` (atomically: a temp file renamed into place) or stdout.
-fn report_of<'a>(
-    findings: &'a [Finding],
-    summary: &'a Summary,
-    loaded: &'a LoadedRules,
-) -> report::Report<'a> {
-    report::Report {
-        findings,
-        suppressed: &[],
-        summary,
-        rules: &loaded.engine.rules().rules,
-    }
-}
-
 fn emit(out: &OutputArgs, rep: &report::Report<'_>, footer: Option<&'static str>) -> Result<()> {
     let mut opts = report::Options {
         show_secrets: out.show_secrets,
@@ -397,7 +644,11 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
-    let loaded = load_rules(find_config(config, Path::new("."))?, false)?;
+    let loaded = load_rules(
+        find_config(config, Path::new("."))?,
+        false,
+        Policy::default(),
+    )?;
     let rules = &loaded.engine.rules().rules;
     let mut buf = Vec::new();
     match format {
@@ -437,7 +688,11 @@ fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
 }
 
 fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus> {
-    let loaded = load_rules(find_config(config, Path::new("."))?, false)?;
+    let loaded = load_rules(
+        find_config(config, Path::new("."))?,
+        false,
+        Policy::default(),
+    )?;
     let rules = loaded.engine.rules();
     messages.warnings.extend(rules.warnings.iter().cloned());
     let failures = check::check_all(&loaded.engine);

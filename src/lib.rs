@@ -5,6 +5,7 @@
 //! three for each subcommand of [`cli`].
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod engine;
 pub mod finding;

@@ -21,6 +21,9 @@ fn main() -> ExitCode {
     };
     let mut messages = Messages::default();
     let result = app::run(cli, &mut messages);
+    for n in &messages.notes {
+        eprintln!("leakguard: note: {n}");
+    }
     for w in &messages.warnings {
         eprintln!("leakguard: warning: {w}");
     }

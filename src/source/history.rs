@@ -348,6 +348,44 @@ fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId
     }
 }
 
+/// The BASE commit of a `BASE..HEAD` range (`None` for a single revision).
+pub fn range_base(repo: &gix::Repository, spec: &str) -> Result<Option<ObjectId>> {
+    let parsed = repo
+        .rev_parse(spec.as_bytes().as_bstr())
+        .with_context(|| format!("bad range `{spec}`"))?
+        .detach();
+    use gix::revision::plumbing::Spec;
+    let Spec::Range { from, .. } = parsed else {
+        return Ok(None);
+    };
+    let commit = repo
+        .find_object(from)
+        .and_then(|o| Ok(o.peel_to_commit()?))
+        .with_context(|| format!("bad range `{spec}`: BASE is not a commit"))?;
+    Ok(Some(commit.id))
+}
+
+/// The content of the file at `path` in `commit`, if it is a blob there.
+pub fn read_at(repo: &gix::Repository, commit: ObjectId, path: &str) -> Result<Option<Vec<u8>>> {
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| Ok(c.tree()?))
+        .with_context(|| format!("cannot read the tree of commit {commit}"))?;
+    let Some(entry) = tree
+        .lookup_entry_by_path(path)
+        .with_context(|| format!("cannot look up {path} in commit {commit}"))?
+    else {
+        return Ok(None);
+    };
+    if !entry.mode().is_blob() {
+        return Ok(None);
+    }
+    let blob = repo
+        .find_blob(entry.object_id())
+        .with_context(|| format!("cannot read {path} at commit {commit}"))?;
+    Ok(Some(blob.data.clone()))
+}
+
 /// The selected commits, parents before children (ties by commit time, oldest first), so
 /// that the first occurrence of a blob is the commit that introduced it even when many
 /// commits share a timestamp.
