@@ -152,6 +152,9 @@ fn policy(out: &OutputArgs) -> Policy {
     }
 }
 
+/// A baseline and the name it was read under (a path, or `path@commit`).
+type NamedBaseline = (Baseline, String);
+
 /// What a source produced, before suppression and reporting.
 struct Scanned {
     findings: Vec<Finding>,
@@ -217,7 +220,7 @@ fn conclude(
 }
 
 /// Loads `--baseline` from disk, if given.
-fn disk_baseline(out: &OutputArgs) -> Result<Option<(Baseline, String)>> {
+fn disk_baseline(out: &OutputArgs) -> Result<Option<NamedBaseline>> {
     match &out.baseline {
         Some(p) => Ok(Some((Baseline::load(p)?, p.display().to_string()))),
         None => Ok(None),
@@ -349,7 +352,7 @@ fn history(args: &HistoryArgs, messages: &mut Messages) -> Result<ExitStatus> {
 fn history_scan(
     args: &HistoryArgs,
     messages: &mut Messages,
-) -> Result<(LoadedRules, Option<(Baseline, String)>, Scanned)> {
+) -> Result<(LoadedRules, Option<NamedBaseline>, Scanned)> {
     use crate::source::history::{self, HistoryOptions, Selection};
     if std::fs::symlink_metadata(&args.repo).is_err() {
         bail!("path does not exist: {}", args.repo.display());
@@ -404,7 +407,7 @@ fn trusted_from_base(
     base: gix::ObjectId,
     args: &HistoryArgs,
     messages: &mut Messages,
-) -> Result<(LoadedRules, Option<(Baseline, String)>)> {
+) -> Result<(LoadedRules, Option<NamedBaseline>)> {
     use crate::source::history::read_at;
     let short = base.to_hex_with_len(12).to_string();
     let policy = policy(&args.output);

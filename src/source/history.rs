@@ -194,7 +194,7 @@ pub fn scan(
 
     let mut stats = Stats::default();
     // (rule, canonical path, secret) → (commit, finding)
-    let mut best: HashMap<(String, u32, Vec<u8>, bool), (u32, Finding)> = HashMap::new();
+    let mut best: Sightings = HashMap::new();
     for ((_, places), result) in blobs.iter().zip(results) {
         let found = match result {
             BlobResult::Scanned { bytes, findings } => {
@@ -348,6 +348,9 @@ fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId
     }
 }
 
+/// The earliest sighting of each (rule, path, secret, suppressed?): commit index and finding.
+type Sightings = HashMap<(String, u32, Vec<u8>, bool), (u32, Finding)>;
+
 /// The BASE commit of a `BASE..HEAD` range (`None` for a single revision).
 pub fn range_base(repo: &gix::Repository, spec: &str) -> Result<Option<ObjectId>> {
     let parsed = repo
@@ -360,7 +363,7 @@ pub fn range_base(repo: &gix::Repository, spec: &str) -> Result<Option<ObjectId>
     };
     let commit = repo
         .find_object(from)
-        .and_then(|o| Ok(o.peel_to_commit()?))
+        .and_then(|o| o.peel_to_commit())
         .with_context(|| format!("bad range `{spec}`: BASE is not a commit"))?;
     Ok(Some(commit.id))
 }
@@ -369,7 +372,7 @@ pub fn range_base(repo: &gix::Repository, spec: &str) -> Result<Option<ObjectId>
 pub fn read_at(repo: &gix::Repository, commit: ObjectId, path: &str) -> Result<Option<Vec<u8>>> {
     let tree = repo
         .find_commit(commit)
-        .and_then(|c| Ok(c.tree()?))
+        .and_then(|c| c.tree())
         .with_context(|| format!("cannot read the tree of commit {commit}"))?;
     let Some(entry) = tree
         .lookup_entry_by_path(path)
