@@ -509,7 +509,7 @@ fn baseline(args: &BaselineArgs, messages: &mut Messages) -> Result<ExitStatus> 
     for f in found.iter().filter(|f| f.suppressed.is_none()) {
         let e = match b.lookup(f) {
             Some(e) => e.clone(),
-            None => b.entry_for(f, args.any_path),
+            None => b.entry_for(f, !args.per_path),
         };
         wanted.insert(e);
     }

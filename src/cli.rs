@@ -48,9 +48,10 @@ pub struct BaselineArgs {
     /// Drop entries that no longer match any finding.
     #[arg(long)]
     pub prune: bool,
-    /// Entries match the secret at any path (default: only at the path where it was found).
+    /// Scope new entries to the path where each secret was found (default: the secret is
+    /// accepted wherever it appears, so moving it to another file keeps it suppressed).
     #[arg(long)]
-    pub any_path: bool,
+    pub per_path: bool,
     /// What to scan (default: `scan .`).
     #[command(subcommand)]
     pub source: Option<BaselineSource>,

@@ -6,9 +6,13 @@
 //! - `rules`: `leakguard rules list|test`.
 //! - `fixtures`: the `fixtures/` tree, snapshotted.
 //! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
+//! - `baseline`: `leakguard baseline` and `--baseline`.
+//! - `ci`: severity gates, config and baseline from BASE, `--no-inline-allow`.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 
+mod baseline;
 mod builtin;
+mod ci;
 mod config;
 mod fixtures;
 mod history;

@@ -61,6 +61,12 @@ pub fn leakguard() -> Command {
     let mut c = Command::cargo_bin("leakguard").unwrap();
     c.env_remove("LEAKGUARD_CONFIG")
         .env_remove("LEAKGUARD_FORMAT")
+        .env_remove("LEAKGUARD_BASELINE")
+        .env_remove("LEAKGUARD_BASELINE_KEY")
+        .env_remove("LEAKGUARD_FAIL_ON")
+        .env_remove("LEAKGUARD_MIN_SEVERITY")
+        .env_remove("LEAKGUARD_NO_INLINE_ALLOW")
+        .env_remove("CI")
         .env("NO_COLOR", "1");
     c
 }
@@ -208,6 +214,11 @@ impl Repo {
 /// A synthetic Monime live token (the seed family every test can rely on).
 pub fn monime(seed: u64) -> String {
     format!("mon_{}", synthetic(seed, 31, ALNUM))
+}
+
+/// A synthetic Monime test-mode token (medium severity).
+pub fn monime_test(seed: u64) -> String {
+    format!("mon_test_{}", synthetic(seed, 31, ALNUM))
 }
 
 /// Standard base64 with padding (tests build encoded secrets with it).
