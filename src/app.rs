@@ -14,6 +14,7 @@ use crate::cli::{
 };
 use crate::engine::{Engine, Policy};
 use crate::finding::Finding;
+use crate::progress::Progress;
 use crate::report::{self, Summary};
 use crate::rules::{builtin, check, RuleSet, Source};
 use crate::source::worktree::{self, Root, WalkOptions};
@@ -261,7 +262,9 @@ fn scan_files(args: &ScanArgs, messages: &mut Messages) -> Result<(LoadedRules, 
         max_file_size: args.limits.max_file_size,
         threads: args.threads,
     };
-    let outcome = worktree::scan(&loaded.engine, &opts);
+    let outcome = Progress::run(show_progress(&args.output), "files", |p| {
+        worktree::scan(&loaded.engine, &opts, p)
+    });
     if !args.output.quiet {
         messages.warnings.extend(outcome.warnings);
     }
@@ -387,7 +390,9 @@ fn history_scan(
         max_file_size: args.limits.max_file_size,
         threads: args.threads,
     };
-    let outcome = history::scan(&repo, &loaded.engine, &selection, opts)?;
+    let outcome = Progress::run(show_progress(&args.output), "blobs", |p| {
+        history::scan(&repo, &loaded.engine, &selection, opts, p)
+    })?;
     if !args.output.quiet {
         messages.warnings.extend(outcome.notes);
     }
@@ -632,6 +637,17 @@ fn emit(out: &OutputArgs, rep: &report::Report<'_>, footer: Option<&'static str>
         }
     }
     Ok(())
+}
+
+/// Progress on stderr: when asked, or on a terminal outside CI and without `--quiet`.
+fn show_progress(out: &OutputArgs) -> bool {
+    match out.progress {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !out.quiet && io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+        }
+    }
 }
 
 fn use_color(choice: ColorChoice) -> bool {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod engine;
 pub mod finding;
 pub mod hook;
+pub mod progress;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 
 use crate::engine::Engine;
 use crate::finding::{CommitInfo, Finding};
+use crate::progress::Progress;
 use crate::source::worktree::Stats;
 
 /// Which commits to scan.
@@ -59,6 +60,7 @@ pub fn scan(
     engine: &Engine,
     selection: &Selection,
     opts: HistoryOptions,
+    progress: Option<&Progress>,
 ) -> Result<Outcome> {
     let mut notes = Vec::new();
     if repo.is_shallow().unwrap_or(false) {
@@ -187,7 +189,13 @@ pub fn scan(
             .par_iter()
             .map_init(
                 || (sync.to_thread_local(), engine.scanner()),
-                |(repo, scanner), (id, _)| scan_blob(repo, scanner, **id, opts),
+                |(repo, scanner), (id, _)| {
+                    let r = scan_blob(repo, scanner, **id, opts);
+                    if let (Some(p), BlobResult::Scanned { bytes, .. }) = (progress, &r) {
+                        p.add(*bytes);
+                    }
+                    r
+                },
             )
             .collect()
     });

@@ -15,6 +15,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use crate::engine::{Engine, Input};
 use crate::finding::Finding;
+use crate::progress::Progress;
 
 /// Where to walk and what to skip.
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub struct Outcome {
 }
 
 /// Walks every root in parallel and scans each file.
-pub fn scan(engine: &Engine, opts: &WalkOptions) -> Outcome {
+pub fn scan(engine: &Engine, opts: &WalkOptions, progress: Option<&Progress>) -> Outcome {
     let findings = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
     let counters = Counters::default();
@@ -99,6 +100,7 @@ pub fn scan(engine: &Engine, opts: &WalkOptions) -> Outcome {
             buf: Vec::new(),
             found: Vec::new(),
             counters: &counters,
+            progress,
             findings: &findings,
             warnings: &warnings,
         };
@@ -133,6 +135,7 @@ struct Worker<'a> {
     buf: Vec<u8>,
     found: Vec<Finding>,
     counters: &'a Counters,
+    progress: Option<&'a Progress>,
     findings: &'a Mutex<Vec<Finding>>,
     warnings: &'a Mutex<Vec<String>>,
 }
@@ -169,6 +172,9 @@ impl Worker<'_> {
                         },
                         &mut self.found,
                     );
+                    if let Some(p) = self.progress {
+                        p.add(self.buf.len() as u64);
+                    }
                 }
             }
             Ok(false) => {

@@ -141,3 +141,31 @@ fn a_baseline_missing_at_base_suppresses_nothing_and_says_so() {
     assert_eq!(code, 1);
     assert!(stderr.contains("does not exist at BASE"), "{stderr}");
 }
+
+#[test]
+fn progress_is_silent_off_a_terminal_and_in_ci() {
+    let r = two_severities();
+    for extra in [
+        &[][..],
+        &["--progress", "auto"][..],
+        &["--progress", "never"][..],
+    ] {
+        let out = r
+            .cmd(&[&["scan", "-q"], extra].concat())
+            .env("CI", "true")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains('\r') && !err.contains("MB/s"),
+            "{extra:?}: {err:?}"
+        );
+    }
+    // Forced on, a short scan still finishes with a clean stderr (the line is erased or
+    // never drawn) and the same result.
+    let out = r
+        .cmd(&["scan", "-q", "--progress", "always"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
