@@ -8,6 +8,7 @@
 //! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
 //! - `baseline`: `leakguard baseline` and `--baseline`.
 //! - `ci`: severity gates, config and baseline from BASE, `--no-inline-allow`.
+//! - `redaction`: no secret in any output of any command unless `--show-secrets`.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 
 mod baseline;
@@ -18,6 +19,7 @@ mod fixtures;
 mod history;
 mod hook;
 mod quality;
+mod redaction;
 mod rules;
 mod scan;
 mod staged;
