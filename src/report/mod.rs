@@ -167,7 +167,15 @@ rules:
     /// and three suppressed ones (one per kind of suppression).
     pub fn findings(set: &RuleSet) -> (Vec<Finding>, Vec<Finding>) {
         let (tok, env) = (&set.rules[0], &set.rules[1]);
-        let content = Finding::content(tok, "dir name/app.py", 3, 12, secret().as_bytes(), 4.1, vec![]);
+        let content = Finding::content(
+            tok,
+            "dir name/app.py",
+            3,
+            12,
+            secret().as_bytes(),
+            4.1,
+            vec![],
+        );
         let path = Finding::path(env, ".env");
         let mut history = content.at_path("old.py");
         history.commit = Some(CommitInfo {

@@ -576,7 +576,10 @@ mod tests {
     /// The official schema, from the shared `schemas/` folder beside the checkout.
     #[test]
     fn validates_against_the_sarif_schema() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/schemas/sarif-schema-2.1.0.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/schemas/sarif-schema-2.1.0.json"
+        );
         let schema: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).expect("the SARIF schema"))
                 .unwrap();
@@ -591,6 +594,5 @@ mod tests {
         let mut broken = log.clone();
         broken["runs"][0]["results"][0]["level"] = "fatal".into();
         assert!(!validator.is_valid(&broken));
-
     }
 }
