@@ -121,6 +121,7 @@ struct RuleProperties {
     #[serde(rename = "security-severity")]
     security_severity: &'static str,
     tags: Vec<String>,
+    /// `high` for provider rules, `medium` for generic ones (names and entropy only).
     precision: &'static str,
 }
 
@@ -265,6 +266,7 @@ fn descriptor(rule: &Rule) -> RuleDescriptor<'_> {
         &rule.remediation,
         family(&rule.source),
         &format!("Defined in {}.", rule.source),
+        if rule.generic { "medium" } else { "high" },
     )
 }
 
@@ -285,6 +287,7 @@ fn descriptor_for_finding(f: &Finding) -> RuleDescriptor<'_> {
         remediation,
         "builtin",
         "Built into leakguard.",
+        "high",
     )
 }
 
@@ -295,6 +298,7 @@ fn descriptor_of<'a>(
     remediation: &str,
     family: &str,
     origin: &str,
+    precision: &'static str,
 ) -> RuleDescriptor<'a> {
     RuleDescriptor {
         id,
@@ -318,7 +322,7 @@ fn descriptor_of<'a>(
         properties: RuleProperties {
             security_severity: security_severity(severity),
             tags: vec!["security".into(), "secret".into(), family.to_string()],
-            precision: "high",
+            precision,
         },
     }
 }
