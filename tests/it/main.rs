@@ -7,10 +7,12 @@
 //! - `fixtures`: the `fixtures/` tree, snapshotted.
 //! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
+//! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 
 mod builtin;
 mod config;
 mod fixtures;
+mod formats;
 mod history;
 mod hook;
 mod quality;
