@@ -91,7 +91,11 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
     if !findings.is_empty() || !report.suppressed.is_empty() {
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(summary, findings, opts.color))?;
+    writeln!(
+        out,
+        "{}",
+        summary_line(summary, findings, !report.suppressed.is_empty(), opts.color)
+    )?;
     if !summary.stale_baseline.is_empty() {
         for entry in &summary.stale_baseline {
             writeln!(out, "  {dim}stale{dim:#}  {entry}")?;
@@ -137,7 +141,9 @@ fn write_suppressed(suppressed: &[Finding], opts: Options, out: &mut dyn Write) 
     Ok(())
 }
 
-fn summary_line(s: &Summary, findings: &[Finding], color: bool) -> String {
+/// `explained`: the suppressed findings are listed above (`--explain`); otherwise their
+/// count comes with a pointer to `--explain`.
+fn summary_line(s: &Summary, findings: &[Finding], explained: bool, color: bool) -> String {
     let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
     files.dedup();
     let head = if s.findings == 0 {
@@ -189,6 +195,9 @@ fn summary_line(s: &Summary, findings: &[Finding], color: bool) -> String {
     }
     if s.suppressed > 0 {
         line.push_str(&format!(" · suppressed {}", s.suppressed));
+        if !explained {
+            line.push_str(" (--explain lists them)");
+        }
     }
     if s.below_min_severity > 0 {
         line.push_str(&format!(" · below --min-severity {}", s.below_min_severity));
@@ -300,5 +309,20 @@ mod tests {
             .contains(" · suppressed 3 · below --min-severity 2 · 2 stale baseline entries · "));
         assert!(text.contains("\n  stale  tok 0011aabb a.py\n  stale  env-file 2233ccdd .env\n"));
         assert!(text.contains("leakguard baseline --prune"));
+    }
+
+    #[test]
+    fn suppressed_count_points_at_explain_when_not_listed() {
+        let set = fixture::rules();
+        let (findings, _) = fixture::findings(&set);
+        let mut summary = fixture::summary(&findings);
+        summary.suppressed = 2;
+        let line = summary_line(&summary, &findings, false, false);
+        assert!(
+            line.contains(" · suppressed 2 (--explain lists them) · "),
+            "{line}"
+        );
+        let line = summary_line(&summary, &findings, true, false);
+        assert!(line.contains(" · suppressed 2 · "), "{line}");
     }
 }

@@ -285,6 +285,9 @@ fn json_reports_validate_against_the_documented_schema() {
     assert_valid(&v, &explained);
 }
 
+/// What a broken document lacks, and how to break it.
+type Breakage = (&'static str, fn(&mut Value));
+
 /// The schema is strict enough to fail: each of these documents must be rejected.
 #[test]
 fn the_report_schema_rejects_renamed_missing_and_misplaced_fields() {
@@ -292,48 +295,33 @@ fn the_report_schema_rejects_renamed_missing_and_misplaced_fields() {
     let (t, _) = planted();
     let (_, scan) = t.scan_json(&["--no-config"]);
     assert!(v.is_valid(&scan));
-    let breakages: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        (
-            "renamed finding field",
-            Box::new(|d| {
-                let f = d["findings"][0].as_object_mut().unwrap();
-                let id = f.remove("rule_id").unwrap();
-                f.insert("rule".into(), id);
-            }),
-        ),
-        (
-            "missing summary field",
-            Box::new(|d| {
-                d["summary"].as_object_mut().unwrap().remove("elapsed_ms");
-            }),
-        ),
-        (
-            "unknown summary field",
-            Box::new(|d| d["summary"]["files_scaned"] = 1.into()),
-        ),
-        ("wrong version", Box::new(|d| d["version"] = 2.into())),
-        (
-            "bad severity",
-            Box::new(|d| d["findings"][0]["severity"] = "severe".into()),
-        ),
-        (
-            "suppressed_by on a reported finding",
-            Box::new(|d| {
-                d["findings"][0]["suppressed_by"] = serde_json::json!({"by": "inline_comment"})
-            }),
-        ),
-        (
-            "suppressed item without suppressed_by",
-            Box::new(|d| d["suppressed"] = Value::Array(vec![d["findings"][0].clone()])),
-        ),
-        (
-            "unknown suppression",
-            Box::new(|d| {
-                let mut item = d["findings"][0].clone();
-                item["suppressed_by"] = serde_json::json!({"by": "magic"});
-                d["suppressed"] = Value::Array(vec![item]);
-            }),
-        ),
+    let breakages: Vec<Breakage> = vec![
+        ("renamed finding field", |d| {
+            let f = d["findings"][0].as_object_mut().unwrap();
+            let id = f.remove("rule_id").unwrap();
+            f.insert("rule".into(), id);
+        }),
+        ("missing summary field", |d| {
+            d["summary"].as_object_mut().unwrap().remove("elapsed_ms");
+        }),
+        ("unknown summary field", |d| {
+            d["summary"]["files_scaned"] = 1.into();
+        }),
+        ("wrong version", |d| d["version"] = 2.into()),
+        ("bad severity", |d| {
+            d["findings"][0]["severity"] = "severe".into();
+        }),
+        ("suppressed_by on a reported finding", |d| {
+            d["findings"][0]["suppressed_by"] = serde_json::json!({"by": "inline_comment"});
+        }),
+        ("suppressed item without suppressed_by", |d| {
+            d["suppressed"] = Value::Array(vec![d["findings"][0].clone()]);
+        }),
+        ("unknown suppression", |d| {
+            let mut item = d["findings"][0].clone();
+            item["suppressed_by"] = serde_json::json!({"by": "magic"});
+            d["suppressed"] = Value::Array(vec![item]);
+        }),
     ];
     for (what, breaks) in breakages {
         let mut doc = scan.clone();
