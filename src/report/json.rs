@@ -1,12 +1,15 @@
-//! JSON report: one document `{"version": 1, "findings": [...], "summary": {...}}`.
-//! The secret field is redacted unless `--show-secrets`; `secret_redacted` says which.
+//! JSON report: one document `{"version": 1, "findings": [...], "summary": {...}}`, plus
+//! `"suppressed": [...]` when `--explain` found suppressed findings (each a finding object
+//! with `suppressed_by`). The secret field is redacted unless `--show-secrets`;
+//! `secret_redacted` says which. `docs/report.schema.json` describes the document; the
+//! integration tests validate every report against it.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use super::{Options, Report, Summary};
-use crate::finding::{CommitInfo, FindingKind};
+use crate::finding::{CommitInfo, Finding, FindingKind, Suppression};
 use crate::rules::Severity;
 
 /// Version of the JSON document's shape; bumped on incompatible changes.
@@ -16,6 +19,10 @@ pub const VERSION: u32 = 1;
 struct Document<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
+    /// Only with `--explain`, and only when something was suppressed (an addition, not a
+    /// change: `version` stays 1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressed: Vec<JsonFinding<'a>>,
     summary: &'a Summary,
 }
 
@@ -40,36 +47,54 @@ struct JsonFinding<'a> {
     commit: Option<&'a CommitInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decoded: Option<&'static str>,
+    /// Set on the items of `suppressed` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed_by: Option<&'a Suppression>,
+}
+
+impl<'a> JsonFinding<'a> {
+    fn new(f: &'a Finding, opts: Options) -> JsonFinding<'a> {
+        JsonFinding {
+            rule_id: &f.rule_id,
+            description: &f.description,
+            severity: f.severity,
+            kind: f.kind,
+            path: &f.path,
+            line: f.line,
+            column: f.column,
+            secret: (f.kind == FindingKind::Content).then(|| f.secret_display(opts.show_secrets)),
+            secret_redacted: !opts.show_secrets,
+            secret_length: f.secret_len,
+            entropy: (f.entropy * 100.0).round() / 100.0,
+            fingerprint: &f.fingerprint,
+            also_matched: &f.also_matched,
+            remediation: &f.remediation,
+            commit: f.commit.as_ref(),
+            decoded: f.decoded,
+            suppressed_by: f.suppressed.as_ref(),
+        }
+    }
 }
 
 /// Writes the JSON document followed by a newline.
 pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Result<()> {
-    let (findings, summary) = (report.findings, report.summary);
     let doc = Document {
         version: VERSION,
-        findings: findings
+        findings: report
+            .findings
             .iter()
             .map(|f| JsonFinding {
-                rule_id: &f.rule_id,
-                description: &f.description,
-                severity: f.severity,
-                kind: f.kind,
-                path: &f.path,
-                line: f.line,
-                column: f.column,
-                secret: (f.kind == FindingKind::Content)
-                    .then(|| f.secret_display(opts.show_secrets)),
-                secret_redacted: !opts.show_secrets,
-                secret_length: f.secret_len,
-                entropy: (f.entropy * 100.0).round() / 100.0,
-                fingerprint: &f.fingerprint,
-                also_matched: &f.also_matched,
-                remediation: &f.remediation,
-                commit: f.commit.as_ref(),
-                decoded: f.decoded,
+                // A reported finding never says it was suppressed, whatever it carries.
+                suppressed_by: None,
+                ..JsonFinding::new(f, opts)
             })
             .collect(),
-        summary,
+        suppressed: report
+            .suppressed
+            .iter()
+            .map(|f| JsonFinding::new(f, opts))
+            .collect(),
+        summary: report.summary,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

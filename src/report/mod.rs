@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Suppression};
 use crate::rules::{Rule, Severity};
 use crate::source::worktree::Stats;
 
@@ -104,5 +104,109 @@ pub fn write(
         Format::Text => text::write(report, opts, out),
         Format::Json => json::write(report, opts, out),
         Format::Sarif => sarif::write(report, opts, out),
+    }
+}
+
+/// What suppressed a finding, in words, for the text report and SARIF's `justification`:
+/// `baseline entry <entry> in <file>`, `allowlist <entry> (<defined_in>)` or
+/// `leakguard:allow comment`.
+pub fn suppression_reason(s: &Suppression) -> String {
+    match s {
+        Suppression::InlineComment => "leakguard:allow comment".to_string(),
+        Suppression::Allowlist { entry, defined_in } => {
+            format!("allowlist {entry} ({defined_in})")
+        }
+        Suppression::Baseline { entry, file } => format!("baseline entry {entry} in {file}"),
+    }
+}
+
+/// Findings and rules for the reporters' unit tests: one content rule, one path rule.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use crate::finding::{CommitInfo, Finding, Suppression};
+    use crate::rules::{RuleSet, Source};
+    use crate::source::worktree::Stats;
+
+    use super::Summary;
+
+    /// A synthetic secret for the `tok` rule, built at run time so that the source holds
+    /// nothing a scanner would flag.
+    pub fn secret() -> String {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let tail: String = (0..16)
+            .map(|i| alphabet[(i * 23 + 5) % alphabet.len()] as char)
+            .collect();
+        format!("tok_{tail}")
+    }
+
+    pub fn rules() -> RuleSet {
+        let text = r#"
+extend_default: false
+rules:
+  - id: tok
+    description: test token
+    severity: high
+    keywords: [tok_]
+    regex: '\b(tok_[A-Za-z0-9]{16})\b'
+    remediation: Revoke the token.
+    examples: {match: ['tok_{{alnum:16}}']}
+  - id: env-file
+    description: env file
+    severity: medium
+    paths: ['**/.env']
+    examples: {match: ['.env']}
+"#;
+        let cfg = Source {
+            name: ".leakguard.yaml".into(),
+            text,
+        };
+        RuleSet::load(&[], Some(&cfg)).expect("fixture rules compile")
+    }
+
+    /// A reported content finding in `dir name/app.py`, a path finding, a history finding,
+    /// and three suppressed ones (one per kind of suppression).
+    pub fn findings(set: &RuleSet) -> (Vec<Finding>, Vec<Finding>) {
+        let (tok, env) = (&set.rules[0], &set.rules[1]);
+        let content = Finding::content(
+            tok,
+            "dir name/app.py",
+            3,
+            12,
+            secret().as_bytes(),
+            4.1,
+            vec![],
+        );
+        let path = Finding::path(env, ".env");
+        let mut history = content.at_path("old.py");
+        history.commit = Some(CommitInfo {
+            id: "0123456789abcdef0123456789abcdef01234567".into(),
+            author: "Test Author".into(),
+            email: "author@example.test".into(),
+            date: "2024-01-02T03:04:05Z".into(),
+        });
+        let suppressed = [
+            Suppression::InlineComment,
+            Suppression::Allowlist {
+                entry: "tests/**".into(),
+                defined_in: ".leakguard.yaml".into(),
+            },
+            Suppression::Baseline {
+                entry: "tok 0011aabb src/x.py".into(),
+                file: ".leakguard-baseline".into(),
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut f = content.at_path(&format!("tests/s{i}.py"));
+            f.suppressed = Some(s);
+            f
+        })
+        .collect();
+        (vec![content, path, history], suppressed)
+    }
+
+    pub fn summary(findings: &[Finding]) -> Summary {
+        Summary::new(findings, Stats::default(), 2, 0.5, 1.5)
     }
 }

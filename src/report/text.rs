@@ -1,11 +1,12 @@
-//! Human report: findings grouped by file, colour only when asked or on a terminal, and a
-//! one-line summary.
+//! Human report: findings grouped by file, colour only when asked or on a terminal, then
+//! (with `--explain`) the suppressed findings with what suppressed each, and a one-line
+//! summary followed by any stale baseline entries.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 
-use super::{Options, Report, Summary};
+use super::{suppression_reason, Options, Report, Summary};
 use crate::finding::{Finding, FindingKind};
 use crate::rules::Severity;
 
@@ -78,20 +79,71 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
         }
         writeln!(out, "           {dim}fix{dim:#}     {}", f.remediation)?;
     }
+    if !report.suppressed.is_empty() {
+        if !findings.is_empty() {
+            writeln!(out)?;
+        }
+        write_suppressed(report.suppressed, opts, out)?;
+    }
     if opts.quiet {
         return Ok(());
     }
-    if !findings.is_empty() {
+    if !findings.is_empty() || !report.suppressed.is_empty() {
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(summary, findings, opts.color))?;
+    writeln!(
+        out,
+        "{}",
+        summary_line(summary, findings, !report.suppressed.is_empty(), opts.color)
+    )?;
+    if !summary.stale_baseline.is_empty() {
+        for entry in &summary.stale_baseline {
+            writeln!(out, "  {dim}stale{dim:#}  {entry}")?;
+        }
+        writeln!(
+            out,
+            "  {dim}these baseline entries match nothing: remove them with `leakguard baseline --prune`{dim:#}"
+        )?;
+    }
     if let (Some(footer), false) = (opts.footer, findings.is_empty()) {
         write!(out, "{footer}")?;
     }
     Ok(())
 }
 
-fn summary_line(s: &Summary, findings: &[Finding], color: bool) -> String {
+/// The `--explain` section: one line per suppressed finding, with what suppressed it.
+fn write_suppressed(suppressed: &[Finding], opts: Options, out: &mut dyn Write) -> io::Result<()> {
+    let paint = |style: Style| if opts.color { style } else { Style::new() };
+    let bold = paint(Style::new().effects(Effects::BOLD));
+    let dim = paint(Style::new().effects(Effects::DIMMED));
+    writeln!(
+        out,
+        "{bold}suppressed{bold:#} {dim}({} finding{}, not reported){dim:#}",
+        suppressed.len(),
+        plural(suppressed.len())
+    )?;
+    for f in suppressed {
+        let secret = match f.kind {
+            FindingKind::Content => f.secret_display(opts.show_secrets),
+            FindingKind::Path => "",
+        };
+        let by = f
+            .suppressed
+            .as_ref()
+            .map_or_else(|| "unknown".to_string(), suppression_reason);
+        let sep = if secret.is_empty() { "" } else { "  " };
+        writeln!(
+            out,
+            "  {}:{}  {bold}{}{bold:#}{sep}{secret}  {dim}by{dim:#} {by}",
+            f.path, f.line, f.rule_id
+        )?;
+    }
+    Ok(())
+}
+
+/// `explained`: the suppressed findings are listed above (`--explain`); otherwise their
+/// count comes with a pointer to `--explain`.
+fn summary_line(s: &Summary, findings: &[Finding], explained: bool, color: bool) -> String {
     let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
     files.dedup();
     let head = if s.findings == 0 {
@@ -141,6 +193,22 @@ fn summary_line(s: &Summary, findings: &[Finding], color: bool) -> String {
     if st.files_unreadable > 0 {
         line.push_str(&format!(" · unreadable {}", st.files_unreadable));
     }
+    if s.suppressed > 0 {
+        line.push_str(&format!(" · suppressed {}", s.suppressed));
+        if !explained {
+            line.push_str(" (--explain lists them)");
+        }
+    }
+    if s.below_min_severity > 0 {
+        line.push_str(&format!(" · below --min-severity {}", s.below_min_severity));
+    }
+    if !s.stale_baseline.is_empty() {
+        let n = s.stale_baseline.len();
+        line.push_str(&format!(
+            " · {n} stale baseline entr{}",
+            if n == 1 { "y" } else { "ies" }
+        ));
+    }
     line.push_str(&format!(" · {:.0} ms", s.elapsed_ms));
     line
 }
@@ -164,5 +232,97 @@ pub fn human_bytes(n: u64) -> String {
         format!("{:.1} MB", n / 1e6)
     } else {
         format!("{:.2} GB", n / 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    fn render(stale: &[&str], counts: (usize, usize), quiet: bool) -> String {
+        let set = fixture::rules();
+        let (findings, suppressed) = fixture::findings(&set);
+        let mut summary = fixture::summary(&findings);
+        summary.suppressed = counts.0;
+        summary.below_min_severity = counts.1;
+        summary.stale_baseline = stale.iter().map(|s| s.to_string()).collect();
+        let report = Report {
+            findings: &findings,
+            suppressed: &suppressed,
+            summary: &summary,
+            rules: &set.rules,
+        };
+        let opts = Options {
+            show_secrets: false,
+            quiet,
+            color: false,
+            footer: None,
+        };
+        let mut out = Vec::new();
+        write(&report, opts, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn suppressed_section_names_what_suppressed_each_finding() {
+        let text = render(&[], (3, 0), false);
+        assert!(!text.contains(&fixture::secret()));
+        let section: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("suppressed"))
+            .take(4)
+            .collect();
+        assert_eq!(section[0], "suppressed (3 findings, not reported)");
+        assert_eq!(
+            section[1],
+            "  tests/s0.py:3  tok  tok_Fc…  by leakguard:allow comment"
+        );
+        assert!(section[2].ends_with("by allowlist tests/** (.leakguard.yaml)"));
+        assert!(
+            section[3].ends_with("by baseline entry tok 0011aabb src/x.py in .leakguard-baseline")
+        );
+        // --quiet drops the summary, not what --explain asked for.
+        let quiet = render(&[], (3, 0), true);
+        assert!(quiet.contains("by leakguard:allow comment"));
+        assert!(!quiet.contains("leakguard: "));
+    }
+
+    #[test]
+    fn summary_mentions_suppressed_below_threshold_and_stale_entries_only_when_nonzero() {
+        let plain = render(&[], (0, 0), false);
+        let summary = plain
+            .lines()
+            .find(|l| l.starts_with("leakguard: "))
+            .unwrap();
+        assert!(!summary.contains("suppressed"));
+        assert!(!summary.contains("min-severity"));
+        assert!(!plain.contains("stale"));
+
+        let text = render(
+            &["tok 0011aabb a.py", "env-file 2233ccdd .env"],
+            (3, 2),
+            false,
+        );
+        let summary = text.lines().find(|l| l.starts_with("leakguard: ")).unwrap();
+        assert!(summary
+            .contains(" · suppressed 3 · below --min-severity 2 · 2 stale baseline entries · "));
+        assert!(text.contains("\n  stale  tok 0011aabb a.py\n  stale  env-file 2233ccdd .env\n"));
+        assert!(text.contains("leakguard baseline --prune"));
+    }
+
+    #[test]
+    fn suppressed_count_points_at_explain_when_not_listed() {
+        let set = fixture::rules();
+        let (findings, _) = fixture::findings(&set);
+        let mut summary = fixture::summary(&findings);
+        summary.suppressed = 2;
+        let line = summary_line(&summary, &findings, false, false);
+        assert!(
+            line.contains(" · suppressed 2 (--explain lists them) · "),
+            "{line}"
+        );
+        let line = summary_line(&summary, &findings, true, false);
+        assert!(line.contains(" · suppressed 2 · "), "{line}");
     }
 }

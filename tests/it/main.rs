@@ -10,12 +10,14 @@
 //! - `ci`: severity gates, config and baseline from BASE, `--no-inline-allow`.
 //! - `redaction`: no secret in any output of any command unless `--show-secrets`.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
+//! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 
 mod baseline;
 mod builtin;
 mod ci;
 mod config;
 mod fixtures;
+mod formats;
 mod history;
 mod hook;
 mod quality;
