@@ -7,12 +7,14 @@
 //! - `fixtures`: the `fixtures/` tree, snapshotted.
 //! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
+//! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
 
 mod builtin;
 mod config;
 mod fixtures;
 mod history;
 mod hook;
+mod integrations;
 mod quality;
 mod rules;
 mod scan;
