@@ -333,7 +333,6 @@ fn the_report_schema_rejects_renamed_missing_and_misplaced_fields() {
 /// `--explain` end to end. Needs app.rs to fill `Report::suppressed` (issue 5, main branch);
 /// the rendering itself is unit-tested in `src/report/`.
 #[test]
-#[ignore = "needs app.rs to pass suppressed findings to the reporter (issue 5)"]
 fn explain_lists_an_inline_allowed_secret_in_every_format() {
     let t = Tree::new();
     let secret = monime(31);

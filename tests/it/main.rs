@@ -11,6 +11,7 @@
 //! - `redaction`: no secret in any output of any command unless `--show-secrets`.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
+//! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
 
 mod baseline;
 mod builtin;
@@ -20,6 +21,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod integrations;
 mod quality;
 mod redaction;
 mod rules;
