@@ -6,10 +6,24 @@ use serde_json::Value;
 
 use crate::util::{base64, monime, synthetic, Repo, Tree, ALNUM};
 
+/// The official OASIS schema, vendored so that CI needs nothing beside the checkout.
 const SARIF_SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/sarif-schema-2.1.0.json"
+    "/tests/schemas/sarif-schema-2.1.0.json"
 );
+
+/// The vendored schema is the one the project was given, byte for byte (checked where the
+/// shared folder is present, beside the checkout).
+#[test]
+fn vendored_sarif_schema_is_the_official_one() {
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/schemas/sarif-schema-2.1.0.json"
+    );
+    if let Ok(official) = std::fs::read(shared) {
+        assert_eq!(std::fs::read(SARIF_SCHEMA).unwrap(), official);
+    }
+}
 const REPORT_SCHEMA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json");
 
 fn load(path: &str) -> Value {
