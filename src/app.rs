@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 
 use crate::baseline::Baseline;
+use crate::cancel::Cancel;
 use crate::cli::{
     BaselineArgs, BaselineSource, ColorChoice, Command, ConfigArgs, Format, HistoryArgs,
     OutputArgs, RulesCommand, ScanArgs,
@@ -40,16 +41,17 @@ pub struct Messages {
 }
 
 /// Runs a parsed command line.
-pub fn run(cli: crate::cli::Cli, messages: &mut Messages) -> Result<ExitStatus> {
+/// `cancel` is set by Ctrl-C; a cancelled run returns [`crate::cancel::Interrupted`].
+pub fn run(cli: crate::cli::Cli, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     match cli.command {
-        Command::Scan(args) => scan(&args, messages),
-        Command::Staged(args) => staged(&args),
-        Command::History(args) => history(&args, messages),
+        Command::Scan(args) => scan(&args, messages, cancel),
+        Command::Staged(args) => staged(&args, cancel),
+        Command::History(args) => history(&args, messages, cancel),
         Command::Install(args) => crate::hook::install(&args, messages),
         Command::Uninstall(args) => crate::hook::uninstall(&args, messages),
         Command::Rules(RulesCommand::List(args)) => rules_list(&args.config, args.format),
         Command::Rules(RulesCommand::Test(args)) => rules_test(&args, messages),
-        Command::Baseline(args) => baseline(&args, messages),
+        Command::Baseline(args) => baseline(&args, messages, cancel),
     }
 }
 
@@ -228,16 +230,20 @@ fn disk_baseline(out: &OutputArgs) -> Result<Option<NamedBaseline>> {
     }
 }
 
-fn scan(args: &ScanArgs, messages: &mut Messages) -> Result<ExitStatus> {
+fn scan(args: &ScanArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     let started = Instant::now();
     let baseline = disk_baseline(&args.output)?;
-    let (loaded, scanned) = scan_files(args, messages)?;
+    let (loaded, scanned) = scan_files(args, messages, cancel)?;
     let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
     conclude(&args.output, &loaded, baseline, scanned, started, None)
 }
 
 /// Runs `scan`'s source: the files on disk.
-fn scan_files(args: &ScanArgs, messages: &mut Messages) -> Result<(LoadedRules, Scanned)> {
+fn scan_files(
+    args: &ScanArgs,
+    messages: &mut Messages,
+    cancel: &Cancel,
+) -> Result<(LoadedRules, Scanned)> {
     for p in &args.paths {
         if std::fs::symlink_metadata(p).is_err() {
             bail!("path does not exist: {}", p.display());
@@ -263,8 +269,9 @@ fn scan_files(args: &ScanArgs, messages: &mut Messages) -> Result<(LoadedRules, 
         threads: args.threads,
     };
     let outcome = Progress::run(show_progress(&args.output), "files", |p| {
-        worktree::scan(&loaded.engine, &opts, p)
+        worktree::scan(&loaded.engine, &opts, p, cancel)
     });
+    cancel.check()?;
     if !args.output.quiet {
         messages.warnings.extend(outcome.warnings);
     }
@@ -292,7 +299,7 @@ fn open_repo(path: &Path) -> Result<gix::Repository> {
     Ok(repo)
 }
 
-fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
+fn staged(args: &crate::cli::StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
     use crate::source::localenv::LocalSecrets;
     use crate::source::staged;
     let started = Instant::now();
@@ -326,7 +333,7 @@ fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
         skip_binary: args.limits.skip_binary,
         max_file_size: args.limits.max_file_size,
     };
-    let (findings, stats) = staged::scan(&repo, &loaded.engine, &files, &local, opts)?;
+    let (findings, stats) = staged::scan(&repo, &loaded.engine, &files, &local, opts, cancel)?;
     let scanned = Scanned {
         findings,
         stats,
@@ -343,9 +350,9 @@ fn staged(args: &crate::cli::StagedArgs) -> Result<ExitStatus> {
     )
 }
 
-fn history(args: &HistoryArgs, messages: &mut Messages) -> Result<ExitStatus> {
+fn history(args: &HistoryArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     let started = Instant::now();
-    let (loaded, baseline, scanned) = history_scan(args, messages)?;
+    let (loaded, baseline, scanned) = history_scan(args, messages, cancel)?;
     let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
     conclude(&args.output, &loaded, baseline, scanned, started, None)
 }
@@ -355,6 +362,7 @@ fn history(args: &HistoryArgs, messages: &mut Messages) -> Result<ExitStatus> {
 fn history_scan(
     args: &HistoryArgs,
     messages: &mut Messages,
+    cancel: &Cancel,
 ) -> Result<(LoadedRules, Option<NamedBaseline>, Scanned)> {
     use crate::source::history::{self, HistoryOptions, Selection};
     if std::fs::symlink_metadata(&args.repo).is_err() {
@@ -391,7 +399,7 @@ fn history_scan(
         threads: args.threads,
     };
     let outcome = Progress::run(show_progress(&args.output), "blobs", |p| {
-        history::scan(&repo, &loaded.engine, &selection, opts, p)
+        history::scan(&repo, &loaded.engine, &selection, opts, p, cancel)
     })?;
     if !args.output.quiet {
         messages.warnings.extend(outcome.notes);
@@ -478,7 +486,7 @@ fn tree_path(repo: &gix::Repository, path: &Path) -> Option<String> {
 }
 
 /// `leakguard baseline`: record today's findings (keeping the file's key and entries).
-fn baseline(args: &BaselineArgs, messages: &mut Messages) -> Result<ExitStatus> {
+fn baseline(args: &BaselineArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     let default_scan;
     let source = match &args.source {
         Some(s) => s,
@@ -501,8 +509,8 @@ fn baseline(args: &BaselineArgs, messages: &mut Messages) -> Result<ExitStatus> 
         bail!("--baseline applies to scans; `leakguard baseline` writes the file named by --file");
     }
     let found = match source {
-        BaselineSource::Scan(a) => scan_files(a, messages)?.1.findings,
-        BaselineSource::History(a) => history_scan(a, messages)?.2.findings,
+        BaselineSource::Scan(a) => scan_files(a, messages, cancel)?.1.findings,
+        BaselineSource::History(a) => history_scan(a, messages, cancel)?.2.findings,
     };
     let mut b = if args.file.exists() {
         Baseline::load(&args.file)?

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod baseline;
+pub mod cancel;
 pub mod cli;
 pub mod engine;
 pub mod finding;

@@ -1,14 +1,20 @@
 //! The `leakguard` binary: parse the command line, run, map the outcome to an exit code.
-//! Exit codes: 0 clean, 1 findings, 2 usage, config or runtime error.
+//! Exit codes: 0 clean, 1 findings, 2 usage, config or runtime error, 130 interrupted.
 
-#![allow(clippy::print_stderr)]
-
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use leakguard::app::{self, ExitStatus, Messages};
+use leakguard::cancel::{Cancel, Interrupted};
 use leakguard::cli::Cli;
+
+/// Writes one line to stderr; a closed stderr is not worth a panic.
+fn say(line: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{line}");
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -19,19 +25,33 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let cancel = Cancel::default();
+    let handler = cancel.clone();
+    // First Ctrl-C: stop cleanly (no report is written). A second one: stop now.
+    let _ = ctrlc::set_handler(move || {
+        if handler.is_cancelled() {
+            #[allow(clippy::exit)]
+            std::process::exit(130);
+        }
+        handler.cancel();
+    });
     let mut messages = Messages::default();
-    let result = app::run(cli, &mut messages);
+    let result = app::run(cli, &mut messages, &cancel);
     for n in &messages.notes {
-        eprintln!("leakguard: note: {n}");
+        say(format_args!("leakguard: note: {n}"));
     }
     for w in &messages.warnings {
-        eprintln!("leakguard: warning: {w}");
+        say(format_args!("leakguard: warning: {w}"));
     }
     match result {
         Ok(ExitStatus::Clean) => ExitCode::from(0),
         Ok(ExitStatus::Findings) => ExitCode::from(1),
+        Err(e) if e.is::<Interrupted>() || cancel.is_cancelled() => {
+            say(format_args!("leakguard: interrupted; no report written"));
+            ExitCode::from(130)
+        }
         Err(e) => {
-            eprintln!("leakguard: error: {e:#}");
+            say(format_args!("leakguard: error: {e:#}"));
             ExitCode::from(2)
         }
     }

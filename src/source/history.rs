@@ -14,6 +14,7 @@ use gix::bstr::{BString, ByteSlice};
 use gix::ObjectId;
 use rayon::prelude::*;
 
+use crate::cancel::Cancel;
 use crate::engine::Engine;
 use crate::finding::{CommitInfo, Finding};
 use crate::progress::Progress;
@@ -61,6 +62,7 @@ pub fn scan(
     selection: &Selection,
     opts: HistoryOptions,
     progress: Option<&Progress>,
+    cancel: &Cancel,
 ) -> Result<Outcome> {
     let mut notes = Vec::new();
     if repo.is_shallow().unwrap_or(false) {
@@ -92,6 +94,7 @@ pub fn scan(
         .context("cannot prepare tree diffs")?;
     let empty = repo.empty_tree();
     for (ci, &commit_id) in commits.iter().enumerate() {
+        cancel.check()?;
         let commit = repo
             .find_commit(commit_id)
             .with_context(|| format!("cannot read commit {}", commit_id))?;
@@ -190,6 +193,9 @@ pub fn scan(
             .map_init(
                 || (sync.to_thread_local(), engine.scanner()),
                 |(repo, scanner), (id, _)| {
+                    if cancel.is_cancelled() {
+                        return BlobResult::Cancelled;
+                    }
                     let r = scan_blob(repo, scanner, **id, opts);
                     if let (Some(p), BlobResult::Scanned { bytes, .. }) = (progress, &r) {
                         p.add(*bytes);
@@ -205,6 +211,7 @@ pub fn scan(
     let mut best: Sightings = HashMap::new();
     for ((_, places), result) in blobs.iter().zip(results) {
         let found = match result {
+            BlobResult::Cancelled => return Err(crate::cancel::Interrupted.into()),
             BlobResult::Scanned { bytes, findings } => {
                 stats.files_scanned += 1;
                 stats.bytes_scanned += bytes;
@@ -279,6 +286,7 @@ pub fn scan(
 }
 
 enum BlobResult {
+    Cancelled,
     Scanned { bytes: u64, findings: Vec<Finding> },
     TooLarge,
     Binary,

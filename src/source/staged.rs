@@ -300,12 +300,14 @@ pub fn scan(
     files: &[StagedFile],
     local: &LocalSecrets,
     opts: StagedOptions,
+    cancel: &crate::cancel::Cancel,
 ) -> Result<(Vec<Finding>, Stats)> {
     let mut scanner = engine.scanner();
     let mut findings = Vec::new();
     let mut stats = Stats::default();
     let mut found = Vec::new();
     for file in files {
+        cancel.check()?;
         let path = file.path.to_str_lossy();
         found.clear();
         let size = repo

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
+use crate::cancel::Cancel;
 use crate::engine::{Engine, Input};
 use crate::finding::Finding;
 use crate::progress::Progress;
@@ -66,7 +67,13 @@ pub struct Outcome {
 }
 
 /// Walks every root in parallel and scans each file.
-pub fn scan(engine: &Engine, opts: &WalkOptions, progress: Option<&Progress>) -> Outcome {
+/// Stops early (leaving the outcome incomplete) once `cancel` is set.
+pub fn scan(
+    engine: &Engine,
+    opts: &WalkOptions,
+    progress: Option<&Progress>,
+    cancel: &Cancel,
+) -> Outcome {
     let findings = Mutex::new(Vec::new());
     let warnings = Mutex::new(Vec::new());
     let counters = Counters::default();
@@ -105,6 +112,9 @@ pub fn scan(engine: &Engine, opts: &WalkOptions, progress: Option<&Progress>) ->
             warnings: &warnings,
         };
         Box::new(move |entry| {
+            if cancel.is_cancelled() {
+                return WalkState::Quit;
+            }
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => worker.file(e.path()),
                 Ok(_) => {}

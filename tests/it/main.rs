@@ -9,6 +9,7 @@
 //! - `baseline`: `leakguard baseline` and `--baseline`.
 //! - `ci`: severity gates, config and baseline from BASE, `--no-inline-allow`.
 //! - `redaction`: no secret in any output of any command unless `--show-secrets`.
+//! - `signals`: Ctrl-C (exit 130, no report file) and a closed stdout.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
@@ -26,5 +27,6 @@ mod quality;
 mod redaction;
 mod rules;
 mod scan;
+mod signals;
 mod staged;
 mod util;
