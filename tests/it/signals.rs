@@ -25,7 +25,7 @@ fn big_tree() -> Tree {
 fn ctrl_c_stops_promptly_with_130_and_no_output_file() {
     let t = big_tree();
     let bin = assert_cmd::cargo::cargo_bin("leakguard");
-    let mut child = Command::new(bin)
+    let child = Command::new(bin)
         .current_dir(t.path())
         .args([
             "scan",
