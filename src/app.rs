@@ -30,6 +30,9 @@ pub enum ExitStatus {
     Clean,
     /// Findings reported (1).
     Findings,
+    /// No failing finding, but some content could not be read (2): the scan cannot vouch
+    /// for what it did not see. The report is written; the warnings name what was missed.
+    Incomplete,
 }
 
 /// Messages for stderr, collected so that `main` is the only place that prints them.
@@ -194,6 +197,7 @@ fn conclude(
     let below = before - reported.len();
     reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let unreadable = scanned.stats.files_unreadable;
     let mut summary = Summary::new(
         &reported,
         scanned.stats,
@@ -208,6 +212,8 @@ fn conclude(
     let fail = out.fail_on.severity();
     let status = if reported.iter().any(|f| f.severity >= fail) {
         ExitStatus::Findings
+    } else if unreadable > 0 {
+        ExitStatus::Incomplete
     } else {
         ExitStatus::Clean
     };

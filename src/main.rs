@@ -46,6 +46,12 @@ fn main() -> ExitCode {
     match result {
         Ok(ExitStatus::Clean) => ExitCode::from(0),
         Ok(ExitStatus::Findings) => ExitCode::from(1),
+        Ok(ExitStatus::Incomplete) => {
+            say(format_args!(
+                "leakguard: error: incomplete scan: some files or blobs could not be read (see the warnings above)"
+            ));
+            ExitCode::from(2)
+        }
         Err(e) if e.is::<Interrupted>() || cancel.is_cancelled() => {
             say(format_args!("leakguard: interrupted; no report written"));
             ExitCode::from(130)

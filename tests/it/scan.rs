@@ -245,6 +245,17 @@ fn unreadable_file_is_a_warning_not_an_abort() {
     assert_eq!(json["findings"][0]["path"], "open.txt");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("warning: cannot read /proc/self/mem"), "{err}");
+
+    // Without findings, a scan that missed a file cannot say "clean": exit 2, report written.
+    std::fs::remove_file(t.join("open.txt")).unwrap();
+    let out = t
+        .cmd(&["scan", ".", "/proc/self/mem", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files_unreadable"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete scan"));
 }
 
 #[test]
