@@ -17,6 +17,13 @@ fn say(line: std::fmt::Arguments<'_>) {
 }
 
 fn main() -> ExitCode {
+    // CI systems often define variables with an empty value; an empty LEAKGUARD_* setting
+    // means "not set", not "a value is required". (Still single-threaded here.)
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty() && name.to_string_lossy().starts_with("LEAKGUARD_") {
+            std::env::remove_var(name);
+        }
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

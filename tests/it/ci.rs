@@ -169,3 +169,16 @@ fn progress_is_silent_off_a_terminal_and_in_ci() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn empty_leakguard_variables_mean_unset() {
+    let r = two_severities();
+    let out = r
+        .cmd(&["scan", "-q"])
+        .env("LEAKGUARD_FAIL_ON", "")
+        .env("LEAKGUARD_BASELINE", "")
+        .env("LEAKGUARD_FORMAT", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}
