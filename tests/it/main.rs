@@ -13,6 +13,7 @@
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
+//! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
 
 mod baseline;
 mod builtin;
@@ -23,6 +24,7 @@ mod formats;
 mod history;
 mod hook;
 mod integrations;
+mod properties;
 mod quality;
 mod redaction;
 mod rules;
