@@ -422,9 +422,16 @@ fn staged_findings(path: &str, old: &str, new: &str) -> Vec<Finding> {
         skip_binary: true,
         max_file_size: 1 << 20,
     };
-    staged::scan(&repo, engine(), &files, &local, opts)
-        .expect("staged scan")
-        .0
+    staged::scan(
+        &repo,
+        engine(),
+        &files,
+        &local,
+        opts,
+        &leakguard::cancel::Cancel::default(),
+    )
+    .expect("staged scan")
+    .0
 }
 
 /// An old file and the new one made by inserting lines into it (indices into the old file).
