@@ -299,8 +299,18 @@ leakguard: this commit is blocked. Ways out:
 ";
 
 fn open_repo(path: &Path) -> Result<gix::Repository> {
-    let mut repo = gix::discover(path)
-        .with_context(|| format!("{} is not inside a git repository", path.display()))?;
+    // As git does: `GIT_DIR` names the repository (no discovery from `path`) and
+    // `GIT_WORK_TREE` its work tree; `gix::discover` alone would ignore both.
+    let mut repo = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => gix::open_with_environment_overrides(path).with_context(|| {
+            format!(
+                "GIT_DIR={} is not a git repository",
+                Path::new(&dir).display()
+            )
+        })?,
+        None => gix::discover(path)
+            .with_context(|| format!("{} is not inside a git repository", path.display()))?,
+    };
     repo.object_cache_size_if_unset(8 * 1024 * 1024);
     Ok(repo)
 }

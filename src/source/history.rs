@@ -89,9 +89,7 @@ pub fn scan(
     // For each blob, where it appeared first at each path.
     let mut seen: HashMap<ObjectId, Vec<Seen>> = HashMap::new();
     let mut new_paths: Vec<Seen> = Vec::new();
-    let mut cache = repo
-        .diff_resource_cache_for_tree_diff()
-        .context("cannot prepare tree diffs")?;
+    let mut cache = tree_diff_cache(repo)?;
     let empty = repo.empty_tree();
     for (ci, &commit_id) in commits.iter().enumerate() {
         cancel.check()?;
@@ -111,51 +109,28 @@ pub fn scan(
             },
             None => empty.clone(),
         };
-        let mut changes: Vec<(Vec<u8>, ObjectId, Option<Vec<u8>>)> = Vec::new();
-        parent_tree
-            .changes()
-            .context("cannot diff trees")?
-            .options(|o| {
-                o.track_path().track_rewrites(Some(gix::diff::Rewrites {
-                    copies: None,
-                    percentage: Some(0.5),
-                    limit: 1000,
-                    track_empty: false,
-                }));
-            })
-            .for_each_to_obtain_tree_with_cache(&tree, &mut cache, |change| {
-                use gix::object::tree::diff::Change;
-                match change {
-                    Change::Addition {
-                        location,
-                        entry_mode,
-                        id,
-                        ..
-                    }
-                    | Change::Modification {
-                        location,
-                        entry_mode,
-                        id,
-                        ..
-                    } if entry_mode.is_blob() || entry_mode.is_link() => {
-                        changes.push((location.to_vec(), id.detach(), None));
-                    }
-                    Change::Rewrite {
-                        source_location,
-                        location,
-                        entry_mode,
-                        id,
-                        copy,
-                        ..
-                    } if entry_mode.is_blob() || entry_mode.is_link() => {
-                        let from = (!copy).then(|| source_location.to_vec());
-                        changes.push((location.to_vec(), id.detach(), from));
-                    }
-                    _ => {}
-                }
-                Ok(gix::object::tree::diff::Action::Continue(()))
-            })
-            .with_context(|| format!("cannot diff commit {}", commit_id))?;
+        let rewrites = gix::diff::Rewrites {
+            copies: None,
+            percentage: Some(0.5),
+            limit: 1000,
+            track_empty: false,
+        };
+        let mut changes = Vec::new();
+        let diffed = diff_commit(
+            &parent_tree,
+            &tree,
+            &mut cache,
+            Some(rewrites),
+            &mut changes,
+        );
+        if diffed.is_err() {
+            // Rename detection reads blobs; one unreadable blob must not stop the scan. Diff
+            // again without it: the blob is then listed and reported as unreadable.
+            changes.clear();
+            cache.clear_resource_cache_keep_allocation();
+            diff_commit(&parent_tree, &tree, &mut cache, None, &mut changes)
+                .with_context(|| format!("cannot diff commit {}", commit_id))?;
+        }
         cache.clear_resource_cache_keep_allocation();
         for (location, id, renamed_from) in changes {
             let pid = intern(&location, &mut paths);
@@ -227,7 +202,14 @@ pub fn scan(
             }
             BlobResult::Unreadable(msg) => {
                 stats.files_unreadable += 1;
-                notes.push(msg);
+                let at = places.first().map(|s| {
+                    format!(
+                        " ({} in commit {})",
+                        paths[s.path as usize].to_str_lossy(),
+                        commits[s.commit as usize].to_hex_with_len(12)
+                    )
+                });
+                notes.push(format!("{msg}{}", at.unwrap_or_default()));
                 continue;
             }
         };
@@ -285,6 +267,80 @@ pub fn scan(
     })
 }
 
+/// One change a commit makes: path, blob, and the source path of a rename.
+type Change = (Vec<u8>, ObjectId, Option<Vec<u8>>);
+
+/// The blob and symlink changes from `parent` to `tree`, renames followed if `rewrites`.
+fn diff_commit(
+    parent: &gix::Tree<'_>,
+    tree: &gix::Tree<'_>,
+    cache: &mut gix::diff::blob::Platform,
+    rewrites: Option<gix::diff::Rewrites>,
+    changes: &mut Vec<Change>,
+) -> Result<()> {
+    parent
+        .changes()
+        .context("cannot diff trees")?
+        .options(|o| {
+            o.track_path().track_rewrites(rewrites);
+        })
+        .for_each_to_obtain_tree_with_cache(tree, cache, |change| {
+            use gix::object::tree::diff::Change;
+            match change {
+                Change::Addition {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                }
+                | Change::Modification {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                } if entry_mode.is_blob() || entry_mode.is_link() => {
+                    changes.push((location.to_vec(), id.detach(), None));
+                }
+                Change::Rewrite {
+                    source_location,
+                    location,
+                    entry_mode,
+                    id,
+                    copy,
+                    ..
+                } if entry_mode.is_blob() || entry_mode.is_link() => {
+                    let from = (!copy).then(|| source_location.to_vec());
+                    changes.push((location.to_vec(), id.detach(), from));
+                }
+                _ => {}
+            }
+            Ok(gix::object::tree::diff::Action::Continue(()))
+        })?;
+    Ok(())
+}
+
+/// The blob cache rename detection uses. Unlike `diff_resource_cache_for_tree_diff`, it never
+/// reads the index (a history audit must not depend on a broken or absent index) nor the
+/// repository's `.gitattributes`; blobs come from the object database as stored, so no filter
+/// or textconv program is ever run.
+fn tree_diff_cache(repo: &gix::Repository) -> Result<gix::diff::blob::Platform> {
+    let empty = gix::index::State::new(repo.object_hash());
+    let attributes = repo
+        .attributes_only(
+            &empty,
+            gix::worktree::stack::state::attributes::Source::IdMapping,
+        )
+        .context("cannot prepare tree diffs")?
+        .detach();
+    gix::diff::resource_cache(
+        repo,
+        gix::diff::blob::pipeline::Mode::ToGit,
+        attributes,
+        gix::diff::blob::pipeline::WorktreeRoots::default(),
+    )
+    .context("cannot prepare tree diffs")
+}
+
 enum BlobResult {
     Cancelled,
     Scanned { bytes: u64, findings: Vec<Finding> },
@@ -324,25 +380,39 @@ fn scan_blob(
 fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId>, Vec<ObjectId>)> {
     match selection {
         Selection::Head => {
-            let head = repo.head_id().ok().map(|id| id.detach());
-            Ok((head.into_iter().collect(), Vec::new()))
+            // An unborn HEAD (no commit yet) has nothing to scan; a HEAD that does not
+            // resolve (a corrupt or missing commit) is an error, never an empty, clean scan.
+            let head = repo.head().context("cannot read HEAD")?;
+            if head.is_unborn() {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            let id = head
+                .try_into_peeled_id()
+                .context("cannot resolve HEAD")?
+                .map(|id| id.detach());
+            Ok((id.into_iter().collect(), Vec::new()))
         }
         Selection::All => {
             let mut tips = Vec::new();
             let refs = repo.references().context("cannot read references")?;
             for r in refs.all().context("cannot read references")? {
-                let Ok(mut r) = r else { continue };
-                let Ok(id) = r.peel_to_id() else { continue };
-                let is_commit = repo
-                    .find_header(id.detach())
-                    .is_ok_and(|h| h.kind() == gix::object::Kind::Commit);
-                if is_commit {
-                    tips.push(id.detach());
+                let mut r = r.map_err(|e| anyhow::anyhow!("cannot read references: {e}"))?;
+                // A ref whose object is corrupt or missing is an error: skipping it would
+                // silently leave its history unscanned.
+                let name = r.name().as_bstr().to_string();
+                let id = r
+                    .peel_to_id()
+                    .with_context(|| format!("cannot resolve {name}"))?
+                    .detach();
+                let kind = repo
+                    .find_header(id)
+                    .with_context(|| format!("cannot read object {id} ({name})"))?
+                    .kind();
+                if kind == gix::object::Kind::Commit {
+                    tips.push(id);
                 }
             }
-            if let Ok(head) = repo.head_id() {
-                tips.push(head.detach());
-            }
+            tips.extend(select(repo, &Selection::Head)?.0);
             tips.sort();
             tips.dedup();
             Ok((tips, Vec::new()))

@@ -128,9 +128,18 @@ impl Walk<'_> {
                     }
                 }
                 let sub_head = by_name.remove(name).filter(|e| e.is_tree).map(|e| e.id);
+                let sub_prefix = path[..sub_prefix_len].to_vec();
+                if path.len() == sub_prefix_len && entries[i].mode.is_sparse() {
+                    // A sparse index's directory entry (outside the sparse-checkout cone):
+                    // it stands for a whole tree, compared with HEAD's tree by id.
+                    if sub_head != Some(entries[i].id) {
+                        self.trees(sub_head, entries[i].id, &sub_prefix)?;
+                    }
+                    i = j;
+                    continue;
+                }
                 let sub_cache =
                     cache.and_then(|c| c.children.iter().find(|t| t.name.as_slice() == name));
-                let sub_prefix = path[..sub_prefix_len].to_vec();
                 self.dir(sub_head, sub_cache, &sub_prefix, &entries[i..j])?;
                 i = j;
                 continue;
@@ -167,6 +176,54 @@ impl Walk<'_> {
             }
         }
         // What HEAD has here and the index no longer has: deletions (rename sources).
+        let mut gone: Vec<&HeadEntry> = by_name.into_values().collect();
+        gone.sort_by(|a, b| a.name.cmp(&b.name));
+        for e in gone {
+            let mut path = prefix.to_vec();
+            path.extend_from_slice(&e.name);
+            if e.is_tree {
+                path.push(b'/');
+                self.dir(Some(e.id), None, &path, &[])?;
+            } else if e.is_blob_like {
+                self.deleted.push((path.into(), e.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// Compares HEAD's tree `head` with the tree `new` the index holds for `prefix` (a
+    /// sparse directory entry): blobs added or changed, and what HEAD had that is gone.
+    fn trees(&mut self, head: Option<ObjectId>, new: ObjectId, prefix: &[u8]) -> Result<()> {
+        let head_entries = match head {
+            Some(id) => self.tree_entries(id)?,
+            None => Vec::new(),
+        };
+        let mut by_name: HashMap<&[u8], &HeadEntry> = head_entries
+            .iter()
+            .map(|e| (e.name.as_slice(), e))
+            .collect();
+        for e in self.tree_entries(new)? {
+            let previous = by_name.remove(e.name.as_slice());
+            let mut path = prefix.to_vec();
+            path.extend_from_slice(&e.name);
+            if e.is_tree {
+                path.push(b'/');
+                let sub = previous.filter(|p| p.is_tree).map(|p| p.id);
+                if sub != Some(e.id) {
+                    self.trees(sub, e.id, &path)?;
+                }
+            } else if e.is_blob_like {
+                match previous {
+                    Some(p) if !p.is_tree && p.id == e.id => {}
+                    p => self.added.push(StagedFile {
+                        path: path.into(),
+                        id: e.id,
+                        previous: p.filter(|p| p.is_blob_like).map(|p| p.id),
+                        renamed_from: None,
+                    }),
+                }
+            }
+        }
         let mut gone: Vec<&HeadEntry> = by_name.into_values().collect();
         gone.sort_by(|a, b| a.name.cmp(&b.name));
         for e in gone {
