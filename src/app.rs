@@ -41,6 +41,8 @@ pub struct Messages {
     pub warnings: Vec<String>,
     /// Facts the user should know about how the run was set up (printed as notes).
     pub notes: Vec<String>,
+    /// `--quiet`: print no notes, and warnings only when they explain an incomplete scan.
+    pub quiet: bool,
 }
 
 /// Runs a parsed command line.
@@ -278,9 +280,8 @@ fn scan_files(
         worktree::scan(&loaded.engine, &opts, p, cancel)
     });
     cancel.check()?;
-    if !args.output.quiet {
-        messages.warnings.extend(outcome.warnings);
-    }
+    messages.quiet |= args.output.quiet;
+    messages.warnings.extend(outcome.warnings);
     let scanned = Scanned {
         findings: outcome.findings,
         stats: outcome.stats,
@@ -417,9 +418,8 @@ fn history_scan(
     let outcome = Progress::run(show_progress(&args.output), "blobs", |p| {
         history::scan(&repo, &loaded.engine, &selection, opts, p, cancel)
     })?;
-    if !args.output.quiet {
-        messages.warnings.extend(outcome.notes);
-    }
+    messages.quiet |= args.output.quiet;
+    messages.warnings.extend(outcome.notes);
     let scanned = Scanned {
         findings: outcome.findings,
         stats: outcome.stats,

@@ -44,11 +44,16 @@ fn main() -> ExitCode {
     });
     let mut messages = Messages::default();
     let result = app::run(cli, &mut messages, &cancel);
-    for n in &messages.notes {
-        say(format_args!("leakguard: note: {n}"));
+    if !messages.quiet {
+        for n in &messages.notes {
+            say(format_args!("leakguard: note: {n}"));
+        }
     }
-    for w in &messages.warnings {
-        say(format_args!("leakguard: warning: {w}"));
+    // What an incomplete scan missed is printed even with --quiet: exit 2 points at it.
+    if !messages.quiet || matches!(result, Ok(ExitStatus::Incomplete)) {
+        for w in &messages.warnings {
+            say(format_args!("leakguard: warning: {w}"));
+        }
     }
     match result {
         Ok(ExitStatus::Clean) => ExitCode::from(0),

@@ -256,6 +256,14 @@ fn unreadable_file_is_a_warning_not_an_abort() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["summary"]["files_unreadable"], 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("incomplete scan"));
+    // Even with --quiet, the warning that explains the exit code is printed.
+    let out = t
+        .cmd(&["scan", ".", "/proc/self/mem", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot read /proc/self/mem"), "{err}");
 }
 
 #[test]

@@ -52,7 +52,8 @@ fn ctrl_c_stops_promptly_with_130_and_no_output_file() {
     let out = child.wait_with_output().unwrap();
     let waited = sent.elapsed();
     assert_eq!(out.status.code(), Some(130), "{out:?}");
-    assert!(waited < Duration::from_secs(5), "stopped in {waited:?}");
+    // Generous: a loaded 2-core machine runs the debug build slowly; a full scan takes far longer.
+    assert!(waited < Duration::from_secs(15), "stopped in {waited:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
     let leftovers: Vec<_> = std::fs::read_dir(t.path())
         .unwrap()
