@@ -12,6 +12,7 @@
 //! - `signals`: Ctrl-C (exit 130, no report file) and a closed stdout.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
+//! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
 
 mod baseline;
@@ -22,6 +23,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod hostile_fs;
 mod integrations;
 mod quality;
 mod redaction;
