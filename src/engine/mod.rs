@@ -316,6 +316,9 @@ impl<'e> Scanner<'e> {
         out: &mut Vec<Finding>,
     ) {
         let policy = self.engine.policy;
+        // Candidates come in offset order: count lines incrementally (linear, not quadratic,
+        // in a large `.env` full of values).
+        let (mut cursor, mut line) = (0usize, 1usize);
         for enc in decode::candidates(bytes, dotenv) {
             let inline = policy.inline_allow && line_is_allowed(bytes, enc.start);
             if inline && !policy.keep_suppressed {
@@ -326,7 +329,10 @@ impl<'e> Scanner<'e> {
             if found.is_empty() {
                 continue;
             }
-            let (line, column) = line_col(bytes, enc.start);
+            line += memchr::memchr_iter(b'\n', &bytes[cursor..enc.start]).count();
+            cursor = enc.start;
+            let column =
+                enc.start - memchr::memrchr(b'\n', &bytes[..enc.start]).map_or(0, |p| p + 1) + 1;
             let encoded = &bytes[enc.start..enc.end];
             let mut i = first;
             while i < out.len() {
@@ -593,6 +599,11 @@ fn emit(
     // Line cursor: findings come in offset order, so count newlines incrementally.
     let mut cursor = 0usize;
     let mut line_no = 1usize;
+    // The current line, whether it carries the allow marker, and its lowercase copy (made
+    // only when two rules compete): computed once per line, not once per finding, so that
+    // many findings on one huge line (a minified bundle) stay linear.
+    let mut cur: Option<(usize, usize, bool)> = None;
+    let mut lower_line: Option<Vec<u8>> = None;
     let mut i = 0;
     while i < cands.len() {
         let mut j = i + 1;
@@ -602,25 +613,37 @@ fn emit(
             j += 1;
         }
         let group = &cands[i..j];
-        let (ls, le) = line_bounds(bytes, group[0].start);
-        let line = &bytes[ls..le];
         i = j;
-        let inline = policy.inline_allow && memchr::memmem::find(line, ALLOW_MARKER).is_some();
+        let (ls, le, marked) = match cur {
+            Some((ls, le, m)) if (ls..=le).contains(&group[0].start) => (ls, le, m),
+            _ => {
+                let (ls, le) = line_bounds(bytes, group[0].start);
+                let m = memchr::memmem::find(&bytes[ls..le], ALLOW_MARKER).is_some();
+                cur = Some((ls, le, m));
+                lower_line = None;
+                (ls, le, m)
+            }
+        };
+        let inline = policy.inline_allow && marked;
         if inline && !policy.keep_suppressed {
             continue;
         }
-        let lower_line = line.to_ascii_lowercase();
-        let best = group
-            .iter()
-            .max_by(|a, b| {
-                rank(&rules.rules[a.rule as usize], &lower_line, a)
-                    .partial_cmp(&rank(&rules.rules[b.rule as usize], &lower_line, b))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    // Earlier-defined rule wins a full tie.
-                    .then(b.rule.cmp(&a.rule))
-            })
-            .copied()
-            .expect("group is non-empty");
+        let best = if group.len() == 1 {
+            group[0]
+        } else {
+            let lower: &[u8] = lower_line.get_or_insert_with(|| bytes[ls..le].to_ascii_lowercase());
+            group
+                .iter()
+                .max_by(|a, b| {
+                    rank(&rules.rules[a.rule as usize], lower, a)
+                        .partial_cmp(&rank(&rules.rules[b.rule as usize], lower, b))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        // Earlier-defined rule wins a full tie.
+                        .then(b.rule.cmp(&a.rule))
+                })
+                .copied()
+                .expect("group is non-empty")
+        };
         let mut also: Vec<String> = group
             .iter()
             .filter(|c| c.rule != best.rule)
@@ -630,7 +653,13 @@ fn emit(
         also.dedup();
         line_no += memchr::memchr_iter(b'\n', &bytes[cursor..best.start]).count();
         cursor = best.start;
-        let line_start = memchr::memrchr(b'\n', &bytes[..best.start]).map_or(0, |p| p + 1);
+        // `best` may start after the group's first candidate, but never past a newline: the
+        // candidates of one group overlap, and line-scoped matches hold no newline.
+        let line_start = if best.start <= le {
+            ls
+        } else {
+            memchr::memrchr(b'\n', &bytes[..best.start]).map_or(0, |p| p + 1)
+        };
         let rule = &rules.rules[best.rule as usize];
         let secret = &bytes[best.start..best.end];
         let mut f = Finding::content(

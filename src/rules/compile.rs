@@ -286,6 +286,7 @@ fn parse_file(src: &Source<'_>) -> Result<RuleFile, RuleError> {
         // could sit on the offending line).
         let message = e.without_snippet().to_string();
         let message = strip_position_prefix(message.lines().next().unwrap_or("invalid YAML"));
+        let message = explain_budget(message);
         RuleError {
             file: src.name.clone(),
             rule: None,
@@ -293,6 +294,19 @@ fn parse_file(src: &Source<'_>) -> Result<RuleFile, RuleError> {
             message,
         }
     })
+}
+
+/// saphyr's resource limits (nodes, depth, aliases: its default `Budget`, which bounds a
+/// hostile rule file's time and memory) read "budget breached: Nodes { .. } at line L, column
+/// C"; say what that means to the user.
+fn explain_budget(msg: String) -> String {
+    match msg.strip_prefix("budget breached: ") {
+        Some(rest) => {
+            let what = rest.split(" at line ").next().unwrap_or(rest);
+            format!("too large or too deeply nested for a rule file (YAML limit reached: {what})")
+        }
+        None => msg,
+    }
 }
 
 /// saphyr prefixes messages with "line L column C: "; we print the position ourselves.

@@ -117,7 +117,12 @@ pub fn scan(
             }
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => worker.file(e.path()),
-                Ok(_) => {}
+                // FIFOs, sockets and devices: reading one could block forever or never end.
+                Ok(e) => {
+                    if let Some(kind) = e.file_type().and_then(special_kind) {
+                        worker.skip_special(e.path(), kind);
+                    }
+                }
                 Err(err) => worker.warn(format!("cannot walk: {err}")),
             }
             WalkState::Continue
@@ -153,6 +158,11 @@ struct Worker<'a> {
 impl Worker<'_> {
     fn warn(&self, msg: String) {
         self.counters.unreadable.fetch_add(1, Ordering::Relaxed);
+        self.note(msg);
+    }
+
+    /// A warning that does not make the scan incomplete.
+    fn note(&self, msg: String) {
         self.warnings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -191,7 +201,8 @@ impl Worker<'_> {
                 self.counters.size.fetch_add(1, Ordering::Relaxed);
                 self.path_only(&display, &match_path);
             }
-            Err(err) => self.warn(format!("cannot read {display}: {err}")),
+            Err(ReadError::Special(kind)) => self.skip_special(path, kind),
+            Err(ReadError::Io(err)) => self.warn(format!("cannot read {display}: {err}")),
         }
         if !self.found.is_empty() {
             self.findings
@@ -199,6 +210,12 @@ impl Worker<'_> {
                 .unwrap_or_else(|e| e.into_inner())
                 .append(&mut self.found);
         }
+    }
+
+    /// A special file is skipped with a warning: it is not content a commit can hold.
+    fn skip_special(&self, path: &Path, kind: &str) {
+        let (display, _) = self.names(path);
+        self.note(format!("skipped {display}: not a regular file ({kind})"));
     }
 
     /// Path rules still apply to a file whose content is skipped.
@@ -209,9 +226,17 @@ impl Worker<'_> {
     }
 
     /// Reads the file into the reused buffer; `Ok(false)` when it is over the size limit.
-    fn read(&mut self, path: &Path) -> std::io::Result<bool> {
-        let mut file = File::open(path)?;
-        let len = file.metadata()?.len();
+    ///
+    /// The file is opened without blocking and checked to be a regular file after opening: a
+    /// path given on the command line, or one replaced since the walk saw it, may be a FIFO
+    /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends).
+    fn read(&mut self, path: &Path) -> Result<bool, ReadError> {
+        let mut file = open_nonblocking(path)?;
+        let meta = file.metadata()?;
+        if let Some(kind) = special_kind(meta.file_type()) {
+            return Err(ReadError::Special(kind));
+        }
+        let len = meta.len();
         if len > self.opts.max_file_size {
             return Ok(false);
         }
@@ -245,17 +270,116 @@ impl Worker<'_> {
     }
 }
 
-/// A `/`-separated path without a leading `./`.
+/// Why a file was not read.
+enum ReadError {
+    /// A FIFO, socket or device: skipped, not an error.
+    Special(&'static str),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for ReadError {
+    fn from(e: std::io::Error) -> ReadError {
+        ReadError::Io(e)
+    }
+}
+
+/// What kind of special file `t` is, if it is neither a regular file, a directory nor a
+/// symbolic link.
+fn special_kind(t: std::fs::FileType) -> Option<&'static str> {
+    if t.is_file() || t.is_dir() || t.is_symlink() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("FIFO");
+        }
+        if t.is_socket() {
+            return Some("socket");
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return Some("device");
+        }
+    }
+    Some("special file")
+}
+
+/// Opens `path` for reading; on Unix with `O_NONBLOCK`, so that a FIFO without a writer
+/// cannot block the scan (regular files read the same either way).
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    o.open(path)
+}
+
+/// A `/`-separated path without a leading `./`, printable on one line: control characters
+/// are escaped (`\n`, `\t`, `\u{1b}`) and bytes that are not UTF-8 are shown as `\xNN`, so
+/// that a file name cannot break a report line or forge an extra one.
 pub fn slash_path(p: &Path) -> String {
-    let s = p.to_string_lossy();
+    let s = escape_name(p);
     let s = if std::path::MAIN_SEPARATOR == '\\' {
         s.replace('\\', "/")
     } else {
-        s.into_owned()
+        s
     };
     let mut s = s.as_str();
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
     }
     s.to_string()
+}
+
+/// The path as text, with control characters and non-UTF-8 bytes escaped.
+fn escape_name(p: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        p.as_os_str().as_bytes()
+    };
+    #[cfg(not(unix))]
+    let lossy = p.to_string_lossy();
+    #[cfg(not(unix))]
+    let bytes = lossy.as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slash_path;
+    use std::path::Path;
+
+    #[test]
+    fn names_are_printable_on_one_line() {
+        assert_eq!(slash_path(Path::new("./a/b.txt")), "a/b.txt");
+        assert_eq!(
+            slash_path(Path::new("a\nb\tc\u{1b}.txt")),
+            "a\\nb\\tc\\u{1b}.txt"
+        );
+        assert_eq!(slash_path(Path::new("caf\u{e9}")), "caf\u{e9}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let p = Path::new(std::ffi::OsStr::from_bytes(b"lat\xff1.txt"));
+            assert_eq!(slash_path(p), "lat\\xff1.txt");
+        }
+    }
 }

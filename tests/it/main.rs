@@ -12,6 +12,7 @@
 //! - `signals`: Ctrl-C (exit 130, no report file) and a closed stdout.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
+//! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
@@ -24,6 +25,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod hostile_fs;
 mod hostile_git;
 mod integrations;
 mod properties;
