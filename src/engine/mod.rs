@@ -354,6 +354,39 @@ impl<'e> Scanner<'e> {
         }
     }
 
+    /// `path` as it may be printed: a secret that a provider rule finds in a file name
+    /// (`keys/mon_4f9K….json`) is redacted like any other, in every output and message.
+    pub fn printable_path<'p>(&mut self, path: &'p str) -> std::borrow::Cow<'p, str> {
+        let mut found = Vec::new();
+        self.scan_content("", None, path.as_bytes(), false, &mut found);
+        let rules = &self.engine.rules;
+        let mut spans: Vec<(usize, usize, String)> = found
+            .iter()
+            .filter(|f| !f.secret_bytes().is_empty())
+            .filter(|f| rules.get(&f.rule_id).is_some_and(|r| !r.generic))
+            .map(|f| {
+                let start = f.column - 1;
+                (start, start + f.secret_bytes().len(), f.redacted.clone())
+            })
+            .collect();
+        if spans.is_empty() {
+            return std::borrow::Cow::Borrowed(path);
+        }
+        spans.sort();
+        let mut out = String::with_capacity(path.len());
+        let mut at = 0;
+        for (start, end, redacted) in spans {
+            if start < at || end > path.len() || !path.is_char_boundary(start) {
+                continue;
+            }
+            out.push_str(&path[at..start]);
+            out.push_str(&redacted);
+            at = end;
+        }
+        out.push_str(&path[at..]);
+        std::borrow::Cow::Owned(out)
+    }
+
     /// Scans bytes whose path is not known yet (a history blob seen at several paths):
     /// content rules only, no path allowlists. Apply [`Engine::allows_at`] per path.
     pub fn scan_blob(&mut self, bytes: &[u8], binary: bool, out: &mut Vec<Finding>) {

@@ -181,6 +181,22 @@ pub fn scan(
             .collect()
     });
 
+    // Each path twice: as git stores it (allowlists, tree lookups) and as reports show it
+    // (escaped, and with any secret in the name redacted).
+    let raw: Vec<String> = paths
+        .iter()
+        .map(|p| p.to_str_lossy().into_owned())
+        .collect();
+    let shown: Vec<String> = {
+        let mut scanner = engine.scanner();
+        paths
+            .iter()
+            .map(|p| {
+                let name = super::printable_name(p.as_ref());
+                scanner.printable_path(&name).into_owned()
+            })
+            .collect()
+    };
     let mut stats = Stats::default();
     // (rule, canonical path, secret) → (commit, finding)
     let mut best: Sightings = HashMap::new();
@@ -205,7 +221,7 @@ pub fn scan(
                 let at = places.first().map(|s| {
                     format!(
                         " ({} in commit {})",
-                        paths[s.path as usize].to_str_lossy(),
+                        shown[s.path as usize],
                         commits[s.commit as usize].to_hex_with_len(12)
                     )
                 });
@@ -215,10 +231,9 @@ pub fn scan(
         };
         for f in &found {
             for place in places.iter() {
-                let path = paths[place.path as usize].to_str_lossy();
-                let mut f = f.at_path(&path);
+                let mut f = f.at_path(&shown[place.path as usize]);
                 if f.suppressed.is_none() {
-                    f.suppressed = engine.path_suppression(&f.rule_id, &path);
+                    f.suppressed = engine.path_suppression(&f.rule_id, &raw[place.path as usize]);
                     if f.suppressed.is_some() && !engine.policy().keep_suppressed {
                         continue;
                     }
@@ -233,9 +248,9 @@ pub fn scan(
                 );
                 let better = best
                     .get(&key)
-                    .is_none_or(|(c, old)| (place.commit, f.line) < (*c, old.line));
+                    .is_none_or(|(c, _, old)| (place.commit, f.line) < (*c, old.line));
                 if better {
-                    best.insert(key, (place.commit, f));
+                    best.insert(key, (place.commit, place.path, f));
                 }
             }
         }
@@ -243,15 +258,14 @@ pub fn scan(
     // Path rules: a forbidden file, once per path, at the commit that added it.
     let mut path_findings = Vec::new();
     for s in &new_paths {
-        let path = paths[s.path as usize].to_str_lossy();
         let mut out = Vec::new();
-        engine.path_only(&path, &path, &mut out);
-        path_findings.extend(out.into_iter().map(|f| (s.commit, f)));
+        engine.path_only(&shown[s.path as usize], &raw[s.path as usize], &mut out);
+        path_findings.extend(out.into_iter().map(|f| (s.commit, s.path, f)));
     }
     let mut findings = Vec::new();
-    for (commit, mut f) in best.into_values().chain(path_findings) {
+    for (commit, path, mut f) in best.into_values().chain(path_findings) {
         let id = commits[commit as usize];
-        if parent_had(repo, id, &f.path, f.secret_bytes()) {
+        if parent_had(repo, id, &raw[path as usize], f.secret_bytes()) {
             continue;
         }
         f.commit = Some(commit_info(repo, id)?);
@@ -434,8 +448,9 @@ fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId
     }
 }
 
-/// The earliest sighting of each (rule, path, secret, suppressed?): commit index and finding.
-type Sightings = HashMap<(String, u32, Vec<u8>, bool), (u32, Finding)>;
+/// The earliest sighting of each (rule, path, secret, suppressed?): commit index, path index
+/// and finding.
+type Sightings = HashMap<(String, u32, Vec<u8>, bool), (u32, u32, Finding)>;
 
 /// The BASE commit of a `BASE..HEAD` range (`None` for a single revision).
 pub fn range_base(repo: &gix::Repository, spec: &str) -> Result<Option<ObjectId>> {

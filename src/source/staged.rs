@@ -365,7 +365,11 @@ pub fn scan(
     let mut found = Vec::new();
     for file in files {
         cancel.check()?;
-        let path = file.path.to_str_lossy();
+        // `raw` for allowlist globs and the local-env comparison; `path` for output (escaped,
+        // and with any secret in the name redacted).
+        let raw = super::printable_name(file.path.as_ref());
+        let printable = scanner.printable_path(&raw).into_owned();
+        let path = printable.as_str();
         found.clear();
         let size = repo
             .find_header(file.id)
@@ -375,7 +379,7 @@ pub fn scan(
         if size > opts.max_file_size {
             stats.files_skipped_size += 1;
             if is_new_path {
-                engine.path_only(&path, &path, &mut findings);
+                engine.path_only(path, &raw, &mut findings);
             }
             continue;
         }
@@ -385,7 +389,7 @@ pub fn scan(
         if new.binary && opts.skip_binary {
             stats.files_skipped_binary += 1;
             if is_new_path {
-                engine.path_only(&path, &path, &mut findings);
+                engine.path_only(path, &raw, &mut findings);
             }
             continue;
         }
@@ -393,8 +397,8 @@ pub fn scan(
         stats.bytes_scanned += blob.len() as u64;
         scanner.scan(
             &Input {
-                path: &path,
-                match_path: &path,
+                path,
+                match_path: &raw,
                 bytes: &new.bytes,
                 binary: new.binary,
             },
@@ -402,7 +406,7 @@ pub fn scan(
         );
         if !new.binary {
             for hit in local.find(&new.bytes) {
-                if local_file_itself(&path, &hit.file) {
+                if local_file_itself(&raw, &hit.file) {
                     continue;
                 }
                 let policy = scanner.engine().policy();
@@ -413,7 +417,7 @@ pub fn scan(
                 }
                 let (line, column) = crate::engine::line_col(&new.bytes, hit.start);
                 let mut f = Finding::local_value(
-                    &path,
+                    path,
                     line,
                     column,
                     &hit.var,

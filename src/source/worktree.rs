@@ -213,7 +213,7 @@ impl Worker<'_> {
     }
 
     /// A special file is skipped with a warning: it is not content a commit can hold.
-    fn skip_special(&self, path: &Path, kind: &str) {
+    fn skip_special(&mut self, path: &Path, kind: &str) {
         let (display, _) = self.names(path);
         self.note(format!("skipped {display}: not a regular file ({kind})"));
     }
@@ -250,7 +250,7 @@ impl Worker<'_> {
     }
 
     /// The reported path (relative to its root) and the allowlist path.
-    fn names(&self, path: &Path) -> (String, String) {
+    fn names(&mut self, path: &Path) -> (String, String) {
         let root = self
             .opts
             .roots
@@ -266,6 +266,7 @@ impl Worker<'_> {
             Some(r) if !r.match_prefix.is_empty() => format!("{}{}", r.match_prefix, display),
             _ => display.clone(),
         };
+        let display = self.scanner.printable_path(&display).into_owned();
         (display, match_path)
     }
 }
@@ -346,20 +347,7 @@ fn escape_name(p: &Path) -> String {
     let lossy = p.to_string_lossy();
     #[cfg(not(unix))]
     let bytes = lossy.as_bytes();
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() {
-                out.extend(c.escape_default());
-            } else {
-                out.push(c);
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
+    super::printable_name(bytes)
 }
 
 #[cfg(test)]

@@ -111,3 +111,50 @@ fn errors_do_not_echo_secrets() {
     assert!(err.contains(".leakguard.yaml"), "names the file: {err}");
     assert_clean("config error", &out.stderr, std::slice::from_ref(&token));
 }
+
+#[test]
+fn a_secret_in_a_file_name_is_redacted_everywhere() {
+    let r = Repo::new();
+    let in_name = monime(46);
+    let in_body = monime(47);
+    let name = format!("keys/{in_name}.py");
+    r.write("a.txt", "x\n");
+    r.commit_all("init");
+    r.write(&name, format!("T = '{in_body}'\n"));
+    r.git(&["add", "-A"]);
+    let tokens = vec![in_name.clone(), in_body.clone()];
+    for args in [
+        &["scan", "."][..],
+        &["staged"][..],
+        &["scan", ".", "--format", "json"][..],
+        &["scan", ".", "--format", "sarif"][..],
+    ] {
+        let out = r.cmd(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_clean(&format!("{args:?}"), &out.stdout, &tokens);
+        assert_clean(&format!("{args:?}"), &out.stderr, &tokens);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&in_name[..8]),
+            "the name is still recognisable: {text}"
+        );
+    }
+    r.commit_all("leak in a name");
+    let out = r.cmd(&["history", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_clean("history", &out.stdout, &tokens);
+    // An error path: a FIFO named after a secret is skipped with a warning that names it.
+    #[cfg(unix)]
+    {
+        let fifo = r.path().join(format!("{in_name}.pipe"));
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let out = r.cmd(&["scan", "."]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(".pipe"), "{err}");
+        assert_clean("warning", &out.stderr, &tokens);
+    }
+}
