@@ -1,0 +1,42 @@
+//! Arbitrary text loaded as a user config on top of the built-in rules: loading may fail
+//! with an error, never panic; a config that loads must build an engine that can scan.
+#![no_main]
+
+use leakguard::engine::{Engine, Input};
+use leakguard::rules::{builtin, RuleSet, Source};
+use libfuzzer_sys::fuzz_target;
+
+/// A few lines any rule set may be run on: a keyword-rich config file and a dotenv line.
+const SAMPLE: &[u8] = b"api_key = \"a1B2c3D4e5F6g7H8i9J0\"\npassword: hunter2hunter2\n\
+token=dG9rZW5fYWJjZGVmZ2hpamtsbW5vcA==\n-----BEGIN PRIVATE KEY-----\nsecret";
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let config = Source {
+        name: "fuzz.yaml".into(),
+        text: &text,
+    };
+    let Ok(set) = RuleSet::load(&builtin::sources(), Some(&config)) else {
+        return;
+    };
+    let Ok(engine) = Engine::new(set) else {
+        return;
+    };
+    let mut out = Vec::new();
+    let mut scanner = engine.scanner();
+    for path in [".env", "src/app.py"] {
+        scanner.scan(
+            &Input {
+                path,
+                match_path: path,
+                bytes: SAMPLE,
+                binary: false,
+            },
+            &mut out,
+        );
+    }
+    scanner.scan_blob(SAMPLE, false, &mut out);
+    for f in &out {
+        assert!(f.line >= 1 && f.column >= 1);
+    }
+});
