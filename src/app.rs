@@ -174,7 +174,7 @@ struct Scanned {
 fn conclude(
     out: &OutputArgs,
     loaded: &LoadedRules,
-    baseline: Option<(&Baseline, String)>,
+    baseline: Option<&NamedBaseline>,
     scanned: Scanned,
     started: Instant,
     footer: Option<&'static str>,
@@ -186,7 +186,7 @@ fn conclude(
     let mut stale = Vec::new();
     let mut reported = match baseline {
         Some((b, file)) => {
-            let applied = b.apply(reported, &suppressed, &file);
+            let applied = b.apply(reported, &suppressed, file);
             suppressed.extend(applied.suppressed);
             stale = applied.stale.iter().map(|e| e.display()).collect();
             applied.kept
@@ -242,8 +242,14 @@ fn scan(args: &ScanArgs, messages: &mut Messages, cancel: &Cancel) -> Result<Exi
     let started = Instant::now();
     let baseline = disk_baseline(&args.output)?;
     let (loaded, scanned) = scan_files(args, messages, cancel)?;
-    let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
-    conclude(&args.output, &loaded, baseline, scanned, started, None)
+    conclude(
+        &args.output,
+        &loaded,
+        baseline.as_ref(),
+        scanned,
+        started,
+        None,
+    )
 }
 
 /// Runs `scan`'s source: the files on disk.
@@ -356,11 +362,10 @@ fn staged(args: &crate::cli::StagedArgs, cancel: &Cancel) -> Result<ExitStatus> 
         stats,
         commits: None,
     };
-    let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
     conclude(
         &args.output,
         &loaded,
-        baseline,
+        baseline.as_ref(),
         scanned,
         started,
         Some(STAGED_FOOTER),
@@ -370,8 +375,14 @@ fn staged(args: &crate::cli::StagedArgs, cancel: &Cancel) -> Result<ExitStatus> 
 fn history(args: &HistoryArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     let started = Instant::now();
     let (loaded, baseline, scanned) = history_scan(args, messages, cancel)?;
-    let baseline = baseline.as_ref().map(|(b, f)| (b, f.clone()));
-    conclude(&args.output, &loaded, baseline, scanned, started, None)
+    conclude(
+        &args.output,
+        &loaded,
+        baseline.as_ref(),
+        scanned,
+        started,
+        None,
+    )
 }
 
 /// Runs `history`'s source, with the config and baseline it trusts: from BASE for a range

@@ -79,7 +79,9 @@ impl Allow {
 
     /// The path glob that allowlists `path`, if one does (for `--explain`).
     pub fn path_entry(&self, path: &str) -> Option<String> {
-        let i = *self.paths.as_ref()?.matches(path).first()?;
+        // `is_match` first: this runs for every file, and `matches` allocates.
+        let set = self.paths.as_ref().filter(|g| g.is_match(path))?;
+        let i = *set.matches(path).first()?;
         Some(format!("path `{}`", self.path_globs[i]))
     }
 

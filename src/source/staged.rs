@@ -175,20 +175,7 @@ impl Walk<'_> {
                 }),
             }
         }
-        // What HEAD has here and the index no longer has: deletions (rename sources).
-        let mut gone: Vec<&HeadEntry> = by_name.into_values().collect();
-        gone.sort_by(|a, b| a.name.cmp(&b.name));
-        for e in gone {
-            let mut path = prefix.to_vec();
-            path.extend_from_slice(&e.name);
-            if e.is_tree {
-                path.push(b'/');
-                self.dir(Some(e.id), None, &path, &[])?;
-            } else if e.is_blob_like {
-                self.deleted.push((path.into(), e.id));
-            }
-        }
-        Ok(())
+        self.gone(prefix, by_name.into_values().collect())
     }
 
     /// Compares HEAD's tree `head` with the tree `new` the index holds for `prefix` (a
@@ -224,7 +211,12 @@ impl Walk<'_> {
                 }
             }
         }
-        let mut gone: Vec<&HeadEntry> = by_name.into_values().collect();
+        self.gone(prefix, by_name.into_values().collect())
+    }
+
+    /// What HEAD has under `prefix` that the index no longer has: deletions (rename
+    /// sources), whole subtrees included.
+    fn gone(&mut self, prefix: &[u8], mut gone: Vec<&HeadEntry>) -> Result<()> {
         gone.sort_by(|a, b| a.name.cmp(&b.name));
         for e in gone {
             let mut path = prefix.to_vec();

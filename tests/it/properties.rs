@@ -64,23 +64,6 @@ fn scan(path: &str, text: &str) -> Vec<Finding> {
 // Strategies
 // ---------------------------------------------------------------------------------------
 
-/// Shannon entropy in bits per byte, computed here independently of the engine.
-fn entropy(s: &str) -> f64 {
-    let mut counts = [0u32; 256];
-    for b in s.bytes() {
-        counts[b as usize] += 1;
-    }
-    let n = s.len() as f64;
-    counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| {
-            let p = f64::from(c) / n;
-            -p * p.log2()
-        })
-        .sum()
-}
-
 fn classes(s: &str) -> usize {
     [
         s.bytes().any(|b| b.is_ascii_uppercase()),
@@ -98,7 +81,7 @@ fn token() -> impl Strategy<Value = String> {
         .prop_map(|body| format!("mon_{body}"))
         .prop_filter("a high-entropy, non-placeholder token", |t| {
             classes(&t[4..]) >= 3
-                && entropy(t) >= 3.5
+                && leakguard::engine::entropy::shannon(t.as_bytes()) >= 3.5
                 && !leakguard::engine::filters::is_placeholder(t.as_bytes())
         })
 }
