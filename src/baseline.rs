@@ -208,6 +208,39 @@ impl Baseline {
         })
     }
 
+    /// Records `found` (unsuppressed findings only): each gets its existing entry or a new
+    /// one (path-free unless `per_path`); with `prune`, entries matching nothing are dropped.
+    /// Returns the change in words, for the user.
+    pub fn record(&mut self, found: &[Finding], per_path: bool, prune: bool) -> String {
+        let before = self.entries.len();
+        let mut wanted = BTreeSet::new();
+        for f in found.iter().filter(|f| f.suppressed.is_none()) {
+            let e = match self.lookup(f) {
+                Some(e) => e.clone(),
+                None => self.entry_for(f, !per_path),
+            };
+            wanted.insert(e);
+        }
+        let stale = self.entries.difference(&wanted).count();
+        let added = wanted.difference(&self.entries).count();
+        if prune {
+            self.entries = wanted;
+        } else {
+            self.entries.extend(wanted);
+        }
+        let pruned = if prune { stale } else { 0 };
+        let hint = if !prune && stale > 0 {
+            format!("; {stale} stale: run with --prune to drop them")
+        } else {
+            String::new()
+        };
+        format!(
+            "{} entries ({added} added, {} kept, {pruned} pruned{hint})",
+            self.entries.len(),
+            before - pruned,
+        )
+    }
+
     /// Splits findings into kept and suppressed ones; `others` (findings already suppressed
     /// by something else) count when deciding which entries are stale.
     pub fn apply(&self, findings: Vec<Finding>, others: &[Finding], file: &str) -> Applied {

@@ -1,9 +1,11 @@
-//! The command line, as clap types. Nothing here does work: `app.rs` turns these into a
-//! validated configuration once and runs it.
+//! The command line, as clap types. Nothing here does work: [`crate::config`] turns these
+//! into a validated `Config` once, and `app.rs` runs it.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::report::Format;
 
 /// leakguard: find secrets before they reach a repository.
 #[derive(Debug, Parser)]
@@ -115,6 +117,16 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
+}
+
+impl ScanArgs {
+    /// What `leakguard scan` means with no arguments (`leakguard baseline`'s default
+    /// source): clap's own defaults and `LEAKGUARD_*` variables, so they cannot drift.
+    pub fn defaults() -> Result<ScanArgs, clap::Error> {
+        use clap::FromArgMatches;
+        let cmd = ScanArgs::augment_args(clap::Command::new("scan"));
+        ScanArgs::from_arg_matches(&cmd.try_get_matches_from(["scan"])?)
+    }
 }
 
 /// `leakguard staged`
@@ -248,15 +260,6 @@ impl Level {
             Level::Critical => Severity::Critical,
         }
     }
-}
-
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    /// SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
-    Sarif,
 }
 
 /// When to colour text output or show progress.

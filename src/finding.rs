@@ -5,6 +5,8 @@
 //! fingerprint is a hash that never contains the secret and no line number, so it survives
 //! edits that move the line (baselines rely on that).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -217,6 +219,27 @@ pub fn redact(secret: &str, keywords: &[String]) -> String {
     let mut out: String = chars[..shown].iter().collect();
     out.push('…');
     out
+}
+
+/// `path` with the given byte spans replaced by their redacted forms: a secret in a file
+/// name (`keys/mon_4f9K….json`) is hidden like any other, in every output and message.
+pub fn redact_spans(path: &str, mut spans: Vec<(usize, usize, String)>) -> Cow<'_, str> {
+    if spans.is_empty() {
+        return Cow::Borrowed(path);
+    }
+    spans.sort();
+    let mut out = String::with_capacity(path.len());
+    let mut at = 0;
+    for (start, end, redacted) in spans {
+        if start < at || end > path.len() || !path.is_char_boundary(start) {
+            continue;
+        }
+        out.push_str(&path[at..start]);
+        out.push_str(&redacted);
+        at = end;
+    }
+    out.push_str(&path[at..]);
+    Cow::Owned(out)
 }
 
 /// A stable, privacy-safe identity for a finding: rule, path and a hash of the secret.

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::app::{ExitStatus, Messages};
 use crate::cli::{InstallArgs, UninstallArgs};
+use crate::exit::{ExitStatus, Messages};
 
 /// The line that marks a hook as written by `leakguard install`.
 pub const MARKER: &str = "# installed by leakguard install";

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use leakguard::app::{self, ExitStatus, Messages};
+use leakguard::app;
 use leakguard::cancel::{Cancel, Interrupted};
 use leakguard::cli::Cli;
+use leakguard::exit::{ExitStatus, Messages};
 
 /// Writes one line to stderr; a closed stderr is not worth a panic.
 fn say(line: std::fmt::Arguments<'_>) {

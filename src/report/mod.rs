@@ -1,7 +1,9 @@
-//! Reporters: functions of `&[Finding]` and a [`Summary`], one file per format.
-//! Nothing here sees a rule or a file: only findings.
+//! Reporters: functions of `&[Finding]` and a [`Summary`], one file per format, plus the
+//! rule list. They take their own types ([`Format`], [`Options`], [`Report`]); nothing here
+//! reads a file or knows the command line.
 
 pub mod json;
+pub mod rules;
 pub mod sarif;
 pub mod text;
 
@@ -10,9 +12,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::chunk::Stats;
 use crate::finding::{Finding, Suppression};
 use crate::rules::{Rule, Severity};
-use crate::source::worktree::Stats;
 
 /// Run-level facts printed after the findings.
 #[derive(Debug, Clone, Serialize)]
@@ -78,7 +80,13 @@ pub struct Options {
 }
 
 /// Report formats.
-pub use crate::cli::Format;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
+    Sarif,
+}
 
 /// Everything a reporter may print.
 #[derive(Clone, Copy)]
@@ -123,9 +131,9 @@ pub fn suppression_reason(s: &Suppression) -> String {
 /// Findings and rules for the reporters' unit tests: one content rule, one path rule.
 #[cfg(test)]
 pub(crate) mod fixture {
+    use crate::chunk::Stats;
     use crate::finding::{CommitInfo, Finding, Suppression};
     use crate::rules::{RuleSet, Source};
-    use crate::source::worktree::Stats;
 
     use super::Summary;
 

@@ -1,7 +1,7 @@
-//! Detection rules: the YAML model, the built-in files, compilation and self-tests.
+//! Detection rules: the YAML model, the built-in files and compilation. Their self-tests,
+//! which run the engine, are in [`crate::selftest`] (the engine depends on rules, not back).
 
 pub mod builtin;
-pub mod check;
 pub mod compile;
 pub mod syntax;
 

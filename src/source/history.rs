@@ -15,10 +15,8 @@ use gix::ObjectId;
 use rayon::prelude::*;
 
 use crate::cancel::Cancel;
-use crate::engine::Engine;
+use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Sink};
 use crate::finding::{CommitInfo, Finding};
-use crate::progress::Progress;
-use crate::source::worktree::Stats;
 
 /// Which commits to scan.
 #[derive(Debug, Clone)]
@@ -31,39 +29,58 @@ pub enum Selection {
     Range(String),
 }
 
-/// Limits for blobs, as for files on disk.
-#[derive(Debug, Clone, Copy)]
-pub struct HistoryOptions {
-    pub skip_binary: bool,
-    pub max_file_size: u64,
-    pub threads: usize,
-}
-
-/// What a history scan produced.
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub stats: Stats,
-    pub commits: usize,
+/// What the walk found: the commits, every path (interned, renames following their
+/// source's lineage), and every place where something needs scanning.
+pub struct Plan {
+    commits: Vec<ObjectId>,
+    paths: Vec<BString>,
+    /// Every (blob, path) place, then every path's appearances (path rules): an origin's
+    /// tag is an index into this list.
+    places: Vec<Place>,
+    /// Each unique blob with the range of its places in `places`.
+    blobs: Vec<(ObjectId, std::ops::Range<usize>)>,
     /// Notes for stderr (a shallow clone, for instance).
     pub notes: Vec<String>,
 }
 
-/// Where a blob was seen: the path (interned, after following renames) and the commit.
+/// Where something was seen: the path (interned, after following renames) and the commit.
 #[derive(Debug, Clone, Copy)]
-struct Seen {
+struct Place {
     path: u32,
     commit: u32,
+    /// A path's appearance (path rules), not a blob at it.
+    path_only: bool,
 }
 
-/// Walks the selected commits and scans every unique blob they introduce.
-pub fn scan(
-    repo: &gix::Repository,
-    engine: &Engine,
-    selection: &Selection,
-    opts: HistoryOptions,
-    progress: Option<&Progress>,
-    cancel: &Cancel,
-) -> Result<Outcome> {
+impl Plan {
+    /// Commits walked.
+    pub fn commits(&self) -> usize {
+        self.commits.len()
+    }
+
+    fn origin(&self, tag: usize) -> Origin {
+        let place = self.places[tag];
+        let path = &self.paths[place.path as usize];
+        let kind = if place.path_only {
+            OriginKind::Path
+        } else {
+            let commit = self.commits[place.commit as usize]
+                .to_hex_with_len(12)
+                .to_string();
+            OriginKind::Blob { commit }
+        };
+        Origin {
+            path: path.to_str_lossy().into_owned(),
+            display: super::printable_name(path.as_ref()),
+            kind,
+            tag: tag as u32,
+        }
+    }
+}
+
+/// Walks the selected commits, oldest first, and records where each blob and path first
+/// appears.
+pub fn plan(repo: &gix::Repository, selection: &Selection, cancel: &Cancel) -> Result<Plan> {
     let mut notes = Vec::new();
     if repo.is_shallow().unwrap_or(false) {
         notes.push(
@@ -86,9 +103,10 @@ pub fn scan(
         path_ids.insert(p.into(), id);
         id
     };
-    // For each blob, where it appeared first at each path.
-    let mut seen: HashMap<ObjectId, Vec<Seen>> = HashMap::new();
-    let mut new_paths: Vec<Seen> = Vec::new();
+    // For each blob, where it appeared first at each path (in first-seen order).
+    let mut seen: HashMap<ObjectId, Vec<Place>> = HashMap::new();
+    let mut order: Vec<ObjectId> = Vec::new();
+    let mut new_paths: Vec<Place> = Vec::new();
     let mut cache = tree_diff_cache(repo)?;
     let empty = repo.empty_tree();
     for (ci, &commit_id) in commits.iter().enumerate() {
@@ -134,151 +152,148 @@ pub fn scan(
         cache.clear_resource_cache_keep_allocation();
         for (location, id, renamed_from) in changes {
             let pid = intern(&location, &mut paths);
+            let commit = ci as u32;
             if let Some(from) = renamed_from {
                 let from_id = intern(&from, &mut paths);
                 let root = *lineage.get(&from_id).unwrap_or(&from_id);
                 lineage.insert(pid, root);
             } else if !lineage.contains_key(&pid) {
-                new_paths.push(Seen {
+                new_paths.push(Place {
                     path: pid,
-                    commit: ci as u32,
+                    commit,
+                    path_only: true,
                 });
             }
             let canonical = *lineage.get(&pid).unwrap_or(&pid);
-            let list = seen.entry(id).or_default();
+            let list = seen.entry(id).or_insert_with(|| {
+                order.push(id);
+                Vec::new()
+            });
             if !list.iter().any(|s| s.path == canonical) {
-                list.push(Seen {
+                list.push(Place {
                     path: canonical,
-                    commit: ci as u32,
+                    commit,
+                    path_only: false,
                 });
             }
         }
     }
+    let mut places = Vec::new();
+    let mut blobs = Vec::with_capacity(order.len());
+    for id in order {
+        let start = places.len();
+        places.extend(seen.remove(&id).unwrap_or_default());
+        blobs.push((id, start..places.len()));
+    }
+    places.extend(new_paths);
+    Ok(Plan {
+        commits,
+        paths,
+        places,
+        blobs,
+        notes,
+    })
+}
 
-    // Scan each unique blob once, in parallel, each worker with its own repository handle.
+/// Hands every unique blob once (in parallel, each worker with its own repository handle
+/// and a sink made by `make`) with all the places it was seen, then every path's
+/// appearances for the path rules.
+pub fn feed<S: Sink>(
+    repo: &gix::Repository,
+    plan: &Plan,
+    limits: Limits,
+    cancel: &Cancel,
+    make: &(dyn Fn() -> S + Sync),
+) -> Result<()> {
     let sync = repo.clone().into_sync();
-    let blobs: Vec<(&ObjectId, &Vec<Seen>)> = seen.iter().collect();
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
+        .num_threads(limits.threads)
         .build()
         .context("cannot start worker threads")?;
-    let results: Vec<BlobResult> = pool.install(|| {
-        blobs
-            .par_iter()
-            .map_init(
-                || (sync.to_thread_local(), engine.scanner()),
-                |(repo, scanner), (id, _)| {
-                    if cancel.is_cancelled() {
-                        return BlobResult::Cancelled;
-                    }
-                    let r = scan_blob(repo, scanner, **id, opts);
-                    if let (Some(p), BlobResult::Scanned { bytes, .. }) = (progress, &r) {
-                        p.add(*bytes);
-                    }
-                    r
-                },
-            )
-            .collect()
+    pool.install(|| {
+        plan.blobs.par_iter().for_each_init(
+            || (sync.to_thread_local(), make()),
+            |(repo, sink), (id, places)| {
+                if cancel.is_cancelled() {
+                    return;
+                }
+                let origins: Vec<Origin> = places.clone().map(|t| plan.origin(t)).collect();
+                let give = |sink: &mut S, content| {
+                    sink.take(Item {
+                        content,
+                        origins: &origins,
+                    })
+                };
+                match repo.find_header(*id) {
+                    Ok(h) if !limits.admits(h.size()) => return give(sink, Content::TooLarge),
+                    Ok(_) => {}
+                    Err(e) => return give(sink, Content::Unreadable(format!("blob {id}: {e}"))),
+                }
+                match repo.find_blob(*id) {
+                    Ok(b) => give(sink, Content::Bytes(&b.data)),
+                    Err(e) => give(sink, Content::Unreadable(format!("blob {id}: {e}"))),
+                }
+            },
+        )
     });
+    cancel.check()?;
+    let mut sink = make();
+    let first = plan.blobs.last().map_or(0, |(_, r)| r.end);
+    for tag in first..plan.places.len() {
+        let origins = [plan.origin(tag)];
+        sink.take(Item {
+            content: Content::PathOnly,
+            origins: &origins,
+        });
+    }
+    Ok(())
+}
 
-    // Each path twice: as git stores it (allowlists, tree lookups) and as reports show it
-    // (escaped, and with any secret in the name redacted).
-    let raw: Vec<String> = paths
-        .iter()
-        .map(|p| p.to_str_lossy().into_owned())
-        .collect();
-    let shown: Vec<String> = {
-        let mut scanner = engine.scanner();
-        paths
-            .iter()
-            .map(|p| {
-                let name = super::printable_name(p.as_ref());
-                scanner.printable_path(&name).into_owned()
-            })
-            .collect()
-    };
-    let mut stats = Stats::default();
-    // (rule, canonical path, secret) → (commit, finding)
-    let mut best: Sightings = HashMap::new();
-    for ((_, places), result) in blobs.iter().zip(results) {
-        let found = match result {
-            BlobResult::Cancelled => return Err(crate::cancel::Interrupted.into()),
-            BlobResult::Scanned { bytes, findings } => {
-                stats.files_scanned += 1;
-                stats.bytes_scanned += bytes;
-                findings
-            }
-            BlobResult::TooLarge => {
-                stats.files_skipped_size += 1;
-                continue;
-            }
-            BlobResult::Binary => {
-                stats.files_skipped_binary += 1;
-                continue;
-            }
-            BlobResult::Unreadable(msg) => {
-                stats.files_unreadable += 1;
-                let at = places.first().map(|s| {
-                    format!(
-                        " ({} in commit {})",
-                        shown[s.path as usize],
-                        commits[s.commit as usize].to_hex_with_len(12)
-                    )
-                });
-                notes.push(format!("{msg}{}", at.unwrap_or_default()));
-                continue;
-            }
-        };
-        for f in &found {
-            for place in places.iter() {
-                let mut f = f.at_path(&shown[place.path as usize]);
-                if f.suppressed.is_none() {
-                    f.suppressed = engine.path_suppression(&f.rule_id, &raw[place.path as usize]);
-                    if f.suppressed.is_some() && !engine.policy().keep_suppressed {
-                        continue;
-                    }
-                }
-                // Suppressed and reported sightings are kept apart: an allowed copy must
-                // never hide an unallowed one.
-                let key = (
-                    f.rule_id.clone(),
-                    place.path,
-                    f.secret_bytes().to_vec(),
-                    f.suppressed.is_some(),
-                );
-                let better = best
-                    .get(&key)
-                    .is_none_or(|(c, _, old)| (place.commit, f.line) < (*c, old.line));
-                if better {
-                    best.insert(key, (place.commit, place.path, f));
-                }
-            }
+/// What makes two sightings the same finding: rule, path lineage, secret, suppressed?
+type SightingKey = (String, u32, Vec<u8>, bool);
+
+/// Credits each finding to the commit that introduced it: a secret is reported once per
+/// (rule, path lineage, secret), at its earliest commit, and not at all when the commit's
+/// parent already held it at that path (a range starting after the leak).
+pub fn attribute(
+    repo: &gix::Repository,
+    plan: &Plan,
+    found: Vec<(u32, Finding)>,
+) -> Result<Vec<Finding>> {
+    // (rule, path, secret, suppressed?) → (commit, path, finding). Suppressed and reported
+    // sightings are kept apart: an allowed copy must never hide an unallowed one.
+    let mut best: HashMap<SightingKey, (u32, u32, Finding)> = HashMap::new();
+    let mut paths_found = Vec::new();
+    for (tag, f) in found {
+        let place = plan.places[tag as usize];
+        if place.path_only {
+            paths_found.push((place.commit, place.path, f));
+            continue;
+        }
+        let key = (
+            f.rule_id.clone(),
+            place.path,
+            f.secret_bytes().to_vec(),
+            f.suppressed.is_some(),
+        );
+        let better = best
+            .get(&key)
+            .is_none_or(|(c, _, old)| (place.commit, f.line) < (*c, old.line));
+        if better {
+            best.insert(key, (place.commit, place.path, f));
         }
     }
-    // Path rules: a forbidden file, once per path, at the commit that added it.
-    let mut path_findings = Vec::new();
-    for s in &new_paths {
-        let mut out = Vec::new();
-        engine.path_only(&shown[s.path as usize], &raw[s.path as usize], &mut out);
-        path_findings.extend(out.into_iter().map(|f| (s.commit, s.path, f)));
-    }
     let mut findings = Vec::new();
-    for (commit, path, mut f) in best.into_values().chain(path_findings) {
-        let id = commits[commit as usize];
-        if parent_had(repo, id, &raw[path as usize], f.secret_bytes()) {
+    for (commit, path, mut f) in best.into_values().chain(paths_found) {
+        let id = plan.commits[commit as usize];
+        let raw = plan.paths[path as usize].to_str_lossy();
+        if parent_had(repo, id, &raw, f.secret_bytes()) {
             continue;
         }
         f.commit = Some(commit_info(repo, id)?);
         findings.push(f);
     }
-    notes.sort();
-    notes.dedup();
-    Ok(Outcome {
-        findings,
-        stats,
-        commits: commits.len(),
-        notes,
-    })
+    Ok(findings)
 }
 
 /// One change a commit makes: path, blob, and the source path of a rename.
@@ -355,41 +370,6 @@ fn tree_diff_cache(repo: &gix::Repository) -> Result<gix::diff::blob::Platform> 
     .context("cannot prepare tree diffs")
 }
 
-enum BlobResult {
-    Cancelled,
-    Scanned { bytes: u64, findings: Vec<Finding> },
-    TooLarge,
-    Binary,
-    Unreadable(String),
-}
-
-fn scan_blob(
-    repo: &gix::Repository,
-    scanner: &mut crate::engine::Scanner<'_>,
-    id: ObjectId,
-    opts: HistoryOptions,
-) -> BlobResult {
-    match repo.find_header(id) {
-        Ok(h) if h.size() > opts.max_file_size => return BlobResult::TooLarge,
-        Ok(_) => {}
-        Err(e) => return BlobResult::Unreadable(format!("cannot read blob {id}: {e}")),
-    }
-    let data = match repo.find_blob(id) {
-        Ok(b) => b.detach().data,
-        Err(e) => return BlobResult::Unreadable(format!("cannot read blob {id}: {e}")),
-    };
-    let prepared = super::prepare(&data);
-    if prepared.binary && opts.skip_binary {
-        return BlobResult::Binary;
-    }
-    let mut findings = Vec::new();
-    scanner.scan_blob(&prepared.bytes, prepared.binary, &mut findings);
-    BlobResult::Scanned {
-        bytes: data.len() as u64,
-        findings,
-    }
-}
-
 /// Tips to walk from and commits to hide, from the selection.
 fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId>, Vec<ObjectId>)> {
     match selection {
@@ -447,10 +427,6 @@ fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId
         }
     }
 }
-
-/// The earliest sighting of each (rule, path, secret, suppressed?): commit index, path index
-/// and finding.
-type Sightings = HashMap<(String, u32, Vec<u8>, bool), (u32, u32, Finding)>;
 
 /// The BASE commit of a `BASE..HEAD` range (`None` for a single revision).
 pub fn range_base(repo: &gix::Repository, spec: &str) -> Result<Option<ObjectId>> {

@@ -1,12 +1,34 @@
-//! Sources of bytes to scan. A source owns the bytes and hands them to the engine with a
-//! location; only findings survive.
+//! Sources of bytes to scan: files on disk ([`worktree`]), what a commit would add
+//! ([`staged`]) and a repository's history ([`history`]). A source only produces input: it
+//! hands [`crate::chunk::Item`]s (bytes, or why there are none, with their origins) to a
+//! sink, and never sees the engine.
 
 pub mod history;
-pub mod localenv;
 pub mod staged;
 pub mod worktree;
 
 use std::borrow::Cow;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Opens the repository holding `path`, as git does: `GIT_DIR` names the repository (no
+/// discovery from `path`) and `GIT_WORK_TREE` its work tree; `gix::discover` alone would
+/// ignore both. The object cache is 8 MiB unless git's config sets one.
+pub fn open_repo(path: &Path) -> Result<gix::Repository> {
+    let mut repo = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => gix::open_with_environment_overrides(path).with_context(|| {
+            format!(
+                "GIT_DIR={} is not a git repository",
+                Path::new(&dir).display()
+            )
+        })?,
+        None => gix::discover(path)
+            .with_context(|| format!("{} is not inside a git repository", path.display()))?,
+    };
+    repo.object_cache_size_if_unset(8 * 1024 * 1024);
+    Ok(repo)
+}
 
 /// A file name as text that fits on one line of a report: control characters are escaped
 /// (`\n`, `\t`, `\u{1b}`) and bytes that are not UTF-8 are shown as `\xNN`, so that a name

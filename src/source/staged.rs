@@ -13,12 +13,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use anyhow::{Context, Result};
-use gix::bstr::{BStr, BString, ByteSlice};
+use gix::bstr::{BString, ByteSlice};
 use gix::ObjectId;
 
-use crate::engine::{Engine, Input};
-use crate::finding::{Finding, FindingKind};
-use crate::source::localenv::LocalSecrets;
+use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Since, Sink};
 
 /// A staged path whose content the commit would add or change.
 #[derive(Debug, Clone)]
@@ -332,118 +330,74 @@ fn read_blob(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
         .data)
 }
 
-/// Options for scanning staged content.
-#[derive(Debug, Clone, Copy)]
-pub struct StagedOptions {
-    pub skip_binary: bool,
-    pub max_file_size: u64,
-}
-
-/// Counts for the summary, as in a directory scan.
-pub type Stats = crate::source::worktree::Stats;
-
-/// Scans every staged file and keeps only what the commit adds.
-pub fn scan(
+/// Hands every staged file to `sink`: a new path whole, a modified or renamed one with what
+/// it replaces, so that only what the commit adds is reported.
+pub fn feed(
     repo: &gix::Repository,
-    engine: &Engine,
     files: &[StagedFile],
-    local: &LocalSecrets,
-    opts: StagedOptions,
+    limits: Limits,
     cancel: &crate::cancel::Cancel,
-) -> Result<(Vec<Finding>, Stats)> {
-    let mut scanner = engine.scanner();
-    let mut findings = Vec::new();
-    let mut stats = Stats::default();
-    let mut found = Vec::new();
+    sink: &mut impl Sink,
+) -> Result<()> {
     for file in files {
         cancel.check()?;
-        // `raw` for allowlist globs and the local-env comparison; `path` for output (escaped,
-        // and with any secret in the name redacted).
-        let raw = super::printable_name(file.path.as_ref());
-        let printable = scanner.printable_path(&raw).into_owned();
-        let path = printable.as_str();
-        found.clear();
-        let size = repo
-            .find_header(file.id)
-            .with_context(|| format!("cannot read staged blob {} ({path})", file.id))?
-            .size();
-        let is_new_path = file.renamed_from.is_none() && file.previous.is_none();
-        if size > opts.max_file_size {
-            stats.files_skipped_size += 1;
-            if is_new_path {
-                engine.path_only(path, &raw, &mut findings);
-            }
-            continue;
-        }
-        let blob = read_blob(repo, file.id)
-            .with_context(|| format!("cannot read staged blob for {path}"))?;
-        let new = super::prepare(&blob);
-        if new.binary && opts.skip_binary {
-            stats.files_skipped_binary += 1;
-            if is_new_path {
-                engine.path_only(path, &raw, &mut findings);
-            }
-            continue;
-        }
-        stats.files_scanned += 1;
-        stats.bytes_scanned += blob.len() as u64;
-        scanner.scan(
-            &Input {
-                path,
-                match_path: &raw,
-                bytes: &new.bytes,
-                binary: new.binary,
-            },
-            &mut found,
-        );
-        if !new.binary {
-            for hit in local.find(&new.bytes) {
-                if local_file_itself(&raw, &hit.file) {
-                    continue;
-                }
-                let policy = scanner.engine().policy();
-                let inline =
-                    policy.inline_allow && crate::engine::line_is_allowed(&new.bytes, hit.start);
-                if inline && !policy.keep_suppressed {
-                    continue;
-                }
-                let (line, column) = crate::engine::line_col(&new.bytes, hit.start);
-                let mut f = Finding::local_value(
-                    path,
-                    line,
-                    column,
-                    &hit.var,
-                    &hit.file,
-                    hit.end - hit.start,
-                );
-                if inline {
-                    f.suppressed = Some(crate::finding::Suppression::InlineComment);
-                }
-                found.push(f);
-            }
-        }
-        if let Some(prev) = file.previous {
-            let old_blob = read_blob(repo, prev)?;
-            let old = super::prepare(&old_blob);
-            if new.binary || old.binary {
-                // No lines to diff: keep the secrets the old blob did not hold.
-                found.retain(|f| {
-                    f.kind == FindingKind::Content
-                        && memchr::memmem::find(&old.bytes, f.secret_bytes()).is_none()
+        // The path as allowlist globs see it and as reports show it: escaped onto one line
+        // (any secret in it is redacted when findings are built).
+        let path = super::printable_name(file.path.as_ref());
+        let mut origin = Origin::new(path.clone(), path, OriginKind::Staged { since: None });
+        // An unreadable blob is handed on like an unreadable file, so that the message names
+        // the path redacted like every other output; `staged` makes it an error.
+        let unreadable = |id: ObjectId, e: &dyn std::fmt::Display| {
+            Content::Unreadable(format!("staged blob {id}: {e}"))
+        };
+        let size = match repo.find_header(file.id) {
+            Ok(h) => h.size(),
+            Err(e) => {
+                let content = unreadable(file.id, &e);
+                sink.take(Item {
+                    content,
+                    origins: &[origin],
                 });
-            } else {
-                let added = added_lines(&old.bytes, &new.bytes);
-                found.retain(|f| f.kind == FindingKind::Content && in_ranges(&added, f.line));
+                continue;
             }
+        };
+        if !limits.admits(size) {
+            sink.take(Item {
+                content: Content::TooLarge,
+                origins: &[origin],
+            });
+            continue;
         }
-        findings.append(&mut found);
+        let blobs = read_blob(repo, file.id).and_then(|new| match file.previous {
+            Some(prev) => Ok((new, Some(read_blob(repo, prev)?))),
+            None => Ok((new, None)),
+        });
+        let (blob, old_blob) = match blobs {
+            Ok(b) => b,
+            Err(e) => {
+                let content = Content::Unreadable(format!("{e:#}"));
+                sink.take(Item {
+                    content,
+                    origins: &[origin],
+                });
+                continue;
+            }
+        };
+        if let Some(old_blob) = old_blob {
+            let (old, new) = (super::prepare(&old_blob), super::prepare(&blob));
+            let since = if new.binary || old.binary {
+                Since::Bytes(old.bytes.into_owned())
+            } else {
+                Since::Lines(added_lines(&old.bytes, &new.bytes))
+            };
+            origin.kind = OriginKind::Staged { since: Some(since) };
+        }
+        sink.take(Item {
+            content: Content::Bytes(&blob),
+            origins: &[origin],
+        });
     }
-    Ok((findings, stats))
-}
-
-/// A local `.env` file staged itself is reported by the path rule, not value by value.
-fn local_file_itself(path: &str, file: &str) -> bool {
-    path == file
+    Ok(())
 }
 
 /// 1-based line ranges of `new` that the diff from `old` adds.
@@ -458,13 +412,20 @@ pub fn added_lines(old: &[u8], new: &[u8]) -> Vec<Range<usize>> {
         .collect()
 }
 
-fn in_ranges(ranges: &[Range<usize>], line: usize) -> bool {
-    ranges.iter().any(|r| r.contains(&line))
-}
-
-/// The repository-relative path as a display string.
-pub fn display(path: &BStr) -> String {
-    path.to_str_lossy().into_owned()
+/// Where the developer's local `.env*` files may be: the top of the work tree and every
+/// directory holding a staged file (not the whole tree, to keep the hook fast), as
+/// repository-relative prefixes (`""`, `"src/"`).
+pub fn env_dirs(files: &[StagedFile]) -> Vec<String> {
+    let mut dirs: Vec<String> = vec![String::new()];
+    for f in files {
+        let p = f.path.to_str_lossy();
+        if let Some((dir, _)) = p.rsplit_once('/') {
+            dirs.push(format!("{dir}/"));
+        }
+    }
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! Files on disk: a parallel, gitignore-aware walk (`ignore`'s parallel walker), one
-//! reusable read buffer and one [`Scanner`](crate::engine::Scanner) per thread.
+//! Files on disk: a parallel, gitignore-aware walk (`ignore`'s parallel walker) with one
+//! reusable read buffer and one [`Sink`] per thread; each file becomes one [`Item`].
 //!
 //! Hidden files are scanned (`.env`, `.npmrc` are where secrets live), `.git/` never is,
 //! `.gitignore`d files are not (an ignored file is never committed) unless `no_ignore`.
@@ -8,25 +8,17 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
 use crate::cancel::Cancel;
-use crate::engine::{Engine, Input};
-use crate::finding::Finding;
-use crate::progress::Progress;
+use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Sink};
 
-/// Where to walk and what to skip.
+/// Where to walk.
 #[derive(Debug, Clone)]
-pub struct WalkOptions {
+pub struct Walk {
     pub roots: Vec<Root>,
     pub no_ignore: bool,
-    pub skip_binary: bool,
-    pub max_file_size: u64,
-    /// 0 picks a number from the available cores.
-    pub threads: usize,
 }
 
 /// A path to scan, with the prefix that turns its relative paths into config-relative ones.
@@ -40,55 +32,68 @@ pub struct Root {
     pub is_dir: bool,
 }
 
-/// Counts for the summary.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Stats {
-    pub files_scanned: u64,
-    pub bytes_scanned: u64,
-    pub files_skipped_size: u64,
-    pub files_skipped_binary: u64,
-    pub files_unreadable: u64,
+/// The walk of `paths`: each root carries the prefix that makes its paths relative to
+/// the config file's directory (`config`), or to the first path without one.
+pub fn walk(paths: &[PathBuf], config: Option<&Path>, no_ignore: bool) -> Walk {
+    let base = match config {
+        Some(c) => c.parent().map(Path::to_path_buf).unwrap_or_default(),
+        None => paths[0].clone(),
+    };
+    let base = canonical_dir(&base);
+    let roots = paths.iter().map(|p| root(p, base.as_deref())).collect();
+    Walk { roots, no_ignore }
 }
 
-#[derive(Default)]
-struct Counters {
-    files: AtomicU64,
-    bytes: AtomicU64,
-    size: AtomicU64,
-    binary: AtomicU64,
-    unreadable: AtomicU64,
+fn canonical_dir(p: &Path) -> Option<PathBuf> {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    let c = p.canonicalize().ok()?;
+    Some(if c.is_dir() {
+        c
+    } else {
+        c.parent()?.to_path_buf()
+    })
 }
 
-/// What a walk produced: findings (unsorted), counts, and warnings for stderr.
-pub struct Outcome {
-    pub findings: Vec<Finding>,
-    pub stats: Stats,
-    pub warnings: Vec<String>,
+/// A walk root and the prefix that makes its paths relative to the config's directory.
+fn root(path: &Path, base: Option<&Path>) -> Root {
+    let is_dir = path.is_dir();
+    let rel = base.and_then(|b| {
+        let c = path.canonicalize().ok()?;
+        let r = c.strip_prefix(b).ok()?;
+        Some(slash_path(r))
+    });
+    let match_prefix = match rel {
+        Some(r) if is_dir && !r.is_empty() => format!("{r}/"),
+        Some(r) if !is_dir => r,
+        _ => String::new(),
+    };
+    Root {
+        path: path.to_path_buf(),
+        match_prefix,
+        is_dir,
+    }
 }
 
-/// Walks every root in parallel and scans each file.
-/// Stops early (leaving the outcome incomplete) once `cancel` is set.
-pub fn scan(
-    engine: &Engine,
-    opts: &WalkOptions,
-    progress: Option<&Progress>,
+/// Walks every root in parallel and hands each file to a sink made by `make` (one per
+/// thread). Stops early once `cancel` is set.
+pub fn feed<S: Sink + Send>(
+    walk: &Walk,
+    limits: Limits,
     cancel: &Cancel,
-) -> Outcome {
-    let findings = Mutex::new(Vec::new());
-    let warnings = Mutex::new(Vec::new());
-    let counters = Counters::default();
-    let Some((first, rest)) = opts.roots.split_first() else {
-        return Outcome {
-            findings: Vec::new(),
-            stats: Stats::default(),
-            warnings: Vec::new(),
-        };
+    make: &(dyn Fn() -> S + Sync),
+) {
+    let Some((first, rest)) = walk.roots.split_first() else {
+        return;
     };
     let mut builder = WalkBuilder::new(&first.path);
     for r in rest {
         builder.add(&r.path);
     }
-    let respect = !opts.no_ignore;
+    let respect = !walk.no_ignore;
     builder
         .hidden(false)
         .git_ignore(respect)
@@ -98,161 +103,93 @@ pub fn scan(
         .parents(respect)
         .require_git(false)
         .follow_links(false)
-        .threads(opts.threads)
+        .threads(limits.threads)
         .filter_entry(|e| e.file_name() != ".git");
     builder.build_parallel().run(|| {
-        let mut worker = Worker {
-            opts,
-            scanner: engine.scanner(),
+        let mut reader = Reader {
+            walk,
+            limits,
             buf: Vec::new(),
-            found: Vec::new(),
-            counters: &counters,
-            progress,
-            findings: &findings,
-            warnings: &warnings,
+            sink: make(),
         };
         Box::new(move |entry| {
             if cancel.is_cancelled() {
                 return WalkState::Quit;
             }
             match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => worker.file(e.path()),
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => reader.file(e.path()),
                 // FIFOs, sockets and devices: reading one could block forever or never end.
                 Ok(e) => {
                     if let Some(kind) = e.file_type().and_then(special_kind) {
-                        worker.skip_special(e.path(), kind);
+                        reader.give(e.path(), Content::Special(kind));
                     }
                 }
-                Err(err) => worker.warn(format!("cannot walk: {err}")),
+                Err(err) => reader.sink.take(Item {
+                    content: Content::Unreadable(format!("cannot walk: {err}")),
+                    origins: &[],
+                }),
             }
             WalkState::Continue
         })
     });
-    let stats = Stats {
-        files_scanned: counters.files.into_inner(),
-        bytes_scanned: counters.bytes.into_inner(),
-        files_skipped_size: counters.size.into_inner(),
-        files_skipped_binary: counters.binary.into_inner(),
-        files_unreadable: counters.unreadable.into_inner(),
-    };
-    let mut warnings = warnings.into_inner().unwrap_or_else(|e| e.into_inner());
-    warnings.sort();
-    Outcome {
-        findings: findings.into_inner().unwrap_or_else(|e| e.into_inner()),
-        stats,
-        warnings,
-    }
 }
 
-struct Worker<'a> {
-    opts: &'a WalkOptions,
-    scanner: crate::engine::Scanner<'a>,
+/// One thread's reader: a reused buffer and the thread's sink.
+struct Reader<'a, S> {
+    walk: &'a Walk,
+    limits: Limits,
     buf: Vec<u8>,
-    found: Vec<Finding>,
-    counters: &'a Counters,
-    progress: Option<&'a Progress>,
-    findings: &'a Mutex<Vec<Finding>>,
-    warnings: &'a Mutex<Vec<String>>,
+    sink: S,
 }
 
-impl Worker<'_> {
-    fn warn(&self, msg: String) {
-        self.counters.unreadable.fetch_add(1, Ordering::Relaxed);
-        self.note(msg);
-    }
-
-    /// A warning that does not make the scan incomplete.
-    fn note(&self, msg: String) {
-        self.warnings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(msg);
-    }
-
+impl<S: Sink> Reader<'_, S> {
     fn file(&mut self, path: &Path) {
-        let (display, match_path) = self.names(path);
-        self.found.clear();
-        match self.read(path) {
-            Ok(true) => {
-                let prepared = super::prepare(&self.buf);
-                if prepared.binary && self.opts.skip_binary {
-                    self.counters.binary.fetch_add(1, Ordering::Relaxed);
-                    self.path_only(&display, &match_path);
-                } else {
-                    self.counters.files.fetch_add(1, Ordering::Relaxed);
-                    self.counters
-                        .bytes
-                        .fetch_add(self.buf.len() as u64, Ordering::Relaxed);
-                    self.scanner.scan(
-                        &Input {
-                            path: &display,
-                            match_path: &match_path,
-                            bytes: &prepared.bytes,
-                            binary: prepared.binary,
-                        },
-                        &mut self.found,
-                    );
-                    if let Some(p) = self.progress {
-                        p.add(self.buf.len() as u64);
-                    }
-                }
-            }
-            Ok(false) => {
-                self.counters.size.fetch_add(1, Ordering::Relaxed);
-                self.path_only(&display, &match_path);
-            }
-            Err(ReadError::Special(kind)) => self.skip_special(path, kind),
-            Err(ReadError::Io(err)) => self.warn(format!("cannot read {display}: {err}")),
-        }
-        if !self.found.is_empty() {
-            self.findings
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .append(&mut self.found);
-        }
+        let mut buf = std::mem::take(&mut self.buf);
+        let content = match self.read(path, &mut buf) {
+            Ok(true) => Content::Bytes(&buf),
+            Ok(false) => Content::TooLarge,
+            Err(ReadError::Special(kind)) => Content::Special(kind),
+            Err(ReadError::Io(err)) => Content::Unreadable(err.to_string()),
+        };
+        self.give(path, content);
+        self.buf = buf;
     }
 
-    /// A special file is skipped with a warning: it is not content a commit can hold.
-    fn skip_special(&mut self, path: &Path, kind: &str) {
-        let (display, _) = self.names(path);
-        self.note(format!("skipped {display}: not a regular file ({kind})"));
+    fn give(&mut self, path: &Path, content: Content<'_>) {
+        let origins = [self.origin(path)];
+        self.sink.take(Item {
+            content,
+            origins: &origins,
+        });
     }
 
-    /// Path rules still apply to a file whose content is skipped.
-    fn path_only(&mut self, display: &str, match_path: &str) {
-        self.scanner
-            .engine()
-            .path_only(display, match_path, &mut self.found);
-    }
-
-    /// Reads the file into the reused buffer; `Ok(false)` when it is over the size limit.
+    /// Reads the file into `buf`; `Ok(false)` when it is over the size limit.
     ///
     /// The file is opened without blocking and checked to be a regular file after opening: a
     /// path given on the command line, or one replaced since the walk saw it, may be a FIFO
     /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends).
-    fn read(&mut self, path: &Path) -> Result<bool, ReadError> {
+    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> Result<bool, ReadError> {
         let mut file = open_nonblocking(path)?;
         let meta = file.metadata()?;
         if let Some(kind) = special_kind(meta.file_type()) {
             return Err(ReadError::Special(kind));
         }
-        let len = meta.len();
-        if len > self.opts.max_file_size {
+        if !self.limits.admits(meta.len()) {
             return Ok(false);
         }
-        self.buf.clear();
+        buf.clear();
         // Read at most one byte past the limit: a file that grew since `metadata` is still
         // bounded.
         (&mut file)
-            .take(self.opts.max_file_size + 1)
-            .read_to_end(&mut self.buf)?;
-        Ok(self.buf.len() as u64 <= self.opts.max_file_size)
+            .take(self.limits.max_file_size + 1)
+            .read_to_end(buf)?;
+        Ok(self.limits.admits(buf.len() as u64))
     }
 
-    /// The reported path (relative to its root) and the allowlist path.
-    fn names(&mut self, path: &Path) -> (String, String) {
+    /// The file's origin: the reported path (relative to its root) and the allowlist path.
+    fn origin(&self, path: &Path) -> Origin {
         let root = self
-            .opts
+            .walk
             .roots
             .iter()
             .filter(|r| path.starts_with(&r.path))
@@ -266,8 +203,7 @@ impl Worker<'_> {
             Some(r) if !r.match_prefix.is_empty() => format!("{}{}", r.match_prefix, display),
             _ => display.clone(),
         };
-        let display = self.scanner.printable_path(&display).into_owned();
-        (display, match_path)
+        Origin::new(match_path, display, OriginKind::File)
     }
 }
 

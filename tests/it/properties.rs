@@ -11,10 +11,11 @@
 use std::sync::OnceLock;
 
 use leakguard::baseline::Baseline;
-use leakguard::engine::{Engine, Input};
+use leakguard::chunk::{Chunk, Limits, Origin, OriginKind};
+use leakguard::engine::{Engine, Options};
 use leakguard::finding::{redact, Finding, FindingKind};
+use leakguard::pipeline;
 use leakguard::rules::{builtin, RuleSet};
-use leakguard::source::localenv::LocalSecrets;
 use leakguard::source::staged::{self, added_lines};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -27,8 +28,8 @@ const MONIME: &str = "monime-live-token";
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        Engine::new(RuleSet::load(&builtin::sources(), None).expect("built-in rules load"))
-            .expect("engine builds")
+        let set = RuleSet::load(&builtin::sources(), None).expect("built-in rules load");
+        Engine::new(set, Options::default()).expect("engine builds")
     })
 }
 
@@ -47,17 +48,15 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 fn scan(path: &str, text: &str) -> Vec<Finding> {
+    let origins = [Origin::new(path.into(), path.into(), OriginKind::File)];
+    let chunk = Chunk {
+        bytes: text.as_bytes(),
+        binary: false,
+        origins: &origins,
+    };
     let mut out = Vec::new();
-    engine().scanner().scan(
-        &Input {
-            path,
-            match_path: path,
-            bytes: text.as_bytes(),
-            binary: false,
-        },
-        &mut out,
-    );
-    out
+    engine().scanner().scan(&chunk, &mut out);
+    out.into_iter().map(|(_, f)| f).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -400,21 +399,17 @@ fn staged_findings(path: &str, old: &str, new: &str) -> Vec<Finding> {
     let repo = gix::discover(r.path()).expect("repository opens");
     let index = staged::open_index(&repo).expect("index reads");
     let files = staged::staged_files(&repo, &index).expect("staged files list");
-    let local = LocalSecrets::load(std::iter::empty(), |_| false);
-    let opts = staged::StagedOptions {
+    let limits = Limits {
         skip_binary: true,
         max_file_size: 1 << 20,
+        threads: 1,
     };
-    staged::scan(
-        &repo,
-        engine(),
-        &files,
-        &local,
-        opts,
-        &leakguard::cancel::Cancel::default(),
-    )
-    .expect("staged scan")
-    .0
+    let cancel = leakguard::cancel::Cancel::default();
+    let (fed, outcome) = pipeline::run(engine(), limits, None, |make| {
+        staged::feed(&repo, &files, limits, &cancel, &mut make())
+    });
+    fed.expect("staged scan");
+    outcome.findings()
 }
 
 /// An old file and the new one made by inserting lines into it (indices into the old file).

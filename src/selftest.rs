@@ -1,12 +1,31 @@
-//! Rule self-tests: every rule's `match` examples must produce a finding of that rule and its
+//! Rule self-tests (`leakguard rules test`, and the built-in pack's unit test): every rule's `match` examples must produce a finding of that rule and its
 //! `no_match` examples must not, through the whole engine (prefilter, regex, entropy,
 //! placeholders, allowlists), not through the bare regex.
 //!
 //! Examples may hold generators such as `{{alnum:31}}`, expanded here with a deterministic
 //! generator seeded by the rule id, so rule files never contain secret-looking strings.
 
-use crate::engine::{Engine, Input};
+use crate::chunk::{Chunk, Origin, OriginKind};
+use crate::engine::Engine;
+use crate::finding::Finding;
 use crate::rules::Rule;
+
+/// The findings of `bytes` in a file named `path`, through the whole engine.
+fn scan_example(
+    scanner: &mut crate::engine::Scanner<'_>,
+    path: &str,
+    bytes: &[u8],
+) -> Vec<Finding> {
+    let origins = [Origin::new(path.into(), path.into(), OriginKind::File)];
+    let chunk = Chunk {
+        bytes,
+        binary: false,
+        origins: &origins,
+    };
+    let mut found = Vec::new();
+    scanner.scan(&chunk, &mut found);
+    found.into_iter().map(|(_, f)| f).collect()
+}
 
 /// One example that did not behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,16 +97,7 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
     for rule in rules.iter().filter(|r| !r.is_path_rule()) {
         for (index, example) in rule.examples.matches.iter().enumerate() {
             let text = expand(example, &rule.id, index as u64 + 1000);
-            let mut found = Vec::new();
-            scanner.scan(
-                &Input {
-                    path: "example.txt",
-                    match_path: "example.txt",
-                    bytes: text.as_bytes(),
-                    binary: false,
-                },
-                &mut found,
-            );
+            let found = scan_example(&mut scanner, "example.txt", text.as_bytes());
             let mut others: Vec<&str> = found
                 .iter()
                 .flat_map(|f| {
@@ -130,16 +140,7 @@ fn check_rule(engine: &Engine, rule: &Rule, failures: &mut Vec<ExampleFailure>) 
             } else {
                 ("example.txt", text.as_bytes())
             };
-            let mut found = Vec::new();
-            scanner.scan(
-                &Input {
-                    path,
-                    match_path: path,
-                    bytes,
-                    binary: false,
-                },
-                &mut found,
-            );
+            let found = scan_example(&mut scanner, path, bytes);
             let hit = found
                 .iter()
                 .any(|f| f.rule_id == rule.id || f.also_matched.contains(&rule.id));
@@ -247,6 +248,8 @@ impl SplitMix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Options;
+    use crate::rules::{builtin, RuleSet};
 
     #[test]
     fn expand_is_deterministic_and_shaped() {
@@ -258,5 +261,20 @@ mod tests {
             .bytes()
             .all(|b| b.is_ascii_hexdigit()));
         assert_eq!(expand("{{nope:3}} {{", "r", 0), "{{nope:3}} {{");
+    }
+
+    /// Every built-in rule's examples pass through the whole engine.
+    #[test]
+    fn every_builtin_example_behaves() {
+        let set = RuleSet::load(&builtin::sources(), None).expect("built-in rules load");
+        let engine = Engine::new(set, Options::default()).unwrap();
+        let failures = super::check_all(&engine);
+        let text: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
+        assert!(
+            text.is_empty(),
+            "{} failing examples:\n{}",
+            text.len(),
+            text.join("\n")
+        );
     }
 }

@@ -6,9 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
-use std::path::Path;
+use std::path::PathBuf;
 
-use crate::engine::filters;
+use super::filters;
 
 /// Values shorter than this are too common to block a commit on.
 pub const MIN_LEN: usize = 8;
@@ -60,8 +60,8 @@ const BASE: u64 = 1_099_511_628_211;
 impl LocalSecrets {
     /// Reads `.env*` files (not templates) in `dirs` whose repository-relative names
     /// `is_tracked` rejects. `dirs` are `(absolute dir, repo-relative prefix)`.
-    pub fn load<'a>(
-        dirs: impl IntoIterator<Item = (&'a Path, String)>,
+    pub fn load(
+        dirs: impl IntoIterator<Item = (PathBuf, String)>,
         is_tracked: impl Fn(&str) -> bool,
     ) -> LocalSecrets {
         let mut me = LocalSecrets {
@@ -70,7 +70,7 @@ impl LocalSecrets {
         };
         let mut seen = HashSet::new();
         for (dir, prefix) in dirs {
-            let Ok(read) = std::fs::read_dir(dir) else {
+            let Ok(read) = std::fs::read_dir(&dir) else {
                 continue;
             };
             let mut names: Vec<String> = read

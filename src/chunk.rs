@@ -1,0 +1,158 @@
+//! The pipeline's vocabulary: what a source hands over ([`Item`]: a [`Chunk`] of bytes or a
+//! reason there are none, with its [`Origin`]s), the one set of [`Limits`] every source
+//! honours, and the one [`Stats`] every run reports.
+//!
+//! Sources depend on this module only; they never see the engine.
+
+use std::ops::Range;
+
+/// Bytes to scan and every place they were found.
+#[derive(Debug, Clone, Copy)]
+pub struct Chunk<'a> {
+    /// Decoded content (UTF-16 already turned into UTF-8).
+    pub bytes: &'a [u8],
+    /// Binary content: generic rules are skipped.
+    pub binary: bool,
+    pub origins: &'a [Origin],
+}
+
+/// One place a chunk's bytes were found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The path allowlist globs and path rules see: `/`-separated, relative to the config's
+    /// directory when known.
+    pub path: String,
+    /// The path as reported (relative to the scanned root), escaped onto one line; a secret
+    /// in it is redacted when findings are built.
+    pub display: String,
+    pub kind: OriginKind,
+    /// The source's own handle for this place (history: which commit and path), returned
+    /// with every finding made here. Opaque to everything else.
+    pub tag: u32,
+}
+
+/// What kind of place an [`Origin`] is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginKind {
+    /// A file on disk.
+    File,
+    /// A staged blob. `since` is what it replaces; `None` for a new path, whose every line
+    /// counts and whose path rules apply.
+    Staged { since: Option<Since> },
+    /// A blob in history at a path, and the commit that put it there (short id, for
+    /// messages). Only content rules run on it: a path's rules are applied once, where the
+    /// path first appears ([`OriginKind::Path`]).
+    Blob { commit: String },
+    /// A path's first appearance in history (its content comes as a [`OriginKind::Blob`]):
+    /// path rules only.
+    Path,
+}
+
+/// What a staged change adds over the blob it replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Since {
+    /// Text: only findings on these 1-based line ranges are new.
+    Lines(Vec<Range<usize>>),
+    /// Binary on either side: only secrets the old bytes did not hold are new.
+    Bytes(Vec<u8>),
+}
+
+/// What a source hands over for some origins.
+#[derive(Debug)]
+pub enum Content<'a> {
+    /// Raw bytes, as read.
+    Bytes(&'a [u8]),
+    /// Over [`Limits::max_file_size`]: not read; path rules still apply.
+    TooLarge,
+    /// No content to read: the origins' path rules only (history: a path's first
+    /// appearance, [`OriginKind::Path`]).
+    PathOnly,
+    /// Could not be read: the scan is incomplete. The error names no path: the warning
+    /// adds the origin's (printable) path.
+    Unreadable(String),
+    /// Not a regular file (FIFO, socket, device): skipped with a warning, not an error.
+    Special(&'static str),
+}
+
+/// One unit of a source's output.
+#[derive(Debug)]
+pub struct Item<'a> {
+    pub content: Content<'a>,
+    pub origins: &'a [Origin],
+}
+
+/// Receives a source's items; a source makes one per worker thread (see
+/// [`crate::pipeline`]).
+pub trait Sink {
+    fn take(&mut self, item: Item<'_>);
+}
+
+/// What to skip, shared by every source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Skip binary content entirely (default: provider rules only).
+    pub skip_binary: bool,
+    /// Content larger than this is not read.
+    pub max_file_size: u64,
+    /// Worker threads; 0 picks one per core.
+    pub threads: usize,
+}
+
+impl Limits {
+    /// Whether content of `size` bytes is read at all.
+    pub fn admits(&self, size: u64) -> bool {
+        size <= self.max_file_size
+    }
+}
+
+/// Counts for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub files_scanned: u64,
+    pub bytes_scanned: u64,
+    pub files_skipped_size: u64,
+    pub files_skipped_binary: u64,
+    pub files_unreadable: u64,
+}
+
+impl Stats {
+    /// Adds another worker's counts.
+    pub fn add(&mut self, o: &Stats) {
+        self.files_scanned += o.files_scanned;
+        self.bytes_scanned += o.bytes_scanned;
+        self.files_skipped_size += o.files_skipped_size;
+        self.files_skipped_binary += o.files_skipped_binary;
+        self.files_unreadable += o.files_unreadable;
+    }
+}
+
+impl Origin {
+    /// A file on disk (or a staged new file, with `kind`).
+    pub fn new(path: String, display: String, kind: OriginKind) -> Origin {
+        Origin {
+            path,
+            display,
+            kind,
+            tag: 0,
+        }
+    }
+
+    /// A `.env`-style file name: its values may be base64 and are decoded. History blobs
+    /// are not sniffed by name (only manifests are recognised by their content).
+    pub fn is_dotenv(&self) -> bool {
+        if matches!(self.kind, OriginKind::Blob { .. }) {
+            return false;
+        }
+        let name = self.path.rsplit('/').next().unwrap_or("");
+        name == ".env" || name.starts_with(".env.")
+    }
+
+    /// Whether path rules (`.env`, `id_rsa`, …) apply here: to files, new staged paths and a
+    /// history path's first appearance; not to a modified staged file or a history blob.
+    pub fn path_rules_apply(&self) -> bool {
+        matches!(
+            self.kind,
+            OriginKind::File | OriginKind::Staged { since: None } | OriginKind::Path
+        )
+    }
+}

@@ -1,0 +1,306 @@
+//! The command line turned into a validated [`Config`], once per run: the engine (built-in
+//! rules plus the discovered or trusted config file), the limits, the baseline, the severity
+//! gates and where and how the report is written. Nothing after this reads a clap type.
+//!
+//! Where rules come from is decided here: `--config`/`--no-config`, else `.leakguard.yaml`
+//! found from the scanned directory up to the repository root; for `history --range`, the
+//! config and baseline as they are in the BASE commit, so that a pull request cannot weaken
+//! them.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::baseline::Baseline;
+use crate::chunk::Limits;
+use crate::cli::{self, ColorChoice, ConfigArgs, OutputArgs};
+use crate::engine::localenv::LocalSecrets;
+use crate::engine::{self, Engine, Policy};
+use crate::exit::Messages;
+use crate::report::Format;
+use crate::rules::{builtin, RuleSet, Severity, Source};
+
+/// The name of the config file looked for at the scanned root and the repository root.
+pub const CONFIG_FILE: &str = ".leakguard.yaml";
+
+/// Everything a scanning command needs, validated.
+pub struct Config {
+    pub engine: Engine,
+    /// The config file the rules came from on disk, if any (paths are matched relative to
+    /// its directory).
+    pub config_file: Option<PathBuf>,
+    pub compile_ms: f64,
+    pub limits: Limits,
+    /// The baseline and the name it was read under (a path, or `path@commit`).
+    pub baseline: Option<(Baseline, String)>,
+    pub gates: Gates,
+    pub output: Output,
+}
+
+/// Severity thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gates {
+    /// Findings at or above this make the run fail (exit 1).
+    pub fail_on: Severity,
+    /// Findings below this are not reported.
+    pub min_severity: Severity,
+}
+
+/// Where and how the report is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    /// `--output FILE`; stdout when `None`.
+    pub file: Option<PathBuf>,
+    pub show_secrets: bool,
+    pub quiet: bool,
+    /// Colour in the text report (on stdout only).
+    pub color: bool,
+    /// List suppressed findings with their reason.
+    pub explain: bool,
+    /// Show a progress line on stderr.
+    pub progress: bool,
+}
+
+/// Where the rules of a run come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RulesFrom {
+    /// Built-ins plus this file on disk (or the built-ins alone).
+    Disk(Option<PathBuf>),
+    /// Built-ins plus a config read from the BASE commit, as `(name, text)`.
+    Base(String, String),
+}
+
+/// The parts of a scanning command's arguments every command shares.
+pub struct Common<'a> {
+    pub output: &'a OutputArgs,
+    pub limits: cli::Limits,
+    pub threads: usize,
+    /// The fastest keyword matcher at a higher startup cost: for large scans, not the hook.
+    pub bulk: bool,
+}
+
+impl Config {
+    /// Builds the config; `baseline` was read by the caller (from disk or from BASE).
+    pub fn new(
+        rules: RulesFrom,
+        common: Common<'_>,
+        baseline: Option<(Baseline, String)>,
+        local: Option<LocalSecrets>,
+    ) -> Result<Config> {
+        let out = common.output;
+        let options = engine::Options {
+            policy: Policy {
+                inline_allow: !out.no_inline_allow,
+                keep_suppressed: out.explain,
+            },
+            bulk: common.bulk,
+            local,
+        };
+        let (engine, config_file, compile_ms) = compile(rules, options)?;
+        Ok(Config {
+            engine,
+            config_file,
+            compile_ms,
+            limits: Limits {
+                skip_binary: common.limits.skip_binary,
+                max_file_size: common.limits.max_file_size,
+                threads: common.threads,
+            },
+            baseline,
+            gates: Gates {
+                fail_on: out.fail_on.severity(),
+                min_severity: out.min_severity.severity(),
+            },
+            output: output(out),
+        })
+    }
+}
+
+/// The report settings the output flags ask for, with colour and progress resolved against
+/// the terminal and the environment.
+fn output(out: &OutputArgs) -> Output {
+    let color = out.output.is_none() && out.format == Format::Text && use_color(out.color);
+    let progress = match out.progress {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !out.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+        }
+    };
+    Output {
+        format: out.format,
+        file: out.output.clone(),
+        show_secrets: out.show_secrets,
+        quiet: out.quiet,
+        color,
+        explain: out.explain,
+        progress,
+    }
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// Compiles the built-ins plus the config the rules come from.
+fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option<PathBuf>, f64)> {
+    let started = Instant::now();
+    let (text, file) = match rules {
+        RulesFrom::Disk(Some(p)) => {
+            let text = std::fs::read_to_string(&p)
+                .with_context(|| format!("cannot read config file {}", p.display()))?;
+            (Some((p.display().to_string(), text)), Some(p))
+        }
+        RulesFrom::Disk(None) => (None, None),
+        RulesFrom::Base(name, text) => (Some((name, text)), None),
+    };
+    let source = text.as_ref().map(|(name, text)| Source {
+        name: name.clone(),
+        text,
+    });
+    let set = RuleSet::load(&builtin::sources(), source.as_ref())?;
+    let engine = Engine::new(set, options)?;
+    Ok((engine, file, started.elapsed().as_secs_f64() * 1e3))
+}
+
+/// The built-in rules plus the discovered config, for `rules list|test`.
+pub fn rules_only(args: &ConfigArgs) -> Result<Engine> {
+    let found = find_config(args, Path::new("."))?;
+    Ok(compile(RulesFrom::Disk(found), engine::Options::default())?.0)
+}
+
+/// Finds the config file: `--config`, else `.leakguard.yaml` at the first scanned directory,
+/// else at the root of the git repository holding it.
+pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    if let Some(path) = &args.config {
+        if !path.is_file() {
+            bail!("config file {} does not exist", path.display());
+        }
+        return Ok(Some(path.clone()));
+    }
+    let dir = if start.is_dir() {
+        start.to_path_buf()
+    } else {
+        start.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    // Look in the scanned directory, then upwards to the repository root (the directory
+    // holding `.git`); outside a repository, no higher than the current directory.
+    let abs = dir.canonicalize().unwrap_or(dir);
+    let cwd = std::env::current_dir().and_then(|c| c.canonicalize()).ok();
+    let in_repo = abs.ancestors().any(|a| a.join(".git").exists());
+    for anc in abs.ancestors() {
+        let c = anc.join(CONFIG_FILE);
+        if c.is_file() {
+            return Ok(Some(c));
+        }
+        let at_top = if in_repo {
+            anc.join(".git").exists()
+        } else {
+            cwd.as_deref()
+                .is_none_or(|cwd| anc == cwd || !anc.starts_with(cwd))
+        };
+        if at_top {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Loads `--baseline` from disk, if given.
+pub fn disk_baseline(out: &OutputArgs) -> Result<Option<(Baseline, String)>> {
+    match &out.baseline {
+        Some(p) => Ok(Some((Baseline::load(p)?, p.display().to_string()))),
+        None => Ok(None),
+    }
+}
+
+/// Where a range scan's config is read: the CI author's explicit choice (`--config FILE`,
+/// `--no-config`) is honoured; otherwise the discovered `.leakguard.yaml` is read from BASE.
+pub fn config_at_base(args: &ConfigArgs) -> bool {
+    !args.no_config && args.config.is_none()
+}
+
+/// The rules and baseline of a `history --range BASE..HEAD` scan, as they are in BASE.
+pub fn trusted_from_base(
+    repo: &gix::Repository,
+    base: gix::ObjectId,
+    args: &ConfigArgs,
+    out: &OutputArgs,
+    messages: &mut Messages,
+) -> Result<(RulesFrom, Option<(Baseline, String)>)> {
+    use crate::source::history::read_at;
+    let short = base.to_hex_with_len(12).to_string();
+    let rules = if !config_at_base(args) {
+        RulesFrom::Disk(find_config(args, Path::new("."))?)
+    } else {
+        match read_at(repo, base, CONFIG_FILE)? {
+            Some(text) => {
+                messages.notes.push(format!(
+                    "config: {CONFIG_FILE} as of BASE {short} (a pull request cannot change it; --config-from-worktree uses the work tree's)"
+                ));
+                let text = String::from_utf8(text)
+                    .with_context(|| format!("{CONFIG_FILE} at {short} is not UTF-8"))?;
+                RulesFrom::Base(format!("{CONFIG_FILE}@{short}"), text)
+            }
+            None => {
+                messages.notes.push(format!(
+                    "config: built-in rules only ({CONFIG_FILE} does not exist at BASE {short})"
+                ));
+                RulesFrom::Disk(None)
+            }
+        }
+    };
+    let baseline = match &out.baseline {
+        None => None,
+        Some(p) => match tree_path(repo, p) {
+            None => disk_baseline(out)?,
+            Some(rel) => match read_at(repo, base, &rel)? {
+                Some(text) => {
+                    messages
+                        .notes
+                        .push(format!("baseline: {rel} as of BASE {short}"));
+                    let text = String::from_utf8_lossy(&text);
+                    let name = format!("{rel}@{short}");
+                    Some((Baseline::parse(&text, &name)?, name))
+                }
+                None => {
+                    messages.warnings.push(format!(
+                        "baseline {rel} does not exist at BASE {short}: it suppresses nothing (a pull request cannot bring its own baseline)"
+                    ));
+                    None
+                }
+            },
+        },
+    };
+    Ok((rules, baseline))
+}
+
+/// `path` relative to the repository's work tree, `/`-separated, if it lies inside it.
+fn tree_path(repo: &gix::Repository, path: &Path) -> Option<String> {
+    let workdir = repo.workdir()?.canonicalize().ok()?;
+    let abs = std::env::current_dir().ok()?.join(path);
+    // The file may not exist on disk: canonicalise its directory.
+    let dir = abs.parent()?.canonicalize().ok()?;
+    let full = dir.join(abs.file_name()?);
+    let rel = full.strip_prefix(&workdir).ok()?;
+    Some(crate::source::worktree::slash_path(rel))
+}

@@ -1,0 +1,102 @@
+//! The allow policy: what may silence a candidate (a path or secret allowlist, a
+//! `leakguard:allow` comment) and whether silenced candidates are kept for `--explain`.
+//! Applying it to an origin is [`super::resolve`]'s job; this module answers the questions.
+
+use crate::finding::Suppression;
+use crate::rules::{Allow, Rule};
+
+/// The marker that silences every finding on its line.
+pub const ALLOW_MARKER: &[u8] = b"leakguard:allow";
+
+/// How allowlists and inline comments are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Honour `leakguard:allow` comments (CI can turn this off so that a comment alone cannot
+    /// bypass review).
+    pub inline_allow: bool,
+    /// Keep suppressed findings, marked with what suppressed them (`--explain`). Allowlisted
+    /// paths are then scanned too, to say what they would have reported.
+    pub keep_suppressed: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            inline_allow: true,
+            keep_suppressed: false,
+        }
+    }
+}
+
+/// Which allowlist silenced a candidate (resolved to a [`Suppression`] when reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Why {
+    RulePath,
+    RuleSecret,
+    GlobalSecret,
+}
+
+/// The suppression for an allowlist entry.
+pub(crate) fn allowlisted(entry: String, allow: &Allow) -> Suppression {
+    Suppression::Allowlist {
+        entry,
+        defined_in: allow.origin.clone(),
+    }
+}
+
+/// The secret allowlist (the rule's own, then the global one) that silences `secret`.
+pub(crate) fn secret_why(rule: &Rule, global: &Allow, secret: &[u8]) -> Option<Why> {
+    if rule.allow.allows_secret(secret) {
+        Some(Why::RuleSecret)
+    } else if global.allows_secret(secret) {
+        Some(Why::GlobalSecret)
+    } else {
+        None
+    }
+}
+
+/// The suppression a `why` stands for, with the entry that matched.
+pub(crate) fn suppression(
+    why: Why,
+    rule: &Rule,
+    global: &Allow,
+    path: &str,
+    secret: &[u8],
+) -> Option<Suppression> {
+    match why {
+        Why::RulePath => rule
+            .allow
+            .path_entry(path)
+            .map(|e| allowlisted(e, &rule.allow)),
+        Why::RuleSecret => rule
+            .allow
+            .secret_entry(secret)
+            .map(|e| allowlisted(e, &rule.allow)),
+        Why::GlobalSecret => global.secret_entry(secret).map(|e| allowlisted(e, global)),
+    }
+}
+
+/// Marks findings as suppressed (those already marked keep their first reason).
+pub(crate) fn mark<'f>(
+    findings: impl Iterator<Item = &'f mut crate::finding::Finding>,
+    why: &Suppression,
+) {
+    for f in findings {
+        if f.suppressed.is_none() {
+            f.suppressed = Some(why.clone());
+        }
+    }
+}
+
+/// Does the line holding `pos` carry the `leakguard:allow` marker?
+pub(crate) fn line_is_allowed(bytes: &[u8], pos: usize) -> bool {
+    let (s, e) = line_bounds(bytes, pos);
+    memchr::memmem::find(&bytes[s..e], ALLOW_MARKER).is_some()
+}
+
+/// The line holding `pos`, without its newline.
+pub(crate) fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+    (start, end)
+}

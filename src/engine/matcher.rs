@@ -1,0 +1,121 @@
+//! Rule runs: each touched rule's regex over its windows, then the filters (entropy,
+//! placeholders, checksums, secret allowlists). What comes out is a [`Candidate`]: a span
+//! and a rule, before any path is known.
+
+use super::allow::{secret_why, Why};
+use super::index::{Index, Windows};
+use super::{entropy, filters};
+use crate::rules::{Allow, Matcher, Rule, RuleSet};
+
+/// A match that passed the filters, before overlapping matches are merged.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate {
+    pub rule: u32,
+    pub start: usize,
+    pub end: usize,
+    pub entropy: f64,
+    /// Set when an allowlist silenced it (kept only with `Policy::keep_suppressed`).
+    pub why: Option<Why>,
+}
+
+/// Appends the candidates of `bytes` to `out`. Rules for which `skip` holds do not run;
+/// `keep_silenced` keeps candidates a secret allowlist silences (for `--explain`).
+pub(crate) fn candidates(
+    index: &Index,
+    rules: &RuleSet,
+    windows: &mut Windows<'_>,
+    chunk: (&[u8], bool),
+    keep_silenced: bool,
+    skip: impl Fn(&Rule) -> bool,
+    out: &mut Vec<Candidate>,
+) {
+    let (bytes, binary) = chunk;
+    if bytes.is_empty() {
+        return;
+    }
+    windows.collect(index, rules, bytes);
+    for &r in &windows.touched {
+        let rule = &rules.rules[r as usize];
+        if (rule.generic && binary) || skip(rule) {
+            continue;
+        }
+        let mut run = |hay: &[u8], offset: usize| {
+            run_rule(rule, r, hay, offset, &rules.allow, keep_silenced, out)
+        };
+        if windows.whole[r as usize] {
+            run(bytes, 0);
+        } else {
+            for &(s, e) in &windows.lines[r as usize] {
+                run(&bytes[s..e], s);
+            }
+        }
+    }
+    windows.clear();
+}
+
+/// Runs one rule's regex over `hay` (which starts at `offset` in the buffer) and keeps the
+/// secrets that pass the filters.
+fn run_rule(
+    rule: &Rule,
+    r: u32,
+    hay: &[u8],
+    offset: usize,
+    global: &Allow,
+    keep_silenced: bool,
+    out: &mut Vec<Candidate>,
+) {
+    let Matcher::Content {
+        regex,
+        secret_group,
+        ..
+    } = &rule.matcher
+    else {
+        return;
+    };
+    let regex = regex.get();
+    let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
+    for caps in regex.captures_iter(hay) {
+        let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+            continue;
+        };
+        let secret = m.as_bytes();
+        // A name-and-entropy match followed by `(` is a function call, not a value; one that
+        // runs into a template expression (`prefix{{ var }}`, `prefix${VAR}`) is not literal.
+        if rule.generic {
+            let rest = &hay[m.end()..];
+            if rest.starts_with(b"(") || rest.starts_with(b"{{") || rest.starts_with(b"${") {
+                continue;
+            }
+        }
+        let Some(entropy) = accept(rule, secret) else {
+            continue;
+        };
+        let why = secret_why(rule, global, secret);
+        if why.is_some() && !keep_silenced {
+            continue;
+        }
+        out.push(Candidate {
+            rule: r,
+            start: offset + m.start(),
+            end: offset + m.end(),
+            entropy,
+            why,
+        });
+    }
+}
+
+/// Applies the entropy, placeholder and checksum filters; returns the entropy if the secret
+/// is a real candidate.
+fn accept(rule: &Rule, secret: &[u8]) -> Option<f64> {
+    let entropy = entropy::shannon(secret);
+    if rule.min_entropy.is_some_and(|min| entropy < min) {
+        return None;
+    }
+    if filters::is_placeholder(secret) || (rule.generic && filters::is_not_a_value(secret)) {
+        return None;
+    }
+    match rule.checksum {
+        Some(crate::rules::Checksum::Crc32Base62) if !filters::crc32_base62_ok(secret) => None,
+        _ => Some(entropy),
+    }
+}
