@@ -5,7 +5,8 @@
 
 use std::sync::OnceLock;
 
-use leakguard::engine::{decode, Engine, Input};
+use leakguard::chunk::{Chunk, Origin, OriginKind};
+use leakguard::engine::{decode, Engine, Options};
 use leakguard::finding::{Finding, FindingKind};
 use leakguard::rules::{builtin, RuleSet};
 use libfuzzer_sys::fuzz_target;
@@ -14,7 +15,7 @@ fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let set = RuleSet::load(&builtin::sources(), None).expect("built-in rules load");
-        Engine::new(set).expect("built-in engine builds")
+        Engine::new(set, Options::default()).expect("built-in engine builds")
     })
 }
 
@@ -117,19 +118,20 @@ fuzz_target!(|data: &[u8]| {
     let mut scanner = engine.scanner();
     let path = PATHS[sel as usize % PATHS.len()];
     let binary = sel & 0x80 != 0;
-    let mut out = Vec::new();
-    scanner.scan(
-        &Input {
-            path,
-            match_path: path,
+    let scan = |scanner: &mut leakguard::engine::Scanner<'_>, kind: OriginKind| {
+        let origins = [Origin::new(path.into(), path.into(), kind)];
+        let chunk = Chunk {
             bytes,
             binary,
-        },
-        &mut out,
-    );
-    check(bytes, &out);
-    out.clear();
-    scanner.scan_blob(bytes, binary, &mut out);
-    check(bytes, &out);
-    assert!(out.iter().all(|f| f.kind == FindingKind::Content));
+            origins: &origins,
+        };
+        let mut out = Vec::new();
+        scanner.scan(&chunk, &mut out);
+        out.into_iter().map(|(_, f)| f).collect::<Vec<Finding>>()
+    };
+    check(bytes, &scan(&mut scanner, OriginKind::File));
+    // A history blob: content rules only, whatever the path.
+    let blob = scan(&mut scanner, OriginKind::Blob { commit: "0123456789ab".into() });
+    check(bytes, &blob);
+    assert!(blob.iter().all(|f| f.kind == FindingKind::Content));
 });

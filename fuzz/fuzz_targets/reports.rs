@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use leakguard::finding::{CommitInfo, Finding, Suppression};
 use leakguard::report::{self, Format, Options, Report, Summary};
 use leakguard::rules::{builtin, Rule, RuleSet};
-use leakguard::source::worktree::Stats;
+use leakguard::chunk::Stats;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 

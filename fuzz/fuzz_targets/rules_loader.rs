@@ -2,7 +2,8 @@
 //! with an error, never panic; a config that loads must build an engine that can scan.
 #![no_main]
 
-use leakguard::engine::{Engine, Input};
+use leakguard::chunk::{Chunk, Origin, OriginKind};
+use leakguard::engine::{Engine, Options};
 use leakguard::rules::{builtin, RuleSet, Source};
 use libfuzzer_sys::fuzz_target;
 
@@ -19,24 +20,24 @@ fuzz_target!(|data: &[u8]| {
     let Ok(set) = RuleSet::load(&builtin::sources(), Some(&config)) else {
         return;
     };
-    let Ok(engine) = Engine::new(set) else {
+    let Ok(engine) = Engine::new(set, Options::default()) else {
         return;
     };
     let mut out = Vec::new();
     let mut scanner = engine.scanner();
-    for path in [".env", "src/app.py"] {
-        scanner.scan(
-            &Input {
-                path,
-                match_path: path,
-                bytes: SAMPLE,
-                binary: false,
-            },
-            &mut out,
-        );
+    let blob = OriginKind::Blob {
+        commit: "0123456789ab".into(),
+    };
+    for (path, kind) in [(".env", OriginKind::File), ("src/app.py", OriginKind::File), ("h.py", blob)] {
+        let origins = [Origin::new(path.into(), path.into(), kind)];
+        let chunk = Chunk {
+            bytes: SAMPLE,
+            binary: false,
+            origins: &origins,
+        };
+        scanner.scan(&chunk, &mut out);
     }
-    scanner.scan_blob(SAMPLE, false, &mut out);
-    for f in &out {
+    for (_, f) in &out {
         assert!(f.line >= 1 && f.column >= 1);
     }
 });

@@ -16,10 +16,12 @@
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
+//! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
 
 mod baseline;
 mod builtin;
 mod ci;
+mod cli;
 mod config;
 mod fixtures;
 mod formats;

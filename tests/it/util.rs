@@ -56,9 +56,13 @@ impl Tree {
     }
 }
 
-/// The binary under test with a clean environment.
+/// The binary under test with a clean environment: this build's, or the one named by
+/// `LEAKGUARD_TEST_BIN` (to hold another build, say the last release, to the same contract).
 pub fn leakguard() -> Command {
-    let mut c = Command::cargo_bin("leakguard").unwrap();
+    let mut c = match std::env::var_os("LEAKGUARD_TEST_BIN") {
+        Some(bin) => Command::new(bin),
+        None => Command::cargo_bin("leakguard").unwrap(),
+    };
     c.env_remove("LEAKGUARD_CONFIG")
         .env_remove("LEAKGUARD_FORMAT")
         .env_remove("LEAKGUARD_BASELINE")
