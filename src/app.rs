@@ -104,11 +104,7 @@ fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
     let baseline = config::disk_baseline(&args.output)?;
     let index = staged::open_index(&repo)?;
     let files = staged::staged_files(&repo, &index)?;
-    // The developer's own `.env*` values, at the top and beside every staged file.
-    let dirs = staged::env_dirs(&files).into_iter();
-    let local = LocalSecrets::load(dirs.map(|d| (workdir.join(&d), d)), |rel| {
-        index.entry_by_path(rel.into()).is_some()
-    });
+    let local = local_values(&workdir, &index, &files);
     let common = Common {
         output: &args.output,
         limits: args.limits,
@@ -134,6 +130,19 @@ fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
     conclude(&config, scanned, started, Some(STAGED_FOOTER))
 }
 
+/// The developer's own values from untracked `.env*` files at the top of the work tree and
+/// beside every staged file.
+fn local_values(
+    workdir: &Path,
+    index: &gix::index::File,
+    files: &[staged::StagedFile],
+) -> LocalSecrets {
+    let dirs = staged::env_dirs(files).into_iter();
+    LocalSecrets::load(dirs.map(|d| (workdir.join(&d), d)), |rel| {
+        index.entry_by_path(rel.into()).is_some()
+    })
+}
+
 fn history(args: &HistoryArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     let started = Instant::now();
     let (config, scanned) = history_scan(args, messages, cancel)?;
@@ -151,18 +160,9 @@ fn history_scan(
         bail!("path does not exist: {}", args.repo.display());
     }
     let repo = crate::source::open_repo(&args.repo)?;
-    let base = match &args.range {
-        Some(range) if !args.config_from_worktree => history::range_base(&repo, range)?,
-        _ => None,
-    };
-    let (rules, baseline) = match base {
-        Some(base) => config::trusted_from_base(&repo, base, &args.config, &args.output, messages)?,
-        None => {
-            let root = repo.workdir().unwrap_or_else(|| repo.git_dir());
-            let found = config::find_config(&args.config, root)?;
-            (RulesFrom::Disk(found), config::disk_baseline(&args.output)?)
-        }
-    };
+    let range = args.range.as_deref().filter(|_| !args.config_from_worktree);
+    let (rules, baseline) =
+        config::for_history(&repo, range, &args.config, &args.output, messages)?;
     let common = Common {
         output: &args.output,
         limits: args.limits,
@@ -170,11 +170,7 @@ fn history_scan(
         bulk: true,
     };
     let config = Config::new(rules, common, baseline, None)?;
-    let selection = match (&args.range, args.all) {
-        (Some(r), _) => history::Selection::Range(r.clone()),
-        (None, true) => history::Selection::All,
-        (None, false) => history::Selection::Head,
-    };
+    let selection = history::Selection::new(args.range.as_deref(), args.all);
     let plan = history::plan(&repo, &selection, cancel)?;
     let progress = config.output.progress.then_some("blobs");
     let (fed, outcome) = pipeline::run(&config.engine, config.limits, progress, |make| {

@@ -114,3 +114,105 @@ fn emit(out: &Output, rep: &report::Report<'_>, footer: Option<&'static str>) ->
         None => crate::output::to_stdout(write),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baseline::Baseline;
+    use crate::cli::{Cli, Command};
+    use crate::config::{Common, RulesFrom};
+    use clap::Parser;
+
+    const RULES: &str = "
+extend_default: false
+rules:
+  - id: hi
+    description: high
+    severity: high
+    keywords: [hi_]
+    regex: '\\b(hi_[a-z0-9]{12})\\b'
+  - id: lo
+    description: low
+    severity: low
+    keywords: [lo_]
+    regex: '\\b(lo_[a-z0-9]{12})\\b'
+";
+
+    fn config(flags: &[&str], baseline: Option<(Baseline, String)>) -> Config {
+        let argv = ["leakguard", "scan"].iter().chain(flags);
+        let Command::Scan(args) = Cli::try_parse_from(argv).unwrap().command else {
+            unreachable!()
+        };
+        let common = Common {
+            output: &args.output,
+            limits: args.limits,
+            threads: 1,
+            bulk: false,
+        };
+        let rules = RulesFrom::Base("t.yaml".into(), RULES.into());
+        Config::new(rules, common, baseline, None).unwrap()
+    }
+
+    fn finding(c: &Config, rule: usize, path: &str, secret: &str) -> Finding {
+        let r = &c.engine.rules().rules[rule];
+        Finding::content(r, path, 1, 1, secret.as_bytes(), 4.0, vec![])
+    }
+
+    fn scanned(findings: Vec<Finding>, unreadable: u64) -> Scanned {
+        let stats = Stats {
+            files_unreadable: unreadable,
+            ..Stats::default()
+        };
+        Scanned {
+            findings,
+            stats,
+            commits: None,
+        }
+    }
+
+    #[test]
+    fn gates_decide_what_is_reported_and_the_exit_status() {
+        let c = config(&[], None);
+        let f = vec![
+            finding(&c, 0, "b.py", "hi_aaaaaaaaaaaa"),
+            finding(&c, 1, "a.py", "lo_aaaaaaaaaaaa"),
+        ];
+        let v = judge(&c, scanned(f.clone(), 0), Instant::now());
+        assert_eq!(v.status, ExitStatus::Findings);
+        let paths: Vec<&str> = v.reported.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["a.py", "b.py"], "sorted by path");
+
+        let c = config(&["--min-severity", "high"], None);
+        let v = judge(&c, scanned(f.clone(), 0), Instant::now());
+        assert_eq!(v.reported.len(), 1);
+        assert_eq!(v.summary.below_min_severity, 1);
+
+        let c = config(&["--fail-on", "critical"], None);
+        let v = judge(&c, scanned(f.clone(), 0), Instant::now());
+        assert_eq!((v.status, v.reported.len()), (ExitStatus::Clean, 2));
+        // Nothing failing, but something unread: the scan cannot vouch for it.
+        let v = judge(&c, scanned(f, 1), Instant::now());
+        assert_eq!(v.status, ExitStatus::Incomplete);
+        let v = judge(&config(&[], None), scanned(vec![], 0), Instant::now());
+        assert_eq!(v.status, ExitStatus::Clean);
+    }
+
+    #[test]
+    fn the_baseline_suppresses_known_secrets_and_names_stale_entries() {
+        let c = config(&[], None);
+        let known = finding(&c, 0, "a.py", "hi_aaaaaaaaaaaa");
+        let gone = finding(&c, 0, "a.py", "hi_bbbbbbbbbbbb");
+        let mut b = Baseline::new().unwrap();
+        b.record(&[known.clone(), gone], false, false);
+        let c = config(&[], Some((b, "bl.json".into())));
+        let new = finding(&c, 0, "a.py", "hi_cccccccccccc");
+        let mut inline = finding(&c, 1, "c.py", "lo_aaaaaaaaaaaa");
+        inline.suppressed = Some(crate::finding::Suppression::InlineComment);
+        let v = judge(&c, scanned(vec![known, new, inline], 0), Instant::now());
+        assert_eq!(v.reported.len(), 1);
+        assert_eq!(v.reported[0].secret_bytes(), b"hi_cccccccccccc");
+        assert_eq!(v.suppressed.len(), 2, "baseline and inline");
+        assert_eq!(v.summary.suppressed, 2);
+        assert_eq!(v.summary.stale_baseline.len(), 1);
+    }
+}

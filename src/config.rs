@@ -239,6 +239,29 @@ pub fn config_at_base(args: &ConfigArgs) -> bool {
     !args.no_config && args.config.is_none()
 }
 
+/// The rules and baseline of a history scan: for `range` (`BASE..HEAD`, unless the user
+/// opted out), as they are in BASE; otherwise from the work tree (or the bare repository).
+pub fn for_history(
+    repo: &gix::Repository,
+    range: Option<&str>,
+    args: &ConfigArgs,
+    out: &OutputArgs,
+    messages: &mut Messages,
+) -> Result<(RulesFrom, Option<(Baseline, String)>)> {
+    let base = match range {
+        Some(range) => crate::source::history::range_base(repo, range)?,
+        None => None,
+    };
+    match base {
+        Some(base) => trusted_from_base(repo, base, args, out, messages),
+        None => {
+            let root = repo.workdir().unwrap_or_else(|| repo.git_dir());
+            let found = find_config(args, root)?;
+            Ok((RulesFrom::Disk(found), disk_baseline(out)?))
+        }
+    }
+}
+
 /// The rules and baseline of a `history --range BASE..HEAD` scan, as they are in BASE.
 pub fn trusted_from_base(
     repo: &gix::Repository,
@@ -303,4 +326,147 @@ fn tree_path(repo: &gix::Repository, path: &Path) -> Option<String> {
     let full = dir.join(abs.file_name()?);
     let rel = full.strip_prefix(&workdir).ok()?;
     Some(crate::source::worktree::slash_path(rel))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+    use std::process::Command as Process;
+
+    fn history_args(extra: &[&str]) -> crate::cli::HistoryArgs {
+        let argv = ["leakguard", "history"].iter().chain(extra);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::History(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Process::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.test"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// A repository whose first commit (BASE) has `base_files` and whose second adds
+    /// `head_files`; returns (dir, BASE id).
+    fn repo(
+        base_files: &[(&str, &str)],
+        head_files: &[(&str, &str)],
+    ) -> (tempfile::TempDir, String) {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "main"]);
+        let mut base = String::new();
+        for (i, files) in [base_files, head_files].iter().enumerate() {
+            std::fs::write(dir.path().join(format!("f{i}.txt")), "x\n").unwrap();
+            for (name, text) in files.iter() {
+                std::fs::write(dir.path().join(name), text).unwrap();
+            }
+            git(dir.path(), &["add", "-A"]);
+            git(dir.path(), &["commit", "-q", "-m", "c"]);
+            if i == 0 {
+                base = git(dir.path(), &["rev-parse", "HEAD"]);
+            }
+        }
+        (dir, base)
+    }
+
+    #[test]
+    fn find_config_honours_flags_and_stops_at_the_repository_root() {
+        let (dir, _) = repo(&[(CONFIG_FILE, "rules: []\n")], &[]);
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        let none = history_args(&["--no-config"]).config;
+        assert_eq!(find_config(&none, &sub).unwrap(), None);
+        let missing = history_args(&["--config", "/nonexistent/x.yaml"]).config;
+        let err = find_config(&missing, &sub).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/x.yaml"), "{err}");
+        // Found upwards from a subdirectory, at the repository root.
+        let found = find_config(&history_args(&[]).config, &sub).unwrap();
+        assert_eq!(
+            found,
+            Some(dir.path().canonicalize().unwrap().join(CONFIG_FILE))
+        );
+        // The nearest one wins; a file's own directory counts.
+        std::fs::write(sub.join(CONFIG_FILE), "rules: []\n").unwrap();
+        std::fs::write(sub.join("f.py"), "").unwrap();
+        let found = find_config(&history_args(&[]).config, &sub.join("f.py")).unwrap();
+        assert_eq!(found, Some(sub.canonicalize().unwrap().join(CONFIG_FILE)));
+        // Never above the repository root: a config outside the repository is not used.
+        let outer = tempfile::tempdir().unwrap();
+        std::fs::write(outer.path().join(CONFIG_FILE), "rules: []\n").unwrap();
+        let inner = outer.path().join("repo");
+        std::fs::create_dir(&inner).unwrap();
+        git(&inner, &["init", "-q"]);
+        assert_eq!(
+            find_config(&history_args(&[]).config, &inner).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_range_trusts_the_config_and_baseline_of_base() {
+        let base_cfg = "rules: []\n# at base\n";
+        let (dir, base) = repo(
+            &[(CONFIG_FILE, base_cfg), ("bl.json", "not json at base")],
+            &[(CONFIG_FILE, "rules: []\n# changed by the PR\n")],
+        );
+        let r = gix::open(dir.path()).unwrap();
+        let base_id = gix::ObjectId::from_hex(base.as_bytes()).unwrap();
+        let short = &base[..12];
+        let bl = dir.path().join("bl.json");
+        let args = history_args(&["--baseline", bl.to_str().unwrap()]);
+        let mut m = Messages::default();
+        let res = trusted_from_base(&r, base_id, &args.config, &args.output, &mut m);
+        // The baseline is read from BASE (where it is broken), not from the work tree.
+        let err = format!("{:#}", res.err().expect("BASE's baseline is not JSON"));
+        assert!(err.contains(&format!("bl.json@{short}")), "{err}");
+
+        let args = history_args(&[]);
+        let mut m = Messages::default();
+        let (rules, baseline) =
+            trusted_from_base(&r, base_id, &args.config, &args.output, &mut m).unwrap();
+        let name = format!("{CONFIG_FILE}@{short}");
+        assert_eq!(rules, RulesFrom::Base(name, base_cfg.to_string()));
+        assert!(baseline.is_none());
+        assert!(m.notes[0].contains("as of BASE"), "{:?}", m.notes);
+
+        // The CI author's explicit choice is honoured.
+        let args = history_args(&["--no-config"]);
+        let (rules, _) =
+            trusted_from_base(&r, base_id, &args.config, &args.output, &mut m).unwrap();
+        assert_eq!(rules, RulesFrom::Disk(None));
+        assert!(!config_at_base(&args.config));
+    }
+
+    #[test]
+    fn a_config_or_baseline_missing_at_base_gives_built_ins_and_no_baseline() {
+        let (dir, base) = repo(&[], &[(CONFIG_FILE, "rules: []\n"), ("bl.json", "{}")]);
+        let r = gix::open(dir.path()).unwrap();
+        let base_id = gix::ObjectId::from_hex(base.as_bytes()).unwrap();
+        let bl = dir.path().join("bl.json");
+        let args = history_args(&["--baseline", bl.to_str().unwrap()]);
+        let mut m = Messages::default();
+        let (rules, baseline) =
+            trusted_from_base(&r, base_id, &args.config, &args.output, &mut m).unwrap();
+        assert_eq!(rules, RulesFrom::Disk(None));
+        assert!(baseline.is_none());
+        assert!(m.notes[0].contains("built-in rules only"), "{:?}", m.notes);
+        assert!(
+            m.warnings[0].contains("suppresses nothing"),
+            "{:?}",
+            m.warnings
+        );
+        // Without a range, the work tree's config is used.
+        let (mut m, plain) = (Messages::default(), history_args(&[]));
+        let (rules, _) = for_history(&r, None, &plain.config, &plain.output, &mut m).unwrap();
+        let want = dir.path().canonicalize().unwrap().join(CONFIG_FILE);
+        assert_eq!(rules, RulesFrom::Disk(Some(want)));
+    }
 }

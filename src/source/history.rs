@@ -29,6 +29,17 @@ pub enum Selection {
     Range(String),
 }
 
+impl Selection {
+    /// `--range` if given, else `--all`, else HEAD.
+    pub fn new(range: Option<&str>, all: bool) -> Selection {
+        match (range, all) {
+            (Some(r), _) => Selection::Range(r.to_string()),
+            (None, true) => Selection::All,
+            (None, false) => Selection::Head,
+        }
+    }
+}
+
 /// What the walk found: the commits, every path (interned, renames following their
 /// source's lineage), and every place where something needs scanning.
 pub struct Plan {

@@ -1,5 +1,6 @@
 //! One integration test binary: each module drives the real `leakguard` binary.
 //!
+//! - `architecture`: module dependencies go one way (no cycles; sources never use the engine).
 //! - `scan`: walking, skipping, exit codes and output of `leakguard scan` (custom rules).
 //! - `builtin`: the built-in rules against synthetic secrets and decoys.
 //! - `config`: config discovery and config errors.
@@ -18,6 +19,7 @@
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
 //! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
 
+mod architecture;
 mod baseline;
 mod builtin;
 mod ci;
