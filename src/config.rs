@@ -425,7 +425,7 @@ mod tests {
         let mut m = Messages::default();
         let res = trusted_from_base(&r, base_id, &args.config, &args.output, &mut m);
         // The baseline is read from BASE (where it is broken), not from the work tree.
-        let err = format!("{:#}", res.err().expect("BASE's baseline is not JSON"));
+        let err = format!("{:#}", res.expect_err("BASE's baseline is not JSON"));
         assert!(err.contains(&format!("bl.json@{short}")), "{err}");
 
         let args = history_args(&[]);

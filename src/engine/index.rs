@@ -73,13 +73,6 @@ impl Index {
         }
     }
 
-    /// Which keyword matcher runs.
-    pub fn prefilter_name(&self) -> &'static str {
-        self.keywords
-            .as_ref()
-            .map_or("none", prefilter::Keywords::engine_name)
-    }
-
     pub fn windows(&self, rules: usize) -> Windows<'_> {
         Windows {
             keyword_scratch: self

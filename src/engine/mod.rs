@@ -9,18 +9,23 @@
 //!   base64 values decoded by [`decode`] and local `.env` values from [`localenv`]);
 //! - [`resolve`]: per origin, allowlists, inline comments, path rules, added lines and
 //!   overlaps turn candidates into findings; [`allow`] holds the policy it applies.
+//!
+//! Public: [`Engine::new`], [`Scanner::scan`], rule introspection ([`Engine::rules`],
+//! [`Engine::policy`]) and [`Scanner::printable_path`] for messages that name a file. The
+//! pure helpers `decode`, `entropy` and `filters` are public for the fuzz targets and
+//! property tests; `localenv` builds the hook's local-value matcher.
 
-pub mod allow;
+mod allow;
 pub mod decode;
 pub mod entropy;
 pub mod filters;
 mod index;
 pub mod localenv;
 mod matcher;
-pub mod prefilter;
+mod prefilter;
 mod resolve;
 
-pub use allow::{Policy, ALLOW_MARKER};
+pub use allow::Policy;
 
 use crate::chunk::Chunk;
 use crate::finding::Finding;
@@ -77,11 +82,6 @@ impl Engine {
     /// The policy in force.
     pub fn policy(&self) -> Policy {
         self.policy
-    }
-
-    /// Which keyword matcher runs.
-    pub fn prefilter_name(&self) -> &'static str {
-        self.index.prefilter_name()
     }
 
     /// A per-thread scanner.

@@ -93,6 +93,7 @@ impl Keywords {
     }
 
     /// Which matcher runs (`aho-corasick` or `vectorscan`), for the record.
+    #[cfg(test)]
     pub fn engine_name(&self) -> &'static str {
         #[cfg(feature = "vectorscan")]
         if self.vs.is_some() {
