@@ -4,11 +4,11 @@
 //! threads; each thread owns a [`Scanner`] holding its scratch space, so scanning a buffer
 //! allocates nothing unless something is found. Inside, one direction:
 //!
-//! - [`index`]: the keyword automaton says which rules can match and on which lines;
-//! - [`matcher`]: those rules' regexes and filters give path-independent candidates (plus
+//! - `index`: the keyword automaton says which rules can match and on which lines;
+//! - `matcher`: those rules' regexes and filters give path-independent candidates (plus
 //!   base64 values decoded by [`decode`] and local `.env` values from [`localenv`]);
-//! - [`resolve`]: per origin, allowlists, inline comments, path rules, added lines and
-//!   overlaps turn candidates into findings; [`allow`] holds the policy it applies.
+//! - `resolve`: per origin, allowlists, inline comments, path rules, added lines and
+//!   overlaps turn candidates into findings; `allow` holds the policy it applies.
 //!
 //! Public: [`Engine::new`], [`Scanner::scan`], rule introspection ([`Engine::rules`],
 //! [`Engine::policy`]) and [`Scanner::printable_path`] for messages that name a file. The
@@ -108,8 +108,18 @@ impl Scanner<'_> {
         let engine = self.engine;
         let (rules, policy) = (&engine.rules, engine.policy);
         let keep = policy.keep_suppressed;
+        // The global path allowlist, matched once per origin (it runs for every file).
+        let mut first_global = chunk
+            .origins
+            .first()
+            .and_then(|o| rules.allow.path_entry(&o.path));
         let allowed = |o: &crate::chunk::Origin| rules.allow.allows_path(&o.path);
-        let live = keep || !chunk.origins.iter().all(allowed);
+        let single = chunk.origins.len() == 1;
+        let live = keep
+            || match chunk.origins {
+                [_] => first_global.is_none(),
+                many => !many.iter().all(allowed),
+            };
         let mut decoded = Vec::new();
         self.cands.clear();
         if live {
@@ -120,7 +130,7 @@ impl Scanner<'_> {
                     && chunk
                         .origins
                         .iter()
-                        .all(|o| allowed(o) || rule.allow.allows_path(&o.path))
+                        .all(|o| rule.allow.allows_path(&o.path) || (!single && allowed(o)))
             };
             let bytes = (chunk.bytes, chunk.binary);
             let (index, w) = (&engine.index, &mut self.windows);
@@ -159,9 +169,18 @@ impl Scanner<'_> {
             decoded: &decoded,
             local: &local,
         };
-        for origin in chunk.origins {
+        for (i, origin) in chunk.origins.iter().enumerate() {
             let shown = self.printable_path(&origin.display).into_owned();
-            resolve::at_origin(rules, policy, chunk, origin, &shown, &found, out);
+            let global = match i {
+                0 => first_global.take(),
+                _ => rules.allow.path_entry(&origin.path),
+            };
+            let at = resolve::At {
+                origin,
+                shown: &shown,
+                global,
+            };
+            resolve::at_origin(rules, policy, chunk, at, &found, out);
         }
         self.cands = cands;
     }

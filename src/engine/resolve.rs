@@ -35,19 +35,27 @@ pub(crate) struct Found<'a> {
     pub local: &'a [Hit],
 }
 
-/// Builds the findings of `chunk` at `origin` (with `shown` as its printable path).
+/// One origin, as the resolve step needs it.
+pub(crate) struct At<'a> {
+    pub origin: &'a Origin,
+    /// Its printable path (any secret in it redacted).
+    pub shown: &'a str,
+    /// The global path allowlist entry covering it, if any.
+    pub global: Option<String>,
+}
+
+/// Builds the findings of `chunk` at one origin.
 pub(crate) fn at_origin(
     rules: &RuleSet,
     policy: Policy,
     chunk: &Chunk<'_>,
-    origin: &Origin,
-    shown: &str,
+    at: At<'_>,
     found: &Found<'_>,
     out: &mut Vec<(u32, Finding)>,
 ) {
+    let (origin, shown, global) = (at.origin, at.shown, at.global);
     let first = out.len();
     let mut here = Vec::new();
-    let global = rules.allow.path_entry(&origin.path);
     if global.is_none() || policy.keep_suppressed {
         if origin.path_rules_apply() {
             path_findings(rules, found.path_rules, policy, origin, shown, &mut here);

@@ -1,11 +1,13 @@
 //! A repository's history, read with gix: every commit reachable from HEAD, from every ref,
 //! or in a range (what a pull request adds).
 //!
-//! Commits are visited oldest first and diffed against their first parent, so the first
-//! time a blob shows up at a path is the commit that introduced it. Every unique blob is
-//! then scanned once, in parallel, and each finding is reported once per (rule, path,
+//! Three steps. [`plan`] visits commits oldest first, diffed against their first parent, so
+//! the first time a blob shows up at a path is the commit that introduced it; renames are
+//! followed, so a file that merely moves is not a new leak. [`feed`] hands every unique blob
+//! once, in parallel, with all its (commit, path) places as origins, then each path's
+//! appearances for the path rules. [`attribute`] reports each finding once per (rule, path,
 //! secret) with the earliest commit: a secret that lives on through fifty commits is one
-//! finding. Renames are followed, so a file that merely moves is not a new leak.
+//! finding.
 
 use std::collections::HashMap;
 

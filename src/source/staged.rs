@@ -6,8 +6,10 @@
 //! object. So a one-line change in an 80,000-file repository reads the index, the few trees
 //! on the changed path and two blobs.
 //!
-//! For a new file the whole staged blob is scanned; for a modified or renamed one only the
-//! lines the diff adds count. Deleted lines and untouched files are never looked at.
+//! [`feed`] hands each staged blob to the pipeline: a new file whole, a modified or renamed
+//! one with the line ranges its diff adds (or, if binary, the bytes it replaces), so that
+//! only what the commit adds is reported. Deleted lines and untouched files are never
+//! looked at.
 
 use std::collections::HashMap;
 use std::ops::Range;
