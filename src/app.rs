@@ -71,15 +71,7 @@ fn scan_files(
     messages.quiet |= args.output.quiet;
     messages.warnings.extend(outcome.warnings.iter().cloned());
     let stats = outcome.stats;
-    let (findings, commits) = (outcome.findings(), None);
-    Ok((
-        config,
-        Scanned {
-            findings,
-            stats,
-            commits,
-        },
-    ))
+    Ok((config, Scanned::new(outcome.findings(), stats, None)))
 }
 
 /// Advice shown under findings that block a commit.
@@ -121,12 +113,7 @@ fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
         bail!("{unread}");
     }
     let stats = outcome.stats;
-    let (findings, commits) = (outcome.findings(), None);
-    let scanned = Scanned {
-        findings,
-        stats,
-        commits,
-    };
+    let scanned = Scanned::new(outcome.findings(), stats, None);
     conclude(&config, scanned, started, Some(STAGED_FOOTER))
 }
 
@@ -184,14 +171,7 @@ fn history_scan(
     notes.dedup();
     messages.warnings.extend(notes);
     let (stats, commits) = (outcome.stats, Some(plan.commits()));
-    Ok((
-        config,
-        Scanned {
-            findings,
-            stats,
-            commits,
-        },
-    ))
+    Ok((config, Scanned::new(findings, stats, commits)))
 }
 
 /// `leakguard baseline`: record today's findings (keeping the file's key and entries).

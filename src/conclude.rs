@@ -20,6 +20,16 @@ pub struct Scanned {
     pub commits: Option<usize>,
 }
 
+impl Scanned {
+    pub fn new(findings: Vec<Finding>, stats: Stats, commits: Option<usize>) -> Scanned {
+        Scanned {
+            findings,
+            stats,
+            commits,
+        }
+    }
+}
+
 /// Findings split by the run-wide decisions, with the summary and the exit status.
 #[derive(Debug)]
 pub struct Verdict {
