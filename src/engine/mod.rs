@@ -10,8 +10,9 @@
 //! - `resolve`: per origin, allowlists, inline comments, path rules, added lines and
 //!   overlaps turn candidates into findings; `allow` holds the policy it applies.
 //!
-//! Public: [`Engine::new`], [`Scanner::scan`], rule introspection ([`Engine::rules`],
-//! [`Engine::policy`]) and [`Scanner::printable_path`] for messages that name a file. The
+//! Public: [`Engine::new`], [`Engine::scanner`] (per-thread scratch) with its one entry
+//! [`Scanner::scan`], rule introspection ([`Engine::rules`]), and
+//! [`Scanner::printable_path`] for the messages that name a file. The
 //! pure helpers `decode`, `entropy` and `filters` are public for the fuzz targets and
 //! property tests; `localenv` builds the hook's local-value matcher.
 
@@ -77,11 +78,6 @@ impl Engine {
     /// The rules this engine runs.
     pub fn rules(&self) -> &RuleSet {
         &self.rules
-    }
-
-    /// The policy in force.
-    pub fn policy(&self) -> Policy {
-        self.policy
     }
 
     /// A per-thread scanner.
