@@ -191,9 +191,19 @@ impl Finding {
         }
     }
 
-    /// Sort key giving deterministic output whatever the thread interleaving.
-    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
-        (&self.path, self.line, self.column, &self.rule_id)
+    /// Sort key giving deterministic output whatever the thread interleaving or hash order:
+    /// place and rule, then the secret's fingerprint and the commit for findings that share
+    /// a place (history: two secrets on one line of one path in different commits).
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str, Option<&str>) {
+        let commit = self.commit.as_ref().map(|c| c.id.as_str());
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.rule_id,
+            &self.fingerprint,
+            commit,
+        )
     }
 }
 

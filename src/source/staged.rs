@@ -346,7 +346,10 @@ pub fn feed(
         // The path as allowlist globs see it and as reports show it: escaped onto one line
         // (any secret in it is redacted when findings are built).
         let path = super::printable_name(file.path.as_ref());
-        let mut origin = Origin::new(path.clone(), path, OriginKind::Staged { since: None });
+        // A changed file adds nothing until its diff says what (a new one adds everything):
+        // content not read (too large) reports nothing, not even the path.
+        let since = file.previous.map(|_| Since::Lines(Vec::new()));
+        let mut origin = Origin::new(path.clone(), path, OriginKind::Staged { since });
         // An unreadable blob is handed on like an unreadable file, so that the message names
         // the path redacted like every other output; `staged` makes it an error.
         let unreadable = |id: ObjectId, e: &dyn std::fmt::Display| {

@@ -365,3 +365,22 @@ fn a_missing_staged_object_is_exit_2_naming_it() {
     assert!(err.contains(&id) && err.contains("new.txt"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_file_over_the_size_limit_reports_its_path_only_when_it_is_new() {
+    let r = base();
+    r.write("config/.env", "A=1\n");
+    r.git(&["add", "-f", "config/.env"]);
+    let (code, found, json) = staged(&r, &["--max-file-size", "2"]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "config/.env");
+    assert_eq!(json["summary"]["files_skipped_size"], 1);
+    r.git(&["commit", "-q", "--no-verify", "-m", "env"]);
+    // Modified and still too large: nothing is known to be added, not even the path.
+    r.write("config/.env", "A=1\nB=2\n");
+    r.git(&["add", "-f", "config/.env"]);
+    let (code, found, json) = staged(&r, &["--max-file-size", "2"]);
+    assert_eq!((code, found.len()), (0, 0), "{json}");
+    assert_eq!(json["summary"]["files_skipped_size"], 1);
+}
