@@ -89,6 +89,13 @@ mod tests {
                 "`{}` needs 2 no_match examples",
                 r.id
             );
+            // A reviewer reads a rule at a glance: shared grammar goes in a fragment.
+            assert!(
+                r.pattern.chars().count() <= 250,
+                "`{}`: a {}-character regex; use fragments (`{{{{assign}}}}`…)",
+                r.id,
+                r.pattern.chars().count()
+            );
             assert!(
                 r.remediation.len() > 40,
                 "`{}` needs remediation text",

@@ -354,7 +354,8 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
             let globs = build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
             (Matcher::Path { globs }, s.paths.join(", "))
         }
-        (Some(re), true) => {
+        (Some(written), true) => {
+            let re = &super::fragments::expand(written)?;
             let regex = if eager {
                 let regex = LazyRegex::eager(re)?;
                 let groups = regex.get().captures_len() - 1;
@@ -373,7 +374,7 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
                     secret_group: s.secret_group,
                     multiline: s.multiline,
                 },
-                re.clone(),
+                written.clone(),
             )
         }
     };

@@ -3,6 +3,7 @@
 
 pub mod builtin;
 pub mod compile;
+pub mod fragments;
 pub mod syntax;
 
 pub use compile::{Allow, LazyRegex, Matcher, Rule, RuleError, RuleSet, Source};

@@ -1,0 +1,141 @@
+//! Named regex fragments rule files share, so that a rule reads as what it looks for:
+//! `'\b\w*postmark\w*token\w*{{assign_value_sp}}({{uuid}})\b'`. A rule's `regex` may use
+//! `{{name}}`; the loader expands it (fragments may use fragments) before compiling, and
+//! `rules list` shows the rule as written. An unknown name is a config error.
+
+/// `(name, regex)`, each with what it matches.
+pub const FRAGMENTS: &[(&str, &str)] = &[
+    // `NAME = value` in any syntax (or `NAME value`), up to an optional opening quote.
+    (
+        "assign_value_sp",
+        r#"(?:{{typed_assign}}|["']?\s*(?::=|=>|=|:)|[ \t]+)\s*["'`]?"#,
+    ),
+    // An assignment operator, a comma (`("KEY", value)`) or blanks.
+    (
+        "assign_comma_sp",
+        r#"(?:{{typed_assign}}|["']?\s*(?::=|=>|=|:|,)|[ \t]+)"#,
+    ),
+    // An assignment operator or a comma.
+    (
+        "assign_comma",
+        r#"(?:{{typed_assign}}|["']?\s*(?::=|=>|=|:|,))"#,
+    ),
+    // An assignment operator: `=`, `:`, `:=`, `=>`, or a typed declaration.
+    ("assign", r#"(?:{{typed_assign}}|["']?\s*(?::=|=>|=|:))"#),
+    // Typed and indexed assignments: `KEY: &'static str =`, `"KEY"] =`, `[0] =`, `string KEY =`.
+    (
+        "typed_assign",
+        r#"["']?\s*:\s*&?(?:'static\s+)?[\w<>\[\]]{1,40}\s*=|["']\s*(?:,|\]\s*=)|\s*\[\d*\]\s*=|\s+(?:string|str)\s*="#,
+    ),
+    // A lowercase UUID.
+    (
+        "uuid",
+        r#"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"#,
+    ),
+    // A UUID in either case.
+    (
+        "uuid_any_case",
+        r#"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#,
+    ),
+    // A word naming a secret: key, secret, token, password, credentials.
+    (
+        "secret_word",
+        r#"(?:api[_-]?key|secret|token|passw(?:or)?d|pwd|credentials?|access[_-]?key|auth[_-]?key|private[_-]?key)"#,
+    ),
+    // A name's tail that does not make it an id (`token_id`, `secretId`).
+    (
+        "not_an_id",
+        r#"(?:[\w.-]*[[\w.-]&&[^dD]]|[\w.-]*[[\w.-]&&[^iI]][dD]|[dD])?"#,
+    ),
+    // An identifier holding a secret word, not ending in `id`.
+    ("secret_name", r#"[\w.-]*{{secret_word}}{{not_an_id}}"#),
+    // The assignments the generic rule accepts after a secret name.
+    (
+        "generic_assign",
+        r#"(?:["']?\s*(?::=|=>|:\s*&?(?:'static\s+)?[\w<>\[\]]{1,40}\s*=|=|:)|["']\s*\]\s*=\s*["'`]|\s*\[\d*\]\s*=|\s+(?:string|str)\s*=)"#,
+    ),
+    // A value of 10+ characters with no quote, bracket or separator.
+    (
+        "loose_value",
+        r#"[^\s"'`,;:=()\[\]{}<>\x80-\xff][^\s"'`,;()\[\]{}<>\x80-\xff]{9,}"#,
+    ),
+    // Where a loose value ends (not in the middle of `a=b`).
+    (
+        "value_end",
+        r#"(?:$|[\s"'`,;()\[\]{}<>\x80-\xff][ \t]*(?:$|[^=\s]))"#,
+    ),
+    // `Header: value` or `key=value`, with optional quotes.
+    ("header_assign", r#"["']?\s*[:=]\s*["']?"#),
+    // An assignment whose typed form needs a quoted value (env-style names).
+    (
+        "env_assign",
+        r#"(?:["']?\s*:\s*&?(?:'static\s+)?[\w<>\[\]]{1,40}\s*=\s*["'`]|["']\s*(?:,|\]\s*=)|\s*\[\d*\]\s*=|\s+(?:string|str)\s*=|["']?\s*(?::=|=>|=|:))"#,
+    ),
+];
+
+/// How deep fragments may nest.
+const MAX_DEPTH: usize = 4;
+
+/// `pattern` with every `{{name}}` replaced by its fragment.
+pub fn expand(pattern: &str) -> Result<String, String> {
+    expand_at(pattern, 0)
+}
+
+fn expand_at(pattern: &str, depth: usize) -> Result<String, String> {
+    if !pattern.contains("{{") {
+        return Ok(pattern.to_string());
+    }
+    let mut out = String::with_capacity(pattern.len() * 2);
+    let mut rest = pattern;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        if name_len == 0 || !after[name_len..].starts_with("}}") {
+            out.push_str("{{");
+            rest = after;
+            continue;
+        }
+        let name = &after[..name_len];
+        let Some((_, body)) = FRAGMENTS.iter().find(|(n, _)| *n == name) else {
+            return Err(format!("unknown fragment `{{{{{name}}}}}`"));
+        };
+        if depth >= MAX_DEPTH {
+            return Err(format!("fragment `{name}` nests too deeply"));
+        }
+        out.push_str(&expand_at(body, depth + 1)?);
+        rest = &after[name_len + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_expand_nested_and_unknown_names_fail() {
+        assert_eq!(
+            expand("a{{uuid}}b").unwrap(),
+            format!("a{}b", FRAGMENTS_UUID)
+        );
+        let assign = expand("{{assign}}").unwrap();
+        assert!(
+            assign.contains("'static") && !assign.contains("{{"),
+            "{assign}"
+        );
+        assert_eq!(expand(r"x\{\{y\}\}{2}").unwrap(), r"x\{\{y\}\}{2}");
+        assert_eq!(expand("{{ x }}").unwrap(), "{{ x }}");
+        assert!(expand("{{nope}}").unwrap_err().contains("`{{nope}}`"));
+        for (name, body) in FRAGMENTS {
+            let full = expand(body).unwrap();
+            regex::bytes::Regex::new(&format!("(?:{full})"))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+
+    const FRAGMENTS_UUID: &str = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+}
