@@ -137,6 +137,11 @@ impl Origin {
         }
     }
 
+    /// A file on disk whose reported path is its allowlist path.
+    pub fn file(path: &str) -> Origin {
+        Origin::new(path.to_string(), path.to_string(), OriginKind::File)
+    }
+
     /// A `.env`-style file name: its values may be base64 and are decoded. History blobs
     /// are not sniffed by name (only manifests are recognised by their content).
     pub fn is_dotenv(&self) -> bool {

@@ -5,7 +5,7 @@
 //! Examples may hold generators such as `{{alnum:31}}`, expanded here with a deterministic
 //! generator seeded by the rule id, so rule files never contain secret-looking strings.
 
-use crate::chunk::{Chunk, Origin, OriginKind};
+use crate::chunk::{Chunk, Origin};
 use crate::engine::Engine;
 use crate::finding::Finding;
 use crate::rules::Rule;
@@ -16,7 +16,7 @@ fn scan_example(
     path: &str,
     bytes: &[u8],
 ) -> Vec<Finding> {
-    let origins = [Origin::new(path.into(), path.into(), OriginKind::File)];
+    let origins = [Origin::file(path)];
     let chunk = Chunk {
         bytes,
         binary: false,

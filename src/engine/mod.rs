@@ -200,7 +200,7 @@ impl Scanner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk::{Origin, OriginKind};
+    use crate::chunk::Origin;
     use crate::rules::Source;
 
     fn engine(yaml: &str) -> Engine {
@@ -217,7 +217,7 @@ mod tests {
 
     fn scan_at(e: &Engine, path: &str, bytes: &[u8], binary: bool) -> Vec<Finding> {
         let mut out = Vec::new();
-        let origins = [Origin::new(path.into(), path.into(), OriginKind::File)];
+        let origins = [Origin::file(path)];
         let chunk = Chunk {
             bytes,
             binary,

@@ -54,7 +54,6 @@ pub(crate) fn at_origin(
     out: &mut Vec<(u32, Finding)>,
 ) {
     let (origin, shown, global) = (at.origin, at.shown, at.global);
-    let first = out.len();
     let mut here = Vec::new();
     if global.is_none() || policy.keep_suppressed {
         if origin.path_rules_apply() {
@@ -85,7 +84,6 @@ pub(crate) fn at_origin(
         keep_added(since, &mut here);
     }
     out.extend(here.into_iter().map(|f| (origin.tag, f)));
-    debug_assert!(out[first..].iter().all(|(t, _)| *t == origin.tag));
 }
 
 /// The path rules matching `origin`.

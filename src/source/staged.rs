@@ -352,57 +352,56 @@ pub fn feed(
         let mut origin = Origin::new(path.clone(), path, OriginKind::Staged { since });
         // An unreadable blob is handed on like an unreadable file, so that the message names
         // the path redacted like every other output; `staged` makes it an error.
-        let unreadable = |id: ObjectId, e: &dyn std::fmt::Display| {
-            Content::Unreadable(format!("staged blob {id}: {e}"))
-        };
-        let size = match repo.find_header(file.id) {
-            Ok(h) => h.size(),
-            Err(e) => {
-                let content = unreadable(file.id, &e);
-                sink.take(Item {
-                    content,
-                    origins: &[origin],
-                });
-                continue;
+        let read = read_change(repo, file, limits);
+        let content = match &read {
+            Ok(None) => Content::TooLarge,
+            Ok(Some((new, old))) => {
+                if let Some(old) = old {
+                    origin.kind = OriginKind::Staged {
+                        since: Some(since_old(old, new)),
+                    };
+                }
+                Content::Bytes(new)
             }
+            Err(e) => Content::Unreadable(format!("{e:#}")),
         };
-        if !limits.admits(size) {
-            sink.take(Item {
-                content: Content::TooLarge,
-                origins: &[origin],
-            });
-            continue;
-        }
-        let blobs = read_blob(repo, file.id).and_then(|new| match file.previous {
-            Some(prev) => Ok((new, Some(read_blob(repo, prev)?))),
-            None => Ok((new, None)),
-        });
-        let (blob, old_blob) = match blobs {
-            Ok(b) => b,
-            Err(e) => {
-                let content = Content::Unreadable(format!("{e:#}"));
-                sink.take(Item {
-                    content,
-                    origins: &[origin],
-                });
-                continue;
-            }
-        };
-        if let Some(old_blob) = old_blob {
-            let (old, new) = (super::prepare(&old_blob), super::prepare(&blob));
-            let since = if new.binary || old.binary {
-                Since::Bytes(old.bytes.into_owned())
-            } else {
-                Since::Lines(added_lines(&old.bytes, &new.bytes))
-            };
-            origin.kind = OriginKind::Staged { since: Some(since) };
-        }
         sink.take(Item {
-            content: Content::Bytes(&blob),
+            content,
             origins: &[origin],
         });
     }
     Ok(())
+}
+
+/// A staged blob and the blob it replaces, if any.
+type Change = (Vec<u8>, Option<Vec<u8>>);
+
+/// The staged blob and the one it replaces; `None` when the staged one is over the limit.
+fn read_change(
+    repo: &gix::Repository,
+    file: &StagedFile,
+    limits: Limits,
+) -> Result<Option<Change>> {
+    let size = repo
+        .find_header(file.id)
+        .with_context(|| format!("staged blob {}", file.id))?
+        .size();
+    if !limits.admits(size) {
+        return Ok(None);
+    }
+    let new = read_blob(repo, file.id)?;
+    let old = file.previous.map(|p| read_blob(repo, p)).transpose()?;
+    Ok(Some((new, old)))
+}
+
+/// What a change adds over `old`: line ranges for text, the old bytes if either is binary.
+fn since_old(old: &[u8], new: &[u8]) -> Since {
+    let (old, new) = (super::prepare(old), super::prepare(new));
+    if new.binary || old.binary {
+        Since::Bytes(old.bytes.into_owned())
+    } else {
+        Since::Lines(added_lines(&old.bytes, &new.bytes))
+    }
 }
 
 /// 1-based line ranges of `new` that the diff from `old` adds.

@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use leakguard::baseline::Baseline;
-use leakguard::chunk::{Chunk, Limits, Origin, OriginKind};
+use leakguard::chunk::{Chunk, Limits, Origin};
 use leakguard::engine::{Engine, Options};
 use leakguard::finding::{redact, Finding, FindingKind};
 use leakguard::pipeline;
@@ -48,7 +48,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 fn scan(path: &str, text: &str) -> Vec<Finding> {
-    let origins = [Origin::new(path.into(), path.into(), OriginKind::File)];
+    let origins = [Origin::file(path)];
     let chunk = Chunk {
         bytes: text.as_bytes(),
         binary: false,
