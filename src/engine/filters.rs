@@ -38,9 +38,20 @@ const KNOWN_TEST_VALUES: &[&[u8]] = &[
     b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 ];
 
+/// Keys that vendors publish for local emulators: the same in every installation.
+const PUBLISHED_DEV_KEYS: &[&[u8]] = &[
+    // Azure Storage emulator (Azurite) account key, start.
+    b"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+    // Azure Cosmos DB emulator key, start.
+    b"C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGy",
+];
+
 /// Does the secret look like a placeholder rather than a real value? Applies to every rule.
 pub fn is_placeholder(secret: &[u8]) -> bool {
-    if secret.is_empty() || KNOWN_TEST_VALUES.contains(&secret) {
+    if secret.is_empty()
+        || KNOWN_TEST_VALUES.contains(&secret)
+        || PUBLISHED_DEV_KEYS.iter().any(|k| contains(secret, k))
+    {
         return true;
     }
     // `XXXXXXXX`, `********`, `00000000`: filler. A real token may hold a fixed run (Dropbox's

@@ -109,6 +109,7 @@ impl Windows<'_> {
             return;
         };
         let mut line = (usize::MAX, 0usize);
+        let mut extended = (usize::MAX, 0usize);
         let mut scratch = std::mem::take(&mut self.keyword_scratch);
         keywords.for_each(&mut scratch, bytes, |pos, pattern| {
             if !(line.0..line.1).contains(&pos) {
@@ -119,18 +120,25 @@ impl Windows<'_> {
                 if self.whole[ri] {
                     continue;
                 }
-                let multiline = matches!(
-                    rules.rules[ri].matcher,
-                    Matcher::Content {
-                        multiline: true,
-                        ..
-                    }
-                );
+                let (multiline, context) = match rules.rules[ri].matcher {
+                    Matcher::Content { multiline, .. } => (multiline, false),
+                    Matcher::Context { .. } => (false, true),
+                    Matcher::Path { .. } => (false, false),
+                };
                 if self.lines[ri].is_empty() {
                     self.touch(r);
                 }
                 if multiline {
                     self.whole[ri] = true;
+                } else if context {
+                    // Name-based rules see the structure a name heads (YAML blocks, CSV rows).
+                    if extended.0 != line.0 {
+                        extended = (line.0, super::context::extent(bytes, line));
+                    }
+                    let window = (line.0, extended.1);
+                    if self.lines[ri].last() != Some(&window) {
+                        self.lines[ri].push(window);
+                    }
                 } else if self.lines[ri].last() != Some(&line) {
                     self.lines[ri].push(line);
                 }

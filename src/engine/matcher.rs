@@ -4,8 +4,8 @@
 
 use super::allow::{secret_why, Why};
 use super::index::{Index, Windows};
-use super::{entropy, filters};
-use crate::rules::{Allow, Matcher, Rule, RuleSet};
+use super::{context, entropy, filters, randomness};
+use crate::rules::{Allow, LazyRegex, Matcher, Rule, RuleSet};
 
 /// A match that passed the filters, before overlapping matches are merged.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +16,9 @@ pub(crate) struct Candidate {
     pub entropy: f64,
     /// Set when an allowlist silenced it (kept only with `Policy::keep_suppressed`).
     pub why: Option<Why>,
+    /// A name-based rule's unquoted value: counts in config files, not in code, where a
+    /// secret is a string literal (decided per origin, by the file's type).
+    pub loose: bool,
 }
 
 /// Appends the candidates of `bytes` to `out`. Rules for which `skip` holds do not run;
@@ -34,13 +37,21 @@ pub(crate) fn candidates(
         return;
     }
     windows.collect(index, rules, bytes);
+    let mut lines = context::Lines::default();
     for &r in &windows.touched {
         let rule = &rules.rules[r as usize];
         if (rule.generic && binary) || skip(rule) {
             continue;
         }
         let mut run = |hay: &[u8], offset: usize| {
-            run_rule(rule, r, hay, offset, &rules.allow, keep_silenced, out)
+            let ctx = (&rules.allow, keep_silenced);
+            match &rule.matcher {
+                Matcher::Context { name, value } => {
+                    let found = lines.assignments(hay, offset);
+                    run_context(rule, r, (name, value), hay, offset, found, ctx, out);
+                }
+                _ => run_rule(rule, r, hay, offset, &rules.allow, keep_silenced, out),
+            }
         };
         if windows.whole[r as usize] {
             run(bytes, 0);
@@ -100,7 +111,68 @@ fn run_rule(
             end: offset + m.end(),
             entropy,
             why,
+            loose: false,
         });
+    }
+}
+
+/// Runs one name-based rule over the assignments of a line (`hay`, at `offset`): the name
+/// must match, the whole value must match, and the secret must pass the randomness test.
+#[allow(clippy::too_many_arguments)]
+fn run_context(
+    rule: &Rule,
+    r: u32,
+    (name, value): (&LazyRegex, &LazyRegex),
+    hay: &[u8],
+    offset: usize,
+    found: &[context::Assignment],
+    (global, keep_silenced): (&Allow, bool),
+    out: &mut Vec<Candidate>,
+) {
+    let (name, value) = (name.get(), value.get());
+    for a in found {
+        if a.describes || !name.is_match(a.name.as_bytes()) {
+            continue;
+        }
+        let v = &hay[a.start..a.end];
+        let Some(caps) = value.captures(v) else {
+            continue;
+        };
+        let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+            continue;
+        };
+        let secret = m.as_bytes();
+        let Ok(score) = randomness::assess(secret, rule.generic) else {
+            continue;
+        };
+        if rule.min_entropy.is_some_and(|min| score.entropy < min) || !checksum_ok(rule, secret) {
+            continue;
+        }
+        let (start, end) = (offset + a.start + m.start(), offset + a.start + m.end());
+        // A line inside a block window is also a window of its own.
+        let seen = |c: &Candidate| c.rule == r && c.start == start && c.end == end;
+        if out.iter().rev().take(64).any(seen) {
+            continue;
+        }
+        let why = secret_why(rule, global, secret);
+        if why.is_some() && !keep_silenced {
+            continue;
+        }
+        out.push(Candidate {
+            rule: r,
+            start: offset + a.start + m.start(),
+            end: offset + a.start + m.end(),
+            entropy: score.entropy,
+            why,
+            loose: !a.quoted,
+        });
+    }
+}
+
+fn checksum_ok(rule: &Rule, secret: &[u8]) -> bool {
+    match rule.checksum {
+        Some(crate::rules::Checksum::Crc32Base62) => filters::crc32_base62_ok(secret),
+        None => true,
     }
 }
 
@@ -114,8 +186,5 @@ fn accept(rule: &Rule, secret: &[u8]) -> Option<f64> {
     if filters::is_placeholder(secret) || (rule.generic && filters::is_not_a_value(secret)) {
         return None;
     }
-    match rule.checksum {
-        Some(crate::rules::Checksum::Crc32Base62) if !filters::crc32_base62_ok(secret) => None,
-        _ => Some(entropy),
-    }
+    checksum_ok(rule, secret).then_some(entropy)
 }

@@ -17,6 +17,7 @@
 //! property tests; `localenv` builds the hook's local-value matcher.
 
 mod allow;
+mod context;
 pub mod decode;
 pub mod entropy;
 pub mod filters;
@@ -24,6 +25,7 @@ mod index;
 pub mod localenv;
 mod matcher;
 mod prefilter;
+pub mod randomness;
 mod resolve;
 
 pub use allow::Policy;

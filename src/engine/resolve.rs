@@ -131,7 +131,11 @@ fn content_findings(
     }
     let mut kept = Vec::with_capacity(cands.len());
     let mut silenced = Vec::new();
+    let code = super::context::is_code(&origin.path);
     for c in cands {
+        if c.loose && code {
+            continue;
+        }
         let rule = &rules.rules[c.rule as usize];
         let why = if rule.allow.allows_path(&origin.path) {
             if !policy.keep_suppressed {

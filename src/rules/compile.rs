@@ -151,6 +151,14 @@ pub enum Matcher {
         secret_group: Option<usize>,
         multiline: bool,
     },
+    /// A value given to a name, found by the engine's context grammar
+    /// (`engine/context.rs`): the name must match `name` (normalized), the whole value
+    /// `value`.
+    Context {
+        name: LazyRegex,
+        /// Anchored at both ends.
+        value: LazyRegex,
+    },
     /// Globs over the file path: the file itself is the finding.
     Path { globs: GlobSet },
 }
@@ -343,13 +351,37 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
             ));
         }
     }
-    let (matcher, pattern) = match (&s.regex, s.paths.is_empty()) {
-        (Some(_), false) => {
-            return Err(
-                "a rule has either `regex` (content) or `paths` (file names), not both".into(),
-            )
+    let lazy = |re: &str| {
+        if eager {
+            LazyRegex::eager(re)
+        } else {
+            Ok(LazyRegex::lazy(re))
         }
-        (None, true) => return Err("a rule needs `regex` or `paths`".into()),
+    };
+    let kinds = [s.regex.is_some(), !s.paths.is_empty(), s.name.is_some()];
+    if kinds.iter().filter(|k| **k).count() > 1 {
+        return Err("a rule has one of `regex` (content), `name` + `value` (a value given to a name) or `paths` (file names)".into());
+    }
+    if s.name.is_some() != s.value.is_some() {
+        return Err("`name` and `value` go together".into());
+    }
+    if s.name.is_some() && (s.multiline || s.secret_group.is_some()) {
+        return Err("`multiline` and `secret_group` apply to `regex` rules only (a `value` regex's group 1 is the secret)".into());
+    }
+    let (matcher, pattern) = match (&s.regex, s.paths.is_empty()) {
+        (Some(_), false) => unreachable!("rejected above"),
+        (None, true) => {
+            let (Some(name), Some(value)) = (&s.name, &s.value) else {
+                return Err("a rule needs `regex`, `name` + `value`, or `paths`".into());
+            };
+            let name_re = super::fragments::expand(name)?;
+            let value_re = format!("^(?:{})$", super::fragments::expand(value)?);
+            let matcher = Matcher::Context {
+                name: lazy(&name_re).map_err(|e| format!("name: {e}"))?,
+                value: lazy(&value_re).map_err(|e| format!("value: {e}"))?,
+            };
+            (matcher, format!("name: {name}  value: {value}"))
+        }
         (None, false) => {
             let globs = build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
             (Matcher::Path { globs }, s.paths.join(", "))

@@ -35,6 +35,13 @@ pub struct RuleSyntax {
     pub keywords: Vec<String>,
     #[serde(default)]
     pub regex: Option<String>,
+    /// Name-based rules: a regex over the normalized name a value is given to
+    /// (lowercase, `_`/`-` dropped, `.` between segments; see `engine/context.rs`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Name-based rules: a regex the whole value must match (group 1, if any, is the secret).
+    #[serde(default)]
+    pub value: Option<String>,
     #[serde(default)]
     pub secret_group: Option<usize>,
     #[serde(default)]

@@ -13,8 +13,10 @@ fn big_tree() -> Tree {
         "let token = \"{}\"; // secret api_key\n",
         synthetic(1, 40, ALNUM)
     );
-    let body = line.repeat(2_000_000 / line.len());
-    for i in 0..150 {
+    // Many mid-sized files: cancellation is checked between files, and every line here is a
+    // finding, so one file must not take the whole time budget of a debug build.
+    let body = line.repeat(500_000 / line.len());
+    for i in 0..600 {
         t.file(&format!("d{}/f{i}.rs", i % 10), &body);
     }
     t
