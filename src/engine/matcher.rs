@@ -46,11 +46,23 @@ pub(crate) fn candidates(
         let mut run = |hay: &[u8], offset: usize| {
             let ctx = (&rules.allow, keep_silenced);
             match &rule.matcher {
-                Matcher::Context { name, value } => {
+                Matcher::Context { name, value, regex } => {
                     let found = lines.assignments(hay, offset);
                     run_context(rule, r, (name, value), hay, offset, found, ctx, out);
+                    if let Some(regex) = regex {
+                        // The forms that are not an assignment (client calls, CLI commands)
+                        // stay on the keyword's own line.
+                        let line = hay.split(|&b| b == b'\n').next().unwrap_or(hay);
+                        let re = (regex, None);
+                        run_rule(rule, r, re, line, offset, ctx, out);
+                    }
                 }
-                _ => run_rule(rule, r, hay, offset, &rules.allow, keep_silenced, out),
+                Matcher::Content {
+                    regex,
+                    secret_group,
+                    ..
+                } => run_rule(rule, r, (regex, *secret_group), hay, offset, ctx, out),
+                Matcher::Path { .. } => {}
             }
         };
         if windows.whole[r as usize] {
@@ -69,20 +81,12 @@ pub(crate) fn candidates(
 fn run_rule(
     rule: &Rule,
     r: u32,
+    (regex, secret_group): (&LazyRegex, Option<usize>),
     hay: &[u8],
     offset: usize,
-    global: &Allow,
-    keep_silenced: bool,
+    (global, keep_silenced): (&Allow, bool),
     out: &mut Vec<Candidate>,
 ) {
-    let Matcher::Content {
-        regex,
-        secret_group,
-        ..
-    } = &rule.matcher
-    else {
-        return;
-    };
     let regex = regex.get();
     let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
     for caps in regex.captures_iter(hay) {

@@ -158,6 +158,8 @@ pub enum Matcher {
         name: LazyRegex,
         /// Anchored at both ends.
         value: LazyRegex,
+        /// The rule's other forms (client calls, CLI commands), on the keyword's line.
+        regex: Option<LazyRegex>,
     },
     /// Globs over the file path: the file itself is the finding.
     Path { globs: GlobSet },
@@ -358,9 +360,8 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
             Ok(LazyRegex::lazy(re))
         }
     };
-    let kinds = [s.regex.is_some(), !s.paths.is_empty(), s.name.is_some()];
-    if kinds.iter().filter(|k| **k).count() > 1 {
-        return Err("a rule has one of `regex` (content), `name` + `value` (a value given to a name) or `paths` (file names)".into());
+    if !s.paths.is_empty() && (s.regex.is_some() || s.name.is_some()) {
+        return Err("a rule has `paths` (file names) or content patterns (`regex`, `name` + `value`), not both".into());
     }
     if s.name.is_some() != s.value.is_some() {
         return Err("`name` and `value` go together".into());
@@ -369,19 +370,29 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
         return Err("`multiline` and `secret_group` apply to `regex` rules only (a `value` regex's group 1 is the secret)".into());
     }
     let (matcher, pattern) = match (&s.regex, s.paths.is_empty()) {
-        (Some(_), false) => unreachable!("rejected above"),
-        (None, true) => {
+        (_, true) if s.name.is_some() => {
             let (Some(name), Some(value)) = (&s.name, &s.value) else {
-                return Err("a rule needs `regex`, `name` + `value`, or `paths`".into());
+                unreachable!("checked above")
             };
             let name_re = super::fragments::expand(name)?;
             let value_re = format!("^(?:{})$", super::fragments::expand(value)?);
+            let regex = match &s.regex {
+                Some(r) => Some(lazy(&super::fragments::expand(r)?)?),
+                None => None,
+            };
             let matcher = Matcher::Context {
                 name: lazy(&name_re).map_err(|e| format!("name: {e}"))?,
                 value: lazy(&value_re).map_err(|e| format!("value: {e}"))?,
+                regex,
             };
-            (matcher, format!("name: {name}  value: {value}"))
+            let mut pattern = format!("name: {name}  value: {value}");
+            if let Some(r) = &s.regex {
+                pattern.push_str(&format!("  regex: {r}"));
+            }
+            (matcher, pattern)
         }
+        (Some(_), false) => unreachable!("rejected above"),
+        (None, true) => return Err("a rule needs `regex`, `name` + `value`, or `paths`".into()),
         (None, false) => {
             let globs = build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
             (Matcher::Path { globs }, s.paths.join(", "))
