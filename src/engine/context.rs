@@ -719,7 +719,18 @@ fn after_name(line: &[u8], start: usize, end: usize) -> Option<Assignment> {
             (j + 2, false)
         } else if place.flag || place.keyword {
             (j, true)
-        } else if quote_at(line, j).is_some() && !place.quoted && place.in_string.is_none() {
+        } else if quote_at(line, j).is_some()
+            && !place.quoted
+            && place.in_string.is_none()
+            && (raw.eq_ignore_ascii_case(b"password")
+                || raw.eq_ignore_ascii_case(b"passwd")
+                || quote_at(line, j).is_some_and(|q| {
+                    let s = j + q.escapes + 1;
+                    scheme(line, s, line.len()).is_some()
+                }))
+        {
+            // SQL `WITH PASSWORD 'v'`, Ruby DSLs `password "v"`, nginx `proxy_set_header
+            // Authorization "Bearer v"`; prose (`passing 'x'`) is not.
             (j, false)
         } else if let Some(v) = typed(line, j) {
             // Go `var apiKey string = "…"`.
@@ -957,7 +968,7 @@ fn value(
     let stop = |b: u8| {
         b.is_ascii_whitespace()
             || is_quote(b)
-            || b"\\,;)]}<>&(".contains(&b)
+            || b"\\,;)]{}<>&(".contains(&b)
             || in_string.is_some_and(|q| q.ch == b)
     };
     let end_of = |from: usize| {
@@ -973,7 +984,8 @@ fn value(
         s = after;
         e = end_of(s);
     }
-    if s == e || line.get(e) == Some(&b'(') || line[s..e].starts_with(b"{") {
+    // Nothing, a call, an object or an array is not a value.
+    if s == e || line.get(e) == Some(&b'(') || matches!(line[s], b'{' | b'[') {
         return None;
     }
     Some((s, e, false, schemed.is_some()))
@@ -1111,6 +1123,10 @@ mod tests {
             ),
             (format!("Authorization: Basic {v}"), "authorization"),
             (format!("Private-Token: {v}"), "privatetoken"),
+            (
+                format!("proxy_set_header Authorization \"Bearer {v}\";"),
+                "authorization",
+            ),
             (format!("CREATE USER app IDENTIFIED BY '{v}';"), "password"),
             (format!("ALTER ROLE app WITH PASSWORD '{v}';"), "password"),
             (
@@ -1186,6 +1202,8 @@ mod tests {
             "token = get_token(name)",
             "\"AWS::ApiGateway::ApiKey\": \"48205d4ffd7feba3\"",
             "token != other",
+            "is done by passing 'ubifs_tnc_remove_nm()' the same key",
+            "_pass:[TEP_ERRNO__FILTER_MATCH]_ - filter found",
         ] {
             let hits = found(line);
             let bad: Vec<_> = hits

@@ -60,9 +60,15 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
     if value.starts_with(b"ENC[") {
         return Err(Rejection::NotAValue);
     }
-    if (!letters_only && filters::is_not_a_value(value))
+    // `name@host` (an e-mail address) and `node@addr` (a device-tree node) name things.
+    let named = match value.iter().position(|&b| b == b'@') {
+        Some(at) if at >= 2 && is_host_or_address(&value[at + 1..]) => &value[..at],
+        _ => value,
+    };
+    if (!letters_only && filters::is_not_a_value(named))
         || is_type_path(value)
-        || is_dotted_name(value)
+        || is_dotted_name(named)
+        || (named.len() < value.len() && is_snake_identifier(named))
     {
         return Err(Rejection::NotAValue);
     }
@@ -99,6 +105,27 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
         }
     }
     Ok(score)
+}
+
+/// `informatik.uni-erlangen.de`, `33c0000`: what follows `@` in an address or a node name.
+fn is_host_or_address(v: &[u8]) -> bool {
+    !v.is_empty()
+        && v.iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-.".contains(&b))
+        && (v.contains(&b'.') || v.iter().all(u8::is_ascii_hexdigit))
+}
+
+/// `clock-abe-dpll-bypass`, `Roman.Hodek`: lowercase words (or one capitalised word each)
+/// joined by `-`, `_` or `.`, with at most a few digits.
+fn is_snake_identifier(v: &[u8]) -> bool {
+    let parts = v.split(|b| b"-_.".contains(b)).filter(|p| !p.is_empty());
+    let digits = v.iter().filter(|b| b.is_ascii_digit()).count();
+    digits <= 3
+        && parts.clone().count() >= 1
+        && parts.clone().all(|p| {
+            p.iter().all(u8::is_ascii_alphanumeric)
+                && p.iter().skip(1).all(|b| !b.is_ascii_uppercase())
+        })
 }
 
 /// `AWS::ApiGateway::ApiKey`, `std::env::var`: a path in code.
@@ -348,12 +375,23 @@ mod tests {
             ("changeme", Rejection::Placeholder),
             ("app.options.apiKey", Rejection::NotAValue),
             ("getApiKeyFromEnv", Rejection::Words),
+            (
+                "Roman.Hodek@informatik.uni-erlangen.de",
+                Rejection::NotAValue,
+            ),
+            ("clock-abe-dpll-bypass-clk-mux@114", Rejection::NotAValue),
+            ("pinctrl@33c0000", Rejection::NotAValue),
             ("app.options.apiKey!", Rejection::Words),
             ("X509KeyFlags2", Rejection::Words),
             ("Xk9mQ2", Rejection::Score),
         ] {
             assert_eq!(why(v), Some(r), "{v}");
         }
+    }
+
+    #[test]
+    fn a_password_with_an_at_sign_is_not_an_address() {
+        assert!(assess(b"Xk9@Lm2PqR7sT4vW8yZ", true).is_ok());
     }
 
     #[test]
