@@ -212,19 +212,25 @@ fn words(s: &[u8]) -> Vec<String> {
 /// on one line parse it once.
 #[derive(Default)]
 pub(crate) struct Lines {
-    /// `(offset, len)` of a parsed line → its range in `all`.
-    parsed: std::collections::HashMap<(usize, usize), (usize, usize)>,
+    /// `(offset, len)` of each parsed line and its range in `all`, sorted by offset.
+    parsed: Vec<((usize, usize), (usize, usize))>,
     all: Vec<Assignment>,
 }
 
 impl Lines {
     /// The assignments of `line`, which starts at `offset` in the buffer.
     pub fn assignments(&mut self, line: &[u8], offset: usize) -> &[Assignment] {
-        let (from, to) = *self.parsed.entry((offset, line.len())).or_insert_with(|| {
-            let from = self.all.len();
-            assignments(line, &mut self.all);
-            (from, self.all.len())
-        });
+        let key = (offset, line.len());
+        let (from, to) = match self.parsed.binary_search_by(|p| p.0.cmp(&key)) {
+            Ok(i) => self.parsed[i].1,
+            Err(i) => {
+                let from = self.all.len();
+                assignments(line, &mut self.all);
+                let range = (from, self.all.len());
+                self.parsed.insert(i, (key, range));
+                range
+            }
+        };
         &self.all[from..to]
     }
 }
@@ -430,6 +436,9 @@ impl TrimDash for [u8] {
 /// A CSV/TSV header: 3+ name-like fields separated by `,` or a tab. Returns the separator.
 fn header(t: &[u8]) -> Option<(u8, ())> {
     let sep = if t.contains(&b'\t') { b'\t' } else { b',' };
+    if memchr::memchr_iter(sep, t).nth(1).is_none() {
+        return None;
+    }
     let ok = fields(t, sep).count() >= 3
         && fields(t, sep).all(|(_, f)| {
             let f = strip_quotes(f.trim_ascii());
@@ -673,6 +682,15 @@ fn place(line: &[u8], start: usize, end: usize) -> Option<(Place, usize)> {
 }
 
 fn after_name(line: &[u8], start: usize, end: usize) -> Option<Assignment> {
+    // Most names in code are followed by `(`, `.`, `)` or `;`: nothing to look at.
+    let mut peek = end;
+    while peek < line.len() && (line[peek] == b'\\' || is_quote(line[peek])) && peek - end < 5 {
+        peek += 1;
+    }
+    match line.get(peek) {
+        Some(b'=' | b':' | b',' | b'[' | b'{' | b'>' | b'?' | b'|' | b']' | b' ' | b'\t') => {}
+        _ => return None,
+    }
     let (place, mut j) = place(line, start, end)?;
     let raw = &line[start..end];
     let mut name = &line[start..end];
@@ -766,9 +784,11 @@ fn command_flags(line: &[u8], out: &mut Vec<Assignment>) {
         b"sshpass",
         b"curl",
     ];
-    if !TOOLS
-        .iter()
-        .any(|t| memchr::memmem::find(line, t).is_some())
+    // Cheap first: a short flag (` -x`) must be on the line.
+    if !line.windows(2).any(|w| w == b" -")
+        || !TOOLS
+            .iter()
+            .any(|t| memchr::memmem::find(line, t).is_some())
     {
         return;
     }
