@@ -436,9 +436,8 @@ impl TrimDash for [u8] {
 /// A CSV/TSV header: 3+ name-like fields separated by `,` or a tab. Returns the separator.
 fn header(t: &[u8]) -> Option<(u8, ())> {
     let sep = if t.contains(&b'\t') { b'\t' } else { b',' };
-    if memchr::memchr_iter(sep, t).nth(1).is_none() {
-        return None;
-    }
+    // Two separators at least (three fields), found cheaply first.
+    memchr::memchr_iter(sep, t).nth(1)?;
     let ok = fields(t, sep).count() >= 3
         && fields(t, sep).all(|(_, f)| {
             let f = strip_quotes(f.trim_ascii());
@@ -760,6 +759,8 @@ fn after_name(line: &[u8], start: usize, end: usize) -> Option<Assignment> {
         return None;
     };
     let (start_v, end_v, quoted, scheme) = value(line, value_at, place.in_string, loose)?;
+    // Inside a string literal (`"X-Auth-Key: v"`), an unquoted value is part of the literal.
+    let quoted = quoted || place.in_string.is_some();
     // A value carrying an HTTP auth scheme is a credential whatever it is called
     // (`httpHeaderValue1: "Bearer …"`).
     let name = if scheme { &b"authorization"[..] } else { name };

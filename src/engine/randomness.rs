@@ -65,10 +65,13 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
         Some(at) if at >= 2 && is_host_or_address(&value[at + 1..]) => &value[..at],
         _ => value,
     };
-    if (!letters_only && filters::is_not_a_value(named))
-        || is_type_path(value)
-        || is_dotted_name(named)
-        || (named.len() < value.len() && is_snake_identifier(named))
+    // A provider rule's `value` already spells the token's shape (a UUID, `s.` + 24
+    // characters): only name-only (`generic`) rules need telling values from names.
+    if generic
+        && ((!letters_only && filters::is_not_a_value(named))
+            || is_type_path(value)
+            || is_dotted_name(named)
+            || (named.len() < value.len() && is_snake_identifier(named)))
     {
         return Err(Rejection::NotAValue);
     }

@@ -68,35 +68,11 @@ mod tests {
     }
 
     /// A reviewer reads a rule at a glance: no `regex:`, `name:` or `value:` line in a rule
-    /// file is over 200 characters as written (quotes included). And a name-based rule says
-    /// which name and which value (`name:` + `value:`) and leaves the assignment syntax to the
-    /// context grammar: no `regex:` spells it with the assignment fragments, except in the
-    /// rules listed in `SPELLED_OUT`.
+    /// file is over 200 characters as written (quotes included). Name-based rules leave the
+    /// assignment syntax to the context grammar (`name:` + `value:`); the fragments that used
+    /// to spell it are gone, so a rule cannot fall back to them.
     #[test]
     fn builtin_regexes_are_short_as_written() {
-        const ASSIGNMENT: &[&str] = &[
-            "{{assign_value_sp}}",
-            "{{assign_comma_sp}}",
-            "{{assign_comma}}",
-            "{{assign}}",
-            "{{env_assign}}",
-            "{{header_assign}}",
-            "{{generic_assign}}",
-            "{{secret_name}}",
-            "{{typed_assign}}",
-        ];
-        // Secrets the randomness test turns down by their shape, so `value:` cannot hold them:
-        // a UUID is "not a value", `s.` + 24 letters and digits a dotted name (when the body
-        // starts with a letter and has at most three digits).
-        const SPELLED_OUT: &[&str] = &[
-            "heroku-api-key-legacy",
-            "scaleway-secret-key",
-            "pinecone-legacy-api-key",
-            "postmark-server-token",
-            "splunk-hec-token",
-            "vault-legacy-token",
-        ];
-        let mut spelled = Vec::new();
         for src in sources() {
             let mut rule = "";
             for line in src.text.lines() {
@@ -114,24 +90,9 @@ mod tests {
                         "{} `{rule}`: a {n}-character {field}: {re}",
                         src.name
                     );
-                    if field == "regex" && ASSIGNMENT.iter().any(|f| re.contains(f)) {
-                        assert!(
-                            SPELLED_OUT.contains(&rule),
-                            "{} `{rule}` spells the assignment in its regex: use `name:` + `value:`",
-                            src.name
-                        );
-                        spelled.push(rule);
-                    }
                 }
             }
         }
-        spelled.sort_unstable();
-        let mut expected = SPELLED_OUT.to_vec();
-        expected.sort_unstable();
-        assert_eq!(
-            spelled, expected,
-            "`SPELLED_OUT` lists rules that no longer need it"
-        );
     }
 
     /// Built-in rules are held to more than the file format requires.
