@@ -1005,8 +1005,14 @@ fn value(
         s = after;
         e = end_of(s);
     }
-    // Nothing, a call, an object or an array is not a value.
-    if s == e || line.get(e) == Some(&b'(') || matches!(line[s], b'{' | b'[') {
+    // Nothing, a call, an object or an array is not a value; nor is text running into a
+    // template expression (`prefix{{ var }}`, `prefix${VAR}`).
+    let rest = &line[e..];
+    if s == e
+        || rest.starts_with(b"(")
+        || rest.starts_with(b"{")
+        || matches!(line[s], b'{' | b'[')
+    {
         return None;
     }
     Some((s, e, false, schemed.is_some()))
@@ -1225,6 +1231,8 @@ mod tests {
             "token != other",
             "is done by passing 'ubifs_tnc_remove_nm()' the same key",
             "_pass:[TEP_ERRNO__FILTER_MATCH]_ - filter found",
+            "client-key-data: LS0tLS1CRUdJTi{{base64:20}}",
+            "api_key: Q7x9Lm2Pz8Kd4Rt6${SUFFIX}",
         ] {
             let hits = found(line);
             let bad: Vec<_> = hits
