@@ -167,12 +167,34 @@ const QUALIFIERS: &[&str] = &[
     "foreign",
     "lookup",
     "idempotency",
+    "websocket",
+    "vapid",
     "dedup",
     "dedupe",
 ];
 
 /// Does this name (as written) name or qualify a secret rather than hold one?
 pub(crate) fn describes(raw: &[u8]) -> bool {
+    // `credential_process.rs`: a file's name, keying its checksum or its contents.
+    if let Some(dot) = raw.iter().rposition(|&b| b == b'.') {
+        let ext = &raw[dot + 1..];
+        if [
+            &b"rs"[..],
+            b"py",
+            b"js",
+            b"ts",
+            b"go",
+            b"json",
+            b"md",
+            b"txt",
+            b"c",
+            b"h",
+        ]
+        .contains(&ext)
+        {
+            return true;
+        }
+    }
     let last = raw.rsplit(|&b| b == b'.').next().unwrap_or(raw);
     let words = words(last);
     let is = |list: &[&str], w: &str| list.contains(&w);
@@ -1008,10 +1030,7 @@ fn value(
     // Nothing, a call, an object or an array is not a value; nor is text running into a
     // template expression (`prefix{{ var }}`, `prefix${VAR}`).
     let rest = &line[e..];
-    if s == e
-        || rest.starts_with(b"(")
-        || rest.starts_with(b"{")
-        || matches!(line[s], b'{' | b'[')
+    if s == e || rest.starts_with(b"(") || rest.starts_with(b"{") || matches!(line[s], b'{' | b'[')
     {
         return None;
     }

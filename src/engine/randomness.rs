@@ -50,7 +50,7 @@ pub struct Score {
 
 /// Runs the checks on `value`; `generic` adds the shape and score checks.
 pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
-    if filters::is_placeholder(value) {
+    if filters::is_placeholder(value) || is_elided(value) {
         return Err(Rejection::Placeholder);
     }
     // Letters only: the word test below tells identifiers (`getApiKeyFromEnv`) from random
@@ -71,7 +71,10 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
         && ((!letters_only && filters::is_not_a_value(named))
             || is_type_path(value)
             || is_dotted_name(named)
-            || (named.len() < value.len() && is_snake_identifier(named)))
+            || (named.len() < value.len() && is_snake_identifier(named))
+            || is_separated_words(value)
+            || is_pascal_words(value)
+            || is_file_or_pattern(value))
     {
         return Err(Rejection::NotAValue);
     }
@@ -92,6 +95,10 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
     if letters >= 6 && in_words * 10 >= letters * 6 {
         return Err(Rejection::Words);
     }
+    // Base64 of words or a run (`YSBzZWNyZXQ=` is "a secret") is a test value.
+    if generic && encodes_text_not_secret(value) {
+        return Err(Rejection::Words);
+    }
     let free = covered.iter().filter(|c| !**c).count();
     let score = Score {
         entropy,
@@ -100,7 +107,11 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
     if generic {
         let digits = value.iter().all(u8::is_ascii_digit);
         let hex = value.iter().all(u8::is_ascii_hexdigit);
-        if (digits || hex) && value.len() < 24 {
+        // Letters in one case and under 20 (`isaacschlueter`): a name, not a token.
+        let one_case = letters_only
+            && (value.iter().all(u8::is_ascii_lowercase)
+                || value.iter().all(u8::is_ascii_uppercase));
+        if ((digits || hex) && value.len() < 24) || (one_case && value.len() < 20) {
             return Err(Rejection::Shape);
         }
         if score.bits < MIN_BITS {
@@ -108,6 +119,115 @@ pub fn assess(value: &[u8], generic: bool) -> Result<Score, Rejection> {
         }
     }
     Ok(score)
+}
+
+/// `eyJ2IjoiMSIs...`, `metadata.<key>`: an example cut short, or with a slot to fill.
+fn is_elided(v: &[u8]) -> bool {
+    if v.ends_with(b"...") || v.ends_with("\u{2026}".as_bytes()) {
+        return true;
+    }
+    let open = v.iter().position(|&b| b == b'<');
+    let close = v.iter().rposition(|&b| b == b'>');
+    matches!((open, close), (Some(o), Some(c)) if c > o + 1
+        && v[o + 1..c].iter().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(b)))
+}
+
+/// `LicenseRef-scancode-sun-bcl-sdk-1.4.2`, `Europe/Istanbul`, `my-app/22a0-stage`: three or
+/// more parts joined by `-`, `_`, `.` or `/` (or two joined by `/`), each a word (one case,
+/// or capitalised words), a number, or short. A random token's parts are long and mixed.
+fn is_separated_words(v: &[u8]) -> bool {
+    let parts: Vec<&[u8]> = v
+        .split(|b| b"-_./".contains(b))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let slashes = v.iter().filter(|&&b| b == b'/').count();
+    let enough = parts.len() >= 3 || (slashes >= 1 && parts.len() >= 2);
+    enough
+        && parts.iter().all(|p| {
+            p.len() <= 4
+                || p.iter().all(u8::is_ascii_digit)
+                || (p.iter().all(u8::is_ascii_alphabetic)
+                    && (p.iter().skip(1).all(u8::is_ascii_lowercase)
+                        || p.iter().all(u8::is_ascii_uppercase)
+                        || is_pascal_words(p)))
+        })
+}
+
+/// `PendingAggregationRequests`, `ForbesLindesay`, `ActivationIds`: capitalised words of
+/// three letters or more (a lowercase first word allowed). Random letters break the pattern.
+fn is_pascal_words(v: &[u8]) -> bool {
+    if v.len() < 6 || !v.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let mut pieces = 0;
+    let mut i = 0;
+    while i < v.len() {
+        let start = i;
+        i += 1;
+        while i < v.len() && v[i].is_ascii_lowercase() {
+            i += 1;
+        }
+        let piece = &v[start..i];
+        let first_ok = piece[0].is_ascii_uppercase() || start == 0;
+        if piece.len() < 3 || !first_ok {
+            return false;
+        }
+        pieces += 1;
+    }
+    pieces >= 2
+}
+
+/// A file (`client.key`, `app.war`), a URL-encoded path (`%2Ftests%2F…`) or a regex
+/// (`[a-f0-9]{48}`) is not the secret itself.
+fn is_file_or_pattern(v: &[u8]) -> bool {
+    const EXTENSIONS: &[&[u8]] = &[
+        b".key", b".pem", b".crt", b".cer", b".der", b".p12", b".pfx", b".jks", b".json", b".yaml",
+        b".yml", b".txt", b".war", b".jar", b".zip", b".gz", b".enc", b".asc", b".gpg", b".pub",
+        b".csv", b".xml", b".html", b".js", b".py", b".rs", b".sh",
+    ];
+    let lower = v.to_ascii_lowercase();
+    EXTENSIONS.iter().any(|e| lower.ends_with(e))
+        || memchr::memmem::find(&lower, b"%2f").is_some()
+        || [
+            &b"[a-"[..],
+            b"[0-",
+            b"[a-z",
+            b"\\d",
+            b"\\w",
+            b"\\s",
+            b"(?",
+            b"]{",
+            b"]+",
+        ]
+        .iter()
+        .any(|p| memchr::memmem::find(v, p).is_some())
+}
+
+/// Base64 that decodes to text made of words or runs (`YSBzZWNyZXQ=` → `a secret`,
+/// `MDEyMzQ1Njc4…` → `0123456789…`).
+fn encodes_text_not_secret(v: &[u8]) -> bool {
+    let body = v
+        .strip_suffix(b"==")
+        .or_else(|| v.strip_suffix(b"="))
+        .unwrap_or(v);
+    if body.len() < 8
+        || !body
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/-_".contains(b))
+    {
+        return false;
+    }
+    let Some(text) = super::decode::decode(v) else {
+        return false;
+    };
+    if text.is_empty() || !text.iter().all(|b| (0x20..0x7f).contains(b)) {
+        return false;
+    }
+    let mut covered = vec![false; text.len()];
+    let runs = mark_runs(&text, &mut covered);
+    let letters = text.iter().filter(|b| b.is_ascii_alphabetic()).count();
+    let words = mark_words(&text, &mut covered);
+    runs * 2 >= text.len() || (letters >= 4 && words * 10 >= letters * 6)
 }
 
 /// `informatik.uni-erlangen.de`, `33c0000`: what follows `@` in an address or a node name.
@@ -240,7 +360,7 @@ fn mark_runs(v: &[u8], covered: &mut [bool]) -> usize {
                 best = best.max(len);
             }
         }
-        if best >= 4 {
+        if best >= 4 || (best == 3 && seq3(&lower[i..i + 3])) {
             covered[i..i + best].iter_mut().for_each(|c| *c = true);
             i += best;
         } else {
@@ -248,6 +368,13 @@ fn mark_runs(v: &[u8], covered: &mut [bool]) -> usize {
         }
     }
     covered.iter().filter(|c| **c).count()
+}
+
+/// `abc`, `XYZ`, `321`: a run of three consecutive letters or digits (keyboard rows need four).
+fn seq3(w: &[u8]) -> bool {
+    w.iter().all(u8::is_ascii_alphanumeric)
+        && (w.windows(2).all(|p| i16::from(p[1]) - i16::from(p[0]) == 1)
+            || w.windows(2).all(|p| i16::from(p[0]) - i16::from(p[1]) == 1))
 }
 
 /// `abcabcabc`, `5f5f5f5f`: one short pattern repeated.
@@ -357,8 +484,8 @@ mod tests {
         for (v, r) in [
             ("webdavregeneratedpassword1", Rejection::Words),
             ("correcthorsebatterystaple", Rejection::Words),
-            ("prod/db/credentials", Rejection::Words),
-            ("auth/invalid-app-credential", Rejection::Words),
+            ("prod/db/credentials", Rejection::NotAValue),
+            ("auth/invalid-app-credential", Rejection::NotAValue),
             ("_win32typing.PyCredHandle", Rejection::NotAValue),
             ("AWS::ApiGateway::ApiKey", Rejection::NotAValue),
             ("abcdef123456", Rejection::Run),
@@ -375,7 +502,7 @@ mod tests {
             ("your_api_key_here", Rejection::Placeholder),
             ("changeme", Rejection::Placeholder),
             ("app.options.apiKey", Rejection::NotAValue),
-            ("getApiKeyFromEnv", Rejection::Words),
+            ("getApiKeyFromEnv", Rejection::NotAValue),
             (
                 "Roman.Hodek@informatik.uni-erlangen.de",
                 Rejection::NotAValue,
@@ -385,6 +512,25 @@ mod tests {
             ("app.options.apiKey!", Rejection::Words),
             ("X509KeyFlags2", Rejection::Words),
             ("Xk9mQ2", Rejection::Score),
+            ("YSBzZWNyZXQ=", Rejection::Words),
+            (
+                "LicenseRef-scancode-sun-bcl-sdk-1.4.2",
+                Rejection::NotAValue,
+            ),
+            ("Europe/Istanbul", Rejection::NotAValue),
+            ("PendingAggregationRequests", Rejection::NotAValue),
+            (
+                ".%2Ftests%2Fcerts%2Frsa%2Fkeys%2Fclient.key",
+                Rejection::NotAValue,
+            ),
+            ("([a-f0-9]{48}(?![a-f0-9]))", Rejection::NotAValue),
+            ("eyJ2IjoiMSIsInMiOjEsImMiOi...", Rejection::Placeholder),
+            ("vercel.ai.telemetry.metadata.<key>", Rejection::Placeholder),
+            (
+                "hijklmnopuvwDEFqrABCxyzsHIJGPQRSTUVWXYZKLMNOgabctdfe",
+                Rejection::Run,
+            ),
+            ("isaacschlueter", Rejection::Shape),
         ] {
             assert_eq!(why(v), Some(r), "{v}");
         }
