@@ -126,6 +126,7 @@ const DESCRIPTORS: &[&str] = &[
     "algorithm",
     "encoding",
     "exists",
+    "pubkey",
     "selector",
     "input",
     "button",
@@ -169,6 +170,7 @@ const QUALIFIERS: &[&str] = &[
     "idempotency",
     "websocket",
     "vapid",
+    "socket",
     "dedup",
     "dedupe",
 ];
@@ -926,6 +928,11 @@ fn element(line: &[u8], raw: &[u8], after: usize) -> Option<Assignment> {
     }
     let s = gt + 1;
     let e = s + line[s..].iter().position(|&b| b == b'<')?;
+    // The element must close here (`</name>`): `<EVP_PKEY> f(…)` is a C++ template.
+    let close = &line[e..];
+    if !(close.starts_with(b"</") && close[2..].starts_with(raw)) {
+        return None;
+    }
     let (s, e) = trim(line, s, e);
     (s < e).then(|| Assignment {
         name: normalize(raw),
@@ -1251,6 +1258,7 @@ mod tests {
             "is done by passing 'ubifs_tnc_remove_nm()' the same key",
             "_pass:[TEP_ERRNO__FILTER_MATCH]_ - filter found",
             "client-key-data: LS0tLS1CRUdJTi{{base64:20}}",
+            "static bssl::UniquePtr<EVP_PKEY> dsa_keygen(bssl::UniquePtr<EVP_PKEY> &params,",
             "api_key: Q7x9Lm2Pz8Kd4Rt6${SUFFIX}",
         ] {
             let hits = found(line);

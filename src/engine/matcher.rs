@@ -190,5 +190,8 @@ fn accept(rule: &Rule, secret: &[u8]) -> Option<f64> {
     if filters::is_placeholder(secret) || (rule.generic && filters::is_not_a_value(secret)) {
         return None;
     }
+    if rule.randomness && randomness::assess(secret, false).is_err() {
+        return None;
+    }
     checksum_ok(rule, secret).then_some(entropy)
 }

@@ -137,20 +137,40 @@ fn is_elided(v: &[u8]) -> bool {
 /// or capitalised words), a number, or short. A random token's parts are long and mixed.
 fn is_separated_words(v: &[u8]) -> bool {
     let parts: Vec<&[u8]> = v
-        .split(|b| b"-_./".contains(b))
+        .split(|b| b"-_./:".contains(b))
         .filter(|p| !p.is_empty())
         .collect();
     let slashes = v.iter().filter(|&&b| b == b'/').count();
     let enough = parts.len() >= 3 || (slashes >= 1 && parts.len() >= 2);
-    enough
-        && parts.iter().all(|p| {
-            p.len() <= 4
-                || p.iter().all(u8::is_ascii_digit)
-                || (p.iter().all(u8::is_ascii_alphabetic)
-                    && (p.iter().skip(1).all(u8::is_ascii_lowercase)
-                        || p.iter().all(u8::is_ascii_uppercase)
-                        || is_pascal_words(p)))
-        })
+    // One odd part (`enc28j60` in `microchip-enc28j60-2009`) among three or more is allowed.
+    let odd = parts.iter().filter(|p| !is_word_part(p)).count();
+    enough && (odd == 0 || (odd == 1 && parts.len() >= 3 && parts.iter().all(|p| p.len() <= 10)))
+}
+
+/// A part of a separated name: short, a number, a word in one case or capitalised (with an
+/// acronym after it: `MulanPSL`), or lowercase with a digit or two inside (`bpel4ws`).
+fn is_word_part(p: &[u8]) -> bool {
+    let switches = p
+        .windows(2)
+        .filter(|w| w[0].is_ascii_digit() != w[1].is_ascii_digit())
+        .count();
+    p.len() <= 4
+        || p.iter().all(u8::is_ascii_digit)
+        || (p.iter().all(u8::is_ascii_alphabetic)
+            && (p.iter().skip(1).all(u8::is_ascii_lowercase)
+                || p.iter().all(u8::is_ascii_uppercase)
+                || is_pascal_words(p)
+                || is_word_then_acronym(p)))
+        || (p
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && switches <= 2)
+}
+
+/// `MulanPSL`, `OpenSSL`: a capitalised word then capitals.
+fn is_word_then_acronym(p: &[u8]) -> bool {
+    let lower_end = 1 + p[1..].iter().take_while(|b| b.is_ascii_lowercase()).count();
+    p[0].is_ascii_uppercase() && lower_end >= 3 && p[lower_end..].iter().all(u8::is_ascii_uppercase)
 }
 
 /// `PendingAggregationRequests`, `ForbesLindesay`, `ActivationIds`: capitalised words of
@@ -509,7 +529,7 @@ mod tests {
             ),
             ("clock-abe-dpll-bypass-clk-mux@114", Rejection::NotAValue),
             ("pinctrl@33c0000", Rejection::NotAValue),
-            ("app.options.apiKey!", Rejection::Words),
+            ("app.options.apiKey!", Rejection::NotAValue),
             ("X509KeyFlags2", Rejection::Words),
             ("Xk9mQ2", Rejection::Score),
             ("YSBzZWNyZXQ=", Rejection::Words),
@@ -531,6 +551,9 @@ mod tests {
                 Rejection::Run,
             ),
             ("isaacschlueter", Rejection::Shape),
+            ("microchip-enc28j60-2009", Rejection::NotAValue),
+            ("MulanPSL-1.0", Rejection::NotAValue),
+            ("aws:cdk:analytics:mixin", Rejection::NotAValue),
         ] {
             assert_eq!(why(v), Some(r), "{v}");
         }

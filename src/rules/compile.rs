@@ -177,6 +177,8 @@ pub struct Rule {
     pub pattern: String,
     pub min_entropy: Option<f64>,
     pub generic: bool,
+    /// The secret must pass the randomness test (see `RuleSyntax::randomness`).
+    pub randomness: bool,
     /// Lowercased context words.
     pub context: Vec<Vec<u8>>,
     pub priority: i32,
@@ -435,6 +437,7 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
         pattern,
         min_entropy: s.min_entropy,
         generic: s.generic,
+        randomness: s.randomness,
         context: s
             .context
             .iter()

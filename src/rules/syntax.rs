@@ -53,6 +53,10 @@ pub struct RuleSyntax {
     /// binary files.
     #[serde(default)]
     pub generic: bool,
+    /// The secret is chosen by a person (a password in a URL or connection string): it must
+    /// also pass the randomness test (no words, runs or placeholders). Name rules always do.
+    #[serde(default)]
+    pub randomness: bool,
     /// Words that, when present on the matched line, make this rule the most specific one.
     #[serde(default)]
     pub context: Vec<String>,
