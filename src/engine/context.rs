@@ -393,7 +393,7 @@ pub(crate) fn extent(bytes: &[u8], line: (usize, usize)) -> usize {
     if line.1 >= bytes.len() {
         return line.1;
     }
-    if is_block_scalar(trimmed) {
+    if is_block_scalar(trimmed) || list_name(trimmed).is_some() {
         return next_line(line.1 + 1);
     }
     type Under = fn(&[u8], &[u8]) -> bool;
@@ -435,6 +435,18 @@ fn is_block_scalar(t: &[u8]) -> bool {
         .unwrap_or(t);
     (t.ends_with(b": |") || t.ends_with(b": >") || t.ends_with(b":|") || t.ends_with(b":>"))
         && !t.contains(&b'=')
+}
+
+/// `- name: API_TOKEN` (Kubernetes and Compose env lists): the name whose `value:` follows on
+/// the next line.
+fn list_name(t: &[u8]) -> Option<&[u8]> {
+    let rest = t.trim_ascii_start().strip_prefix(b"- name:")?.trim_ascii();
+    let name = strip_quotes(rest);
+    let name = name
+        .strip_suffix(b"\"")
+        .or_else(|| name.strip_suffix(b"'"))
+        .unwrap_or(name);
+    (!name.is_empty() && name.iter().all(|&b| is_name_byte(b))).then_some(name)
 }
 
 /// `mufi:` alone on its line: a YAML mapping whose keys follow, indented.
@@ -499,7 +511,20 @@ fn block(window: &[u8], out: &mut Vec<Assignment>) {
             Some(row)
         })
     };
-    if is_block_scalar(trimmed) {
+    if let Some(raw) = list_name(trimmed) {
+        // The entry's `value:` on the next line gets the entry's name.
+        if let Some((at, row)) = rows().next() {
+            let mut found = Vec::new();
+            assignments_in_line(row, at, &mut found);
+            if let Some(v) = found.into_iter().find(|a| a.name == "value") {
+                out.push(Assignment {
+                    name: normalize(raw),
+                    describes: describes(raw),
+                    ..v
+                });
+            }
+        }
+    } else if is_block_scalar(trimmed) {
         let key = trimmed.trim_ascii_start().trim_start_matches_dash();
         let raw = &key[..key.iter().position(|&b| b == b':').unwrap_or(0)];
         if let Some((at, row)) = rows().next() {
@@ -1239,6 +1264,10 @@ mod tests {
             "apikey",
         );
         has(&format!("id\tplan\ttoken\n7\tpro\t{v}\n"), "token");
+        has(
+            &format!("  - name: DB_PASSWORD\n    value: \"{v}\"\n"),
+            "dbpassword",
+        );
         // The mapping ends where the indentation does.
         let found = in_window(&format!("mufi:\n  url: x\nkey: {v}\n"));
         assert!(
