@@ -163,19 +163,9 @@ if [[ $SKIP_LEAKGUARD != 1 && ! -x $LEAKGUARD ]]; then
     die "leakguard binary $LEAKGUARD is missing: build it (cargo build --release) or set SKIP_LEAKGUARD=1"
 fi
 
-if [[ $SKIP_KINGFISHER != 1 ]]; then
-    if [[ -z ${KINGFISHER:-} ]]; then
-        if ! command -v kingfisher >/dev/null &&
-            ! python3 -c 'import kingfisher' 2>/dev/null; then
-            log "pip install kingfisher-bin"
-            python3 -m pip install -q kingfisher-bin >&2 || die "pip install kingfisher-bin failed"
-        fi
-        # The real binary inside the wheel, not the Python launcher (no interpreter start-up).
-        KINGFISHER=$(python3 -c 'import kingfisher; print(kingfisher.get_binary_path())' 2>/dev/null ||
-            command -v kingfisher || true)
-    fi
-    [[ -n $KINGFISHER && -x $KINGFISHER ]] || die "kingfisher binary not found (set KINGFISHER=...)"
-fi
+# shellcheck source=benches/kingfisher.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kingfisher.sh"
+locate_kingfisher
 
 git_local_config() {   # repo: identity and no background work during timings
     git -C "$1" config user.name "leakguard bench"

@@ -194,20 +194,9 @@ NKEYWORDS=$(grep -c . "$KEYWORDS" || true)
 [[ $NKEYWORDS -gt 0 ]] || die "keyword list is empty"
 log "ripgrep keywords: $NKEYWORDS from $KEYWORD_SOURCE"
 
-if [[ $SKIP_KINGFISHER != 1 ]]; then
-    if [[ -z ${KINGFISHER:-} ]]; then
-        if ! command -v kingfisher >/dev/null &&
-            ! python3 -c 'import kingfisher' 2>/dev/null; then
-            log "pip install kingfisher-bin"
-            python3 -m pip install -q kingfisher-bin >&2 || die "pip install kingfisher-bin failed"
-        fi
-        # Prefer the real binary inside the wheel over the Python (and pyenv) launchers,
-        # so that interpreter start-up is not timed.
-        KINGFISHER=$(python3 -c 'import kingfisher; print(kingfisher.get_binary_path())' 2>/dev/null ||
-            command -v kingfisher || true)
-    fi
-    [[ -n $KINGFISHER && -x $KINGFISHER ]] || die "kingfisher binary not found (set KINGFISHER=...)"
-fi
+# shellcheck source=benches/kingfisher.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kingfisher.sh"
+locate_kingfisher
 
 # ---------------------------------------------------------------------------
 # Timing helper: runs "$@" $RUNS times under /usr/bin/time -v.

@@ -294,18 +294,9 @@ EOF
 # ---------------------------------------------------------------------------
 # 3. Scanners
 # ---------------------------------------------------------------------------
-if [[ $SKIP_KINGFISHER != 1 && -z ${KINGFISHER:-} ]]; then
-    if ! python3 -c 'import kingfisher' 2>/dev/null && ! command -v kingfisher >/dev/null; then
-        log "pip install kingfisher-bin"
-        python3 -m pip install -q kingfisher-bin >&2 || die "pip install kingfisher-bin failed"
-    fi
-    # The real binary inside the wheel, not the Python launcher.
-    KINGFISHER=$(python3 -c 'import kingfisher; print(kingfisher.get_binary_path())' 2>/dev/null ||
-        command -v kingfisher || true)
-fi
-if [[ $SKIP_KINGFISHER != 1 ]]; then
-    [[ -n ${KINGFISHER:-} && -x $KINGFISHER ]] || die "kingfisher binary not found (set KINGFISHER=...)"
-fi
+# shellcheck source=benches/kingfisher.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kingfisher.sh"
+locate_kingfisher
 
 COMMANDS=()
 run_scan() { # label, accepted exit codes, command... ; sets WALL (seconds)

@@ -62,16 +62,9 @@ if [[ -z ${LEAKGUARD:-} ]]; then
 fi
 [[ -x $LEAKGUARD ]] || die "leakguard binary not found: $LEAKGUARD"
 
-if [[ $SKIP_KINGFISHER != 1 && -z ${KINGFISHER:-} ]]; then
-    if ! python3 -c 'import kingfisher' 2>/dev/null && ! command -v kingfisher >/dev/null; then
-        log "pip install kingfisher-bin"
-        python3 -m pip install -q kingfisher-bin >&2 || die "pip install kingfisher-bin failed"
-    fi
-    # The real binary inside the wheel, not the Python launcher.
-    KINGFISHER=$(python3 -c 'import kingfisher; print(kingfisher.get_binary_path())' 2>/dev/null ||
-        command -v kingfisher || true)
-    [[ -n $KINGFISHER && -x $KINGFISHER ]] || die "kingfisher binary not found (set KINGFISHER=...)"
-fi
+# shellcheck source=benches/kingfisher.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kingfisher.sh"
+locate_kingfisher
 
 if [[ $SKIP_RIPSECRETS != 1 && -z ${RIPSECRETS:-} ]]; then
     if ! command -v ripsecrets >/dev/null && [[ ! -x $HOME/.cargo/bin/ripsecrets ]]; then

@@ -403,7 +403,7 @@ pub(crate) fn extent(bytes: &[u8], line: (usize, usize)) -> usize {
         })
     } else if header(trimmed).is_some() {
         (2048, |head, row| {
-            let sep = header(head).map_or(b',', |h| h.0);
+            let sep = header(head).unwrap_or(b',');
             !row.trim_ascii().is_empty() && fields(row, sep).count() == fields(head, sep).count()
         })
     } else {
@@ -470,7 +470,7 @@ impl TrimDash for [u8] {
 }
 
 /// A CSV/TSV header: 3+ name-like fields separated by `,` or a tab. Returns the separator.
-fn header(t: &[u8]) -> Option<(u8, ())> {
+fn header(t: &[u8]) -> Option<u8> {
     let sep = if t.contains(&b'\t') { b'\t' } else { b',' };
     // Two separators at least (three fields), found cheaply first.
     memchr::memchr_iter(sep, t).nth(1)?;
@@ -480,7 +480,7 @@ fn header(t: &[u8]) -> Option<(u8, ())> {
             let f = f.strip_suffix(b"\"").unwrap_or(f);
             !f.is_empty() && f.len() <= 40 && f.iter().all(|&b| is_name_byte(b) || b == b' ')
         });
-    ok.then_some((sep, ()))
+    ok.then_some(sep)
 }
 
 /// The fields of a row with their offsets (no quoted separators: exports of keys have none).
@@ -563,7 +563,7 @@ fn block(window: &[u8], out: &mut Vec<Assignment>) {
                 path.push((ind, normalize(&k[..k.len() - 1])));
             }
         }
-    } else if let Some((sep, ())) = header(trimmed) {
+    } else if let Some(sep) = header(trimmed) {
         let names: Vec<&[u8]> = fields(trimmed, sep)
             .map(|(_, f)| {
                 let f = strip_quotes(f.trim_ascii());

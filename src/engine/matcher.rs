@@ -105,17 +105,42 @@ fn run_rule(
         let Some(entropy) = accept(rule, secret) else {
             continue;
         };
-        let why = secret_why(rule, global, secret);
-        if why.is_some() && !keep_silenced {
-            continue;
-        }
+        let span = (offset + m.start(), offset + m.end());
+        keep(
+            rule,
+            r,
+            secret,
+            span,
+            entropy,
+            false,
+            (global, keep_silenced),
+            out,
+        );
+    }
+}
+
+/// The last step for a secret that passed its rule's filters: the secret allowlists decide
+/// whether it is kept, kept as silenced (`--explain`) or dropped.
+#[allow(clippy::too_many_arguments)]
+fn keep(
+    rule: &Rule,
+    r: u32,
+    secret: &[u8],
+    (start, end): (usize, usize),
+    entropy: f64,
+    loose: bool,
+    (global, keep_silenced): (&Allow, bool),
+    out: &mut Vec<Candidate>,
+) {
+    let why = secret_why(rule, global, secret);
+    if why.is_none() || keep_silenced {
         out.push(Candidate {
             rule: r,
-            start: offset + m.start(),
-            end: offset + m.end(),
+            start,
+            end,
             entropy,
             why,
-            loose: false,
+            loose,
         });
     }
 }
@@ -130,7 +155,7 @@ fn run_context(
     hay: &[u8],
     offset: usize,
     found: &[context::Assignment],
-    (global, keep_silenced): (&Allow, bool),
+    allow: (&Allow, bool),
     out: &mut Vec<Candidate>,
 ) {
     let (name, value) = (name.get(), value.get());
@@ -158,18 +183,17 @@ fn run_context(
         if out.iter().rev().take(64).any(seen) {
             continue;
         }
-        let why = secret_why(rule, global, secret);
-        if why.is_some() && !keep_silenced {
-            continue;
-        }
-        out.push(Candidate {
-            rule: r,
-            start: offset + a.start + m.start(),
-            end: offset + a.start + m.end(),
-            entropy: score.entropy,
-            why,
-            loose: !a.quoted,
-        });
+        let loose = !a.quoted;
+        keep(
+            rule,
+            r,
+            secret,
+            (start, end),
+            score.entropy,
+            loose,
+            allow,
+            out,
+        );
     }
 }
 
