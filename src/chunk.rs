@@ -29,6 +29,9 @@ pub struct Origin {
     /// The source's own handle for this place (history: which commit and path), returned
     /// with every finding made here. Opaque to everything else.
     pub tag: u32,
+    /// Inside an archive: the length of `display`'s prefix that names the file on disk or
+    /// in git (`dist/app.jar` in `dist/app.jar!/config/app.properties`).
+    pub physical: Option<usize>,
 }
 
 /// What kind of place an [`Origin`] is.
@@ -96,6 +99,9 @@ pub struct Limits {
     pub max_file_size: u64,
     /// Worker threads; 0 picks one per core.
     pub threads: usize,
+    /// How deep archives are opened (an archive in an archive is depth 2); 0 turns archive
+    /// reading off.
+    pub archive_depth: u8,
 }
 
 impl Limits {
@@ -113,6 +119,13 @@ pub struct Stats {
     pub files_skipped_size: u64,
     pub files_skipped_binary: u64,
     pub files_unreadable: u64,
+    /// Archives opened (each nested one counts).
+    pub archives: u64,
+    /// Archives not read to their end: a bomb limit or damage (each has a warning).
+    pub archives_limited: u64,
+    /// Archive entries that could not be read (encrypted, unsupported method; each has a
+    /// warning).
+    pub archive_entries_skipped: u64,
 }
 
 impl Stats {
@@ -123,6 +136,9 @@ impl Stats {
         self.files_skipped_size += o.files_skipped_size;
         self.files_skipped_binary += o.files_skipped_binary;
         self.files_unreadable += o.files_unreadable;
+        self.archives += o.archives;
+        self.archives_limited += o.archives_limited;
+        self.archive_entries_skipped += o.archive_entries_skipped;
     }
 }
 
@@ -134,6 +150,25 @@ impl Origin {
             display,
             kind,
             tag: 0,
+            physical: None,
+        }
+    }
+
+    /// A file inside this one, an archive: `app.jar!/config/app.properties`. `since` is what a
+    /// staged entry replaces (the same entry in the archive's old version).
+    pub fn inner(&self, name: &[u8], since: Option<Since>) -> Origin {
+        let name = name.strip_prefix(b"./").unwrap_or(name);
+        let name = name.strip_prefix(b"/").unwrap_or(name);
+        let kind = match &self.kind {
+            OriginKind::Staged { .. } => OriginKind::Staged { since },
+            kind => kind.clone(),
+        };
+        Origin {
+            path: format!("{}!/{}", self.path, String::from_utf8_lossy(name)),
+            display: format!("{}!/{}", self.display, printable_name(name)),
+            kind,
+            tag: self.tag,
+            physical: self.physical.or(Some(self.display.len())),
         }
     }
 
@@ -160,4 +195,24 @@ impl Origin {
             OriginKind::File | OriginKind::Staged { since: None } | OriginKind::Path
         )
     }
+}
+
+/// A file name as text that fits on one line of a report: control characters are escaped
+/// (`\n`, `\t`, `\u{1b}`) and bytes that are not UTF-8 are shown as `\xNN`, so that a name
+/// cannot break a report line or forge an extra one.
+pub fn printable_name(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }

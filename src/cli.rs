@@ -199,6 +199,12 @@ pub struct Limits {
     /// still apply to them.
     #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// Do not look inside archives (zip, jar, whl, tar, tgz, gz, bz2, xz, …).
+    #[arg(long)]
+    pub no_archives: bool,
+    /// Open archives nested up to this deep (a jar in a zip is depth 2).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub archive_depth: u8,
 }
 
 /// How findings are written.

@@ -108,6 +108,10 @@ impl Config {
                 skip_binary: common.limits.skip_binary,
                 max_file_size: common.limits.max_file_size,
                 threads: common.threads,
+                archive_depth: match common.limits.no_archives {
+                    true => 0,
+                    false => common.limits.archive_depth,
+                },
             },
             baseline,
             gates: Gates {

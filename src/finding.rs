@@ -55,6 +55,9 @@ pub struct Finding {
     pub decoded: Option<&'static str>,
     /// Why this finding is not reported, when it is not (kept only for `--explain`).
     pub suppressed: Option<Suppression>,
+    /// In an archive: the length of `path`'s prefix naming the file on disk or in git
+    /// (`dist/app.jar` of `dist/app.jar!/config/app.properties`).
+    pub physical: Option<usize>,
 }
 
 /// What silenced a finding: shown by `--explain`, never a reason to hide that it happened.
@@ -81,6 +84,20 @@ pub struct CommitInfo {
 }
 
 impl Finding {
+    /// The file on disk or in git: the archive, for a finding inside one.
+    pub fn physical_path(&self) -> &str {
+        match self.physical {
+            Some(n) if self.path.is_char_boundary(n) => &self.path[..n],
+            _ => &self.path,
+        }
+    }
+
+    /// The path inside the archive (`config/app.properties`; nested: `lib.jar!/x`).
+    pub fn inner_path(&self) -> Option<&str> {
+        let n = self.physical?;
+        self.path.get(n..)?.strip_prefix("!/")
+    }
+
     /// A secret found in content.
     pub fn content(
         rule: &Rule,
@@ -110,6 +127,7 @@ impl Finding {
             commit: None,
             decoded: None,
             suppressed: None,
+            physical: None,
         }
     }
 
@@ -133,6 +151,7 @@ impl Finding {
             commit: None,
             decoded: None,
             suppressed: None,
+            physical: None,
         }
     }
 
@@ -166,6 +185,7 @@ impl Finding {
             commit: None,
             decoded: None,
             suppressed: None,
+            physical: None,
         }
     }
 

@@ -3,12 +3,14 @@
 //! [`Stats`], runs the engine's one entry on each chunk and collects findings and
 //! warnings. Sources never see the engine; the engine never sees a source.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Sink, Stats};
+use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Since, Sink, Stats};
 use crate::engine::{Engine, Scanner};
 use crate::finding::Finding;
 use crate::progress::Progress;
+use crate::source::archive::{self, Budget, Data};
 
 /// What a run produced: findings with their origin's tag (unsorted), counts, and warnings
 /// for stderr (sorted).
@@ -61,34 +63,15 @@ pub struct Worker<'a> {
 
 impl Sink for Worker<'_> {
     fn take(&mut self, item: Item<'_>) {
-        let stats = &mut self.local.stats;
         match item.content {
-            Content::Bytes(raw) => {
-                let prepared = crate::source::prepare(raw);
-                if prepared.binary && self.limits.skip_binary {
-                    stats.files_skipped_binary += 1;
-                    self.path_only(item.origins);
-                    return;
-                }
-                stats.files_scanned += 1;
-                stats.bytes_scanned += raw.len() as u64;
-                let chunk = crate::chunk::Chunk {
-                    bytes: &prepared.bytes,
-                    binary: prepared.binary,
-                    origins: item.origins,
-                };
-                self.scanner.scan(&chunk, &mut self.local.found);
-                if let Some(p) = self.progress {
-                    p.add(raw.len() as u64);
-                }
-            }
+            Content::Bytes(raw) => self.bytes(raw, item.origins, 0, None),
             Content::TooLarge => {
-                stats.files_skipped_size += 1;
+                self.local.stats.files_skipped_size += 1;
                 self.path_only(item.origins);
             }
             Content::PathOnly => self.path_only(item.origins),
             Content::Unreadable(err) => {
-                stats.files_unreadable += 1;
+                self.local.stats.files_unreadable += 1;
                 let msg = match item.origins.first() {
                     None => err,
                     Some(o) => {
@@ -115,6 +98,93 @@ impl Sink for Worker<'_> {
 }
 
 impl Worker<'_> {
+    /// Scans bytes found at `origins`, `depth` archives deep; an archive is opened instead
+    /// (sharing `budget` with the archive it is in).
+    fn bytes(&mut self, raw: &[u8], origins: &[Origin], depth: u8, budget: Option<&mut Budget>) {
+        if depth < self.limits.archive_depth {
+            if let Some(format) = archive::sniff(raw) {
+                if self.archive(raw, format, origins, depth, budget) {
+                    return;
+                }
+            }
+        }
+        let stats = &mut self.local.stats;
+        let prepared = crate::source::prepare(raw);
+        if prepared.binary && self.limits.skip_binary {
+            stats.files_skipped_binary += 1;
+            self.path_only(origins);
+            return;
+        }
+        stats.files_scanned += 1;
+        stats.bytes_scanned += raw.len() as u64;
+        let chunk = crate::chunk::Chunk {
+            bytes: &prepared.bytes,
+            binary: prepared.binary,
+            origins,
+        };
+        self.scanner.scan(&chunk, &mut self.local.found);
+        if let Some(p) = self.progress.filter(|_| depth == 0) {
+            p.add(raw.len() as u64);
+        }
+    }
+
+    /// Scans the files in an archive at their inner origins (`app.jar!/x`), and the
+    /// archive's own path rules. False when the bytes are not an archive after all.
+    fn archive(
+        &mut self,
+        raw: &[u8],
+        format: archive::Format,
+        origins: &[Origin],
+        depth: u8,
+        budget: Option<&mut Budget>,
+    ) -> bool {
+        let mut own = Budget::DEFAULT;
+        let budget = budget.unwrap_or(&mut own);
+        let name = origins.first().map_or("", |o| o.path.as_str());
+        let old = old_entries(origins);
+        let max_entry = self.limits.max_file_size;
+        let result = archive::expand(raw, format, name, max_entry, budget, &mut |e, b| {
+            let since = |n: &[u8]| old.as_ref()?.get(n).cloned().map(Since::Bytes);
+            let inner: Vec<Origin> = origins
+                .iter()
+                .map(|o| o.inner(e.name, since(e.name)))
+                .collect();
+            match e.data {
+                Data::Bytes(bytes) => self.bytes(bytes, &inner, depth + 1, Some(b)),
+                Data::TooLarge => {
+                    self.local.stats.files_skipped_size += 1;
+                    self.path_only(&inner);
+                }
+                Data::Skipped(err) => {
+                    self.local.stats.archive_entries_skipped += 1;
+                    if let Some(o) = inner.first() {
+                        let shown = self.scanner.printable_path(&o.display);
+                        let msg = format!("skipped {shown}: {err}");
+                        self.local.warnings.push(msg);
+                    }
+                    self.path_only(&inner);
+                }
+            }
+        });
+        let Ok(stopped) = result else {
+            return false;
+        };
+        self.local.stats.archives += 1;
+        if let Some(stop) = stopped {
+            self.local.stats.archives_limited += 1;
+            if let Some(o) = origins.first() {
+                let shown = self.scanner.printable_path(&o.display);
+                let msg = format!("{shown}: archive not read to its end: {}", stop.reason());
+                self.local.warnings.push(msg);
+            }
+        }
+        self.path_only(origins);
+        if let Some(p) = self.progress.filter(|_| depth == 0) {
+            p.add(raw.len() as u64);
+        }
+        true
+    }
+
     /// Content not scanned: its origins' path rules still apply.
     fn path_only(&mut self, origins: &[Origin]) {
         let chunk = crate::chunk::Chunk {
@@ -134,4 +204,26 @@ impl Drop for Worker<'_> {
         shared.stats.add(&local.stats);
         shared.warnings.extend(local.warnings);
     }
+}
+
+/// The entries of the archive a staged archive replaces, by name: each entry's findings are
+/// new only where that entry's old bytes did not hold them.
+fn old_entries(origins: &[Origin]) -> Option<HashMap<Vec<u8>, Vec<u8>>> {
+    let [o] = origins else { return None };
+    let OriginKind::Staged {
+        since: Some(Since::Bytes(old)),
+    } = &o.kind
+    else {
+        return None;
+    };
+    let format = archive::sniff(old)?;
+    let mut entries = HashMap::new();
+    let mut budget = Budget::DEFAULT;
+    let mut keep = |e: archive::Entry<'_>, _: &mut Budget| {
+        if let Data::Bytes(b) = e.data {
+            entries.insert(e.name.to_vec(), b.to_vec());
+        }
+    };
+    archive::expand(old, format, &o.path, u64::MAX, &mut budget, &mut keep).ok()?;
+    Some(entries)
 }

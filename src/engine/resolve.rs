@@ -83,7 +83,23 @@ pub(crate) fn at_origin(
     if let OriginKind::Staged { since: Some(since) } = &origin.kind {
         keep_added(since, &mut here);
     }
-    out.extend(here.into_iter().map(|f| (origin.tag, f)));
+    let physical = origin
+        .physical
+        .map(|n| physical_len(shown, &origin.display, n));
+    out.extend(here.into_iter().map(|mut f| {
+        f.physical = physical;
+        (origin.tag, f)
+    }));
+}
+
+/// Where the archive's name ends in `shown`, the printable form of `display` whose first
+/// `n` bytes name the archive (redacting a secret in a name can change lengths).
+fn physical_len(shown: &str, display: &str, n: usize) -> usize {
+    let inner = &display[n.min(display.len())..];
+    match shown.strip_suffix(inner) {
+        Some(outer) => outer.len(),
+        None => shown.find("!/").unwrap_or(shown.len()),
+    }
 }
 
 /// The path rules matching `origin`.

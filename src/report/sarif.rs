@@ -143,13 +143,26 @@ struct SarifResult<'a> {
 #[serde(rename_all = "camelCase")]
 struct Location {
     physical_location: PhysicalLocation,
+    /// In an archive: the entry's full path (`dist/app.jar!/config/app.properties`), whose
+    /// lines the region cannot point at.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PhysicalLocation {
     artifact_location: ArtifactLocation,
-    region: Region,
+    /// None inside an archive: the line is the entry's, not the archive file's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
 }
 
 #[derive(Serialize)]
@@ -344,6 +357,12 @@ fn message(f: &Finding, opts: Options) -> String {
         }
         FindingKind::Path => format!("{}: this file must not be committed.", f.description),
     };
+    if let Some(inner) = f.inner_path() {
+        match f.kind {
+            FindingKind::Content => text.push_str(&format!(" In {inner}, line {}.", f.line)),
+            FindingKind::Path => text.push_str(&format!(" In the archive: {inner}.")),
+        }
+    }
     if let Some(c) = &f.commit {
         text.push_str(&format!(
             " Introduced in commit {} by {} on {}.",
@@ -369,6 +388,14 @@ fn suppression(s: &Suppression) -> SarifSuppression<'_> {
 
 fn result<'a>(f: &'a Finding, rule_index: usize, opts: Options) -> SarifResult<'a> {
     let uri_base_id = (!f.path.starts_with('/')).then_some(SRCROOT);
+    let inner = f.inner_path();
+    let logical_locations = inner
+        .map(|name| LogicalLocation {
+            name: name.to_string(),
+            fully_qualified_name: f.path.clone(),
+        })
+        .into_iter()
+        .collect();
     SarifResult {
         rule_id: &f.rule_id,
         rule_index,
@@ -379,14 +406,15 @@ fn result<'a>(f: &'a Finding, rule_index: usize, opts: Options) -> SarifResult<'
         locations: [Location {
             physical_location: PhysicalLocation {
                 artifact_location: ArtifactLocation {
-                    uri: path_to_uri(&f.path),
+                    uri: path_to_uri(f.physical_path()),
                     uri_base_id,
                 },
-                region: Region {
+                region: inner.is_none().then(|| Region {
                     start_line: f.line.max(1),
                     start_column: f.column.max(1),
-                },
+                }),
             },
+            logical_locations,
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
         suppressions: f.suppressed.iter().map(suppression).collect(),

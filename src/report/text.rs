@@ -193,6 +193,12 @@ fn summary_line(s: &Summary, findings: &[Finding], explained: bool, color: bool)
     if st.files_unreadable > 0 {
         line.push_str(&format!(" · unreadable {}", st.files_unreadable));
     }
+    if st.archives > 0 {
+        line.push_str(&format!(" · archives {}", st.archives));
+        if st.archives_limited > 0 {
+            line.push_str(&format!(" ({} cut short)", st.archives_limited));
+        }
+    }
     if s.suppressed > 0 {
         line.push_str(&format!(" · suppressed {}", s.suppressed));
         if !explained {

@@ -87,6 +87,7 @@ impl Plan {
             display: super::printable_name(path.as_ref()),
             kind,
             tag: tag as u32,
+            physical: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! hands [`crate::chunk::Item`]s (bytes, or why there are none, with their origins) to a
 //! sink, and never sees the engine.
 
+pub mod archive;
 pub mod history;
 pub mod staged;
 pub mod worktree;
@@ -30,25 +31,7 @@ pub fn open_repo(path: &Path) -> Result<gix::Repository> {
     Ok(repo)
 }
 
-/// A file name as text that fits on one line of a report: control characters are escaped
-/// (`\n`, `\t`, `\u{1b}`) and bytes that are not UTF-8 are shown as `\xNN`, so that a name
-/// cannot break a report line or forge an extra one.
-pub fn printable_name(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() {
-                out.extend(c.escape_default());
-            } else {
-                out.push(c);
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
-}
+pub use crate::chunk::printable_name;
 
 /// How much of the start of a buffer is inspected for NUL bytes (as git and ripgrep do).
 const BINARY_PROBE: usize = 8 * 1024;

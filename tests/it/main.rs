@@ -1,6 +1,7 @@
 //! One integration test binary: each module drives the real `leakguard` binary.
 //!
 //! - `architecture`: module dependencies go one way (no cycles; sources never use the engine).
+//! - `archives`: zip, tar and compressed files: formats, nesting, bombs, staged, history.
 //! - `scan`: walking, skipping, exit codes and output of `leakguard scan` (custom rules).
 //! - `builtin`: the built-in rules against synthetic secrets and decoys.
 //! - `config`: config discovery and config errors.
@@ -20,6 +21,7 @@
 //! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
 
 mod architecture;
+mod archives;
 mod baseline;
 mod builtin;
 mod ci;

@@ -403,6 +403,7 @@ fn staged_findings(path: &str, old: &str, new: &str) -> Vec<Finding> {
         skip_binary: true,
         max_file_size: 1 << 20,
         threads: 1,
+        archive_depth: 3,
     };
     let cancel = leakguard::cancel::Cancel::default();
     let (fed, outcome) = pipeline::run(engine(), limits, None, |make| {
