@@ -49,12 +49,24 @@ fn scan_files(
     messages: &mut Messages,
     cancel: &Cancel,
 ) -> Result<(Config, Scanned)> {
-    for p in &args.paths {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        bail!("`-` (standard input) cannot be scanned together with other paths");
+    }
+    if args.stdin_name.is_some() && !stdin {
+        bail!("--stdin-name names standard input: give `-` as the path to scan");
+    }
+    for p in args.paths.iter().filter(|_| !stdin) {
         if std::fs::symlink_metadata(p).is_err() {
             bail!("path does not exist: {}", p.display());
         }
     }
-    let found = config::find_config(&args.config, &args.paths[0])?;
+    let start = if stdin {
+        Path::new(".")
+    } else {
+        &args.paths[0]
+    };
+    let found = config::find_config(&args.config, start)?;
     let common = Common {
         output: &args.output,
         limits: args.limits,
@@ -62,11 +74,22 @@ fn scan_files(
         bulk: true,
     };
     let config = Config::new(RulesFrom::Disk(found), common, baseline, None)?;
-    let walk = worktree::walk(&args.paths, config.config_file.as_deref(), args.no_ignore);
     let progress = config.output.progress.then_some("files");
-    let ((), outcome) = pipeline::run(&config.engine, config.limits, progress, |make| {
-        worktree::feed(&walk, config.limits, cancel, make)
-    });
+    let ((), outcome) = match stdin {
+        true => {
+            let origin = crate::source::stdin::origin(args.stdin_name.as_deref());
+            pipeline::run(&config.engine, config.limits, None, |make| {
+                let mut input = std::io::stdin().lock();
+                crate::source::stdin::feed(&mut input, &origin, config.limits, &mut make())
+            })
+        }
+        false => {
+            let walk = worktree::walk(&args.paths, config.config_file.as_deref(), args.no_ignore);
+            pipeline::run(&config.engine, config.limits, progress, |make| {
+                worktree::feed(&walk, config.limits, cancel, make)
+            })
+        }
+    };
     cancel.check()?;
     messages.quiet |= args.output.quiet;
     messages.warnings.extend(outcome.warnings.iter().cloned());

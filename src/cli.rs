@@ -102,9 +102,13 @@ pub struct RulesListArgs {
 /// `leakguard scan`
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan.
+    /// Files or directories to scan; `-` reads standard input.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// With `-`: the path to report standard input at, which path rules and allowlists see
+    /// (`--stdin-name .env` is refused like a committed `.env`).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_name: Option<String>,
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]

@@ -6,6 +6,7 @@
 pub mod archive;
 pub mod history;
 pub mod staged;
+pub mod stdin;
 pub mod worktree;
 
 use std::borrow::Cow;

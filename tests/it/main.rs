@@ -8,6 +8,7 @@
 //! - `rules`: `leakguard rules list|test`.
 //! - `fixtures`: the `fixtures/` tree, snapshotted.
 //! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
+//! - `stdin`: `leakguard scan -` in every format, named, with a baseline, empty and binary.
 //! - `baseline`: `leakguard baseline` and `--baseline`.
 //! - `ci`: severity gates, config and baseline from BASE, `--no-inline-allow`.
 //! - `redaction`: no secret in any output of any command unless `--show-secrets`.
@@ -41,4 +42,5 @@ mod rules;
 mod scan;
 mod signals;
 mod staged;
+mod stdin;
 mod util;
