@@ -6,7 +6,7 @@
 //! least three character classes, no placeholder pattern).
 //!
 //! Cases per run: redaction 256, line/column 128, staged 24 (each builds a git repository),
-//! fingerprints 64; about 7 s in a debug build. `PROPTEST_CASES=N` runs more locally.
+//! fingerprints 64, damaged archives 256; about 7 s in a debug build. `PROPTEST_CASES=N` runs more locally.
 
 use std::sync::OnceLock;
 
@@ -548,5 +548,74 @@ proptest! {
         prop_assert!(accepted.lookup(&other).is_none(), "another token accepted");
         // The same baseline read again hashes the same way (the key fully determines it).
         prop_assert_eq!(baseline(&key).hash(&moved), b.hash(&a));
+    }
+}
+
+/// A small zip, tgz, bz2 and xz, each holding `config/app.properties`.
+fn sample_archives() -> &'static [Vec<u8>] {
+    use std::io::Write;
+    static SAMPLES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    SAMPLES.get_or_init(|| {
+        let props = b"server.port=8080\nlog.level=debug\n";
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        z.start_file(
+            "config/app.properties",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(props).unwrap();
+        let zip = z.finish().unwrap().into_inner();
+        let mut t = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(props.len() as u64);
+        h.set_cksum();
+        t.append_data(&mut h, "config/app.properties", &props[..])
+            .unwrap();
+        let tar = t.into_inner().unwrap();
+        let mut g = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        g.write_all(&tar).unwrap();
+        let mut b = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        b.write_all(&tar).unwrap();
+        let opts = lzma_rust2::XzOptions::with_preset(1);
+        let mut x = lzma_rust2::XzWriter::new(Vec::new(), opts).unwrap();
+        x.write_all(props).unwrap();
+        vec![
+            zip,
+            g.finish().unwrap(),
+            b.finish().unwrap(),
+            x.finish().unwrap(),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// A damaged archive (bytes flipped, cut short) never panics and never hands over more
+    /// than the budget allows: at worst it is not an archive, or it stops with a reason.
+    #[test]
+    fn damaged_archives_are_read_safely(
+        which in 0usize..4,
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        use leakguard::source::archive::{expand, sniff, Budget, Data};
+        let mut bytes = sample_archives()[which].clone();
+        let format = sniff(&bytes).expect("a sample is an archive");
+        for (at, b) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= b;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        let mut budget = Budget { bytes: 1 << 20, entries: 16 };
+        let mut handed = 0u64;
+        let mut visit = |e: leakguard::source::archive::Entry<'_>, _: &mut Budget| {
+            handed += 1;
+            if let Data::Bytes(b) = e.data {
+                assert!(b.len() <= 1 << 16);
+            }
+        };
+        let _ = expand(&bytes, format, "sample", 1 << 16, &mut budget, &mut visit);
+        prop_assert!(handed <= 16);
     }
 }
