@@ -5,9 +5,9 @@
 
 use std::sync::Mutex;
 
-use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Sink, Stats};
+use crate::chunk::{Chunk, Content, Item, Limits, Origin, OriginKind, Sink, Stats};
 use crate::engine::{Engine, Scanner};
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingKind};
 use crate::progress::Progress;
 
 /// What a run produced: findings with their origin's tag (unsorted), counts, and warnings
@@ -78,6 +78,9 @@ impl Sink for Worker<'_> {
                     origins: item.origins,
                 };
                 self.scanner.scan(&chunk, &mut self.local.found);
+                if let Some((bytes, binary)) = prepared.also {
+                    self.also(bytes, binary, item.origins);
+                }
                 if let Some(p) = self.progress {
                     p.add(raw.len() as u64);
                 }
@@ -123,6 +126,25 @@ impl Worker<'_> {
             origins,
         };
         self.scanner.scan(&chunk, &mut self.local.found);
+    }
+
+    /// The raw bytes behind a UTF-16 BOM that does not look true, scanned as well: content
+    /// findings only (the decoded text's scan applied the path rules).
+    fn also(&mut self, bytes: &[u8], binary: bool, origins: &[Origin]) {
+        if binary && self.limits.skip_binary {
+            return;
+        }
+        let chunk = Chunk {
+            bytes,
+            binary,
+            origins,
+        };
+        let mut more = Vec::new();
+        self.scanner.scan(&chunk, &mut more);
+        let content = more
+            .into_iter()
+            .filter(|(_, f)| f.kind != FindingKind::Path);
+        self.local.found.extend(content);
     }
 }
 
