@@ -1,7 +1,8 @@
 //! The one data flow every scanning command shares: a source feeds [`Item`]s to a
 //! [`Worker`] per thread; the worker applies the [`Limits`] (binary content), counts the
-//! [`Stats`], runs the engine's one entry on each chunk and collects findings and
-//! warnings. Sources never see the engine; the engine never sees a source.
+//! [`Stats`], runs the engine's one entry on each chunk (on each window of a stream, see
+//! [`crate::stream`]) and collects findings and warnings. Sources never see the engine; the
+//! engine never sees a source.
 
 use std::sync::Mutex;
 
@@ -9,6 +10,7 @@ use crate::chunk::{Chunk, Content, Item, Limits, Origin, OriginKind, Sink, Stats
 use crate::engine::{Engine, Scanner};
 use crate::finding::{Finding, FindingKind};
 use crate::progress::Progress;
+use crate::stream::Found;
 
 /// What a run produced: findings with their origin's tag (unsorted), counts, and warnings
 /// for stderr (sorted).
@@ -113,6 +115,32 @@ impl Sink for Worker<'_> {
                     self.local.warnings.push(msg);
                 }
             }
+        }
+    }
+
+    /// Content read and scanned in windows.
+    fn stream(&mut self, reader: &mut dyn std::io::Read, origins: &[Origin]) {
+        let (scanner, progress) = (&mut self.scanner, self.progress);
+        let mut scan = |chunk: &Chunk<'_>, out: &mut Found| scanner.scan(chunk, out);
+        let mut read = |n| {
+            if let Some(p) = progress {
+                p.add(n);
+            }
+        };
+        let (skip, found) = (self.limits.skip_binary, &mut self.local.found);
+        match crate::stream::scan(reader, origins, skip, &mut read, &mut scan, found) {
+            Ok(s) if s.skipped_binary => {
+                self.local.stats.files_skipped_binary += 1;
+                self.path_only(origins);
+            }
+            Ok(s) => {
+                self.local.stats.files_scanned += 1;
+                self.local.stats.bytes_scanned += s.bytes;
+            }
+            Err(err) => self.take(Item {
+                content: Content::Unreadable(err.to_string()),
+                origins,
+            }),
         }
     }
 }

@@ -8,9 +8,13 @@ pub mod staged;
 pub mod worktree;
 
 use std::borrow::Cow;
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+
+use crate::cancel::Cancel;
+use crate::chunk::{Origin, Sink};
 
 /// Opens the repository holding `path`, as git does: `GIT_DIR` names the repository (no
 /// discovery from `path`) and `GIT_WORK_TREE` its work tree; `gix::discover` alone would
@@ -48,6 +52,13 @@ pub fn printable_name(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Hands `reader`'s content to `sink` at `origins`, to be read to its end and scanned in
+/// windows ([`Sink::stream`]: memory stays bounded whatever its size); Ctrl-C stops it
+/// between reads. For files over [`crate::chunk::window_size`] and for standard input.
+pub fn stream(sink: &mut impl Sink, reader: impl Read, cancel: &Cancel, origins: &[Origin]) {
+    sink.stream(&mut cancel.reader(reader), origins);
 }
 
 /// How much of the start of a buffer is inspected for NUL bytes (as git and ripgrep do).
