@@ -79,8 +79,8 @@ fn scan_files(
         true => {
             let origin = crate::source::stdin::origin(args.stdin_name.as_deref());
             pipeline::run(&config.engine, config.limits, None, |make| {
-                let mut input = std::io::stdin().lock();
-                crate::source::stdin::feed(&mut input, &origin, config.limits, &mut make())
+                let input = std::io::stdin().lock();
+                crate::source::stdin::feed(input, &origin, cancel, &mut make())
             })
         }
         false => {

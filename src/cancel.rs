@@ -1,7 +1,8 @@
-//! Ctrl-C: the signal handler sets a flag that the sources poll between files and blobs, so
-//! that a scan stops promptly, writes no report (reports are written whole, at the end), and
-//! exits 130.
+//! Ctrl-C: the signal handler sets a flag that the sources poll between files and blobs
+//! (and a streamed file's reader between reads: [`Cancel::reader`]), so that a scan stops
+//! promptly, writes no report (reports are written whole, at the end), and exits 130.
 
+use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -32,5 +33,29 @@ impl Cancel {
         } else {
             Ok(())
         }
+    }
+}
+
+/// A reader that fails with [`Interrupted`] once its run is cancelled.
+pub struct Reader<'c, R> {
+    inner: R,
+    cancel: &'c Cancel,
+}
+
+impl Cancel {
+    /// `inner`, failing at its next read once the run is cancelled: a huge file or standard
+    /// input stops between windows, not at its end.
+    pub fn reader<R: Read>(&self, inner: R) -> Reader<'_, R> {
+        Reader {
+            inner,
+            cancel: self,
+        }
+    }
+}
+
+impl<R: Read> Read for Reader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.cancel.check().map_err(std::io::Error::other)?;
+        self.inner.read(buf)
     }
 }

@@ -200,8 +200,11 @@ pub struct Limits {
     #[arg(long)]
     pub skip_binary: bool,
     /// Skip files and blobs larger than this (bytes, or with a K, M or G suffix); path rules
-    /// still apply to them.
-    #[arg(long, value_name = "SIZE", default_value = "10M", value_parser = parse_size)]
+    /// still apply to them. Files over 32 MiB are scanned in windows, so a big bundle or dump
+    /// costs time, not memory.
+    // 256M: browser bundles and generated files, where keys leak, run to tens of MB; the
+    // engine is linear and big files are streamed, so only time bounds the limit.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     pub max_file_size: u64,
     /// Do not look inside archives (zip, jar, whl, tar, tgz, gz, bz2, xz, …).
     #[arg(long)]

@@ -6,8 +6,9 @@
 //!    (the [`engine`] with its rules, the limits, the baseline, the gates, the output);
 //! 2. a [`source`] (files, the index, history) produces [`chunk::Item`]s: bytes with their
 //!    origins, or why there are none;
-//! 3. the [`pipeline`] runs the engine's one entry on each chunk; the engine's resolve
-//!    step decides, per origin, what is a finding and what is suppressed;
+//! 3. the [`pipeline`] runs the engine's one entry on each chunk (content too big to hold
+//!    at once in overlapping windows, [`stream`]); the engine's resolve step decides, per
+//!    origin, what is a finding and what is suppressed;
 //! 4. [`conclude`] applies the run-wide decisions (baseline, severity gates), a [`report`]
 //!    writer prints, and [`exit`] carries the status back to `main`.
 //!
@@ -31,3 +32,4 @@ pub mod report;
 pub mod rules;
 pub mod selftest;
 pub mod source;
+pub mod stream;

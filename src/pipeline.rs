@@ -1,16 +1,19 @@
 //! The one data flow every scanning command shares: a source feeds [`Item`]s to a
 //! [`Worker`] per thread; the worker applies the [`Limits`] (binary content), counts the
-//! [`Stats`], runs the engine's one entry on each chunk and collects findings and
-//! warnings. Sources never see the engine; the engine never sees a source.
+//! [`Stats`], runs the engine's one entry on each chunk (on each window of a stream, see
+//! [`crate::stream`]) and collects findings and warnings. Sources never see the engine; the
+//! engine never sees a source.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::sync::Mutex;
 
-use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Since, Sink, Stats};
+use crate::chunk::{Chunk, Content, Item, Limits, Origin, OriginKind, Since, Sink, Stats};
 use crate::engine::{Engine, Scanner};
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingKind};
 use crate::progress::Progress;
 use crate::source::archive::{self, Budget, Data};
+use crate::stream::Found;
 
 /// What a run produced: findings with their origin's tag (unsorted), counts, and warnings
 /// for stderr (sorted).
@@ -95,6 +98,54 @@ impl Sink for Worker<'_> {
             }
         }
     }
+
+    /// Content read and scanned in windows.
+    fn stream(&mut self, reader: &mut dyn Read, origins: &[Origin]) {
+        // An archive is read whole (up to the size limit) and opened: windows of its
+        // compressed bytes would find nothing.
+        let mut head = Vec::new();
+        if self.limits.archive_depth > 0 {
+            let read = reader.take(512).read_to_end(&mut head).and_then(|_| {
+                if archive::sniff(&head).is_none() {
+                    return Ok(false);
+                }
+                let room = (self.limits.max_file_size + 1).saturating_sub(head.len() as u64);
+                reader.take(room).read_to_end(&mut head)?;
+                Ok(self.limits.admits(head.len() as u64))
+            });
+            match read {
+                Ok(true) => return self.bytes(&head, origins, 0, None),
+                Ok(false) => {}
+                Err(err) => {
+                    let content = Content::Unreadable(err.to_string());
+                    return self.take(Item { content, origins });
+                }
+            }
+        }
+        let reader = &mut std::io::Cursor::new(head).chain(reader);
+        let (scanner, progress) = (&mut self.scanner, self.progress);
+        let mut scan = |chunk: &Chunk<'_>, out: &mut Found| scanner.scan(chunk, out);
+        let mut read = |n| {
+            if let Some(p) = progress {
+                p.add(n);
+            }
+        };
+        let (skip, found) = (self.limits.skip_binary, &mut self.local.found);
+        match crate::stream::scan(reader, origins, skip, &mut read, &mut scan, found) {
+            Ok(s) if s.skipped_binary => {
+                self.local.stats.files_skipped_binary += 1;
+                self.path_only(origins);
+            }
+            Ok(s) => {
+                self.local.stats.files_scanned += 1;
+                self.local.stats.bytes_scanned += s.bytes;
+            }
+            Err(err) => self.take(Item {
+                content: Content::Unreadable(err.to_string()),
+                origins,
+            }),
+        }
+    }
 }
 
 impl Worker<'_> {
@@ -123,6 +174,9 @@ impl Worker<'_> {
             origins,
         };
         self.scanner.scan(&chunk, &mut self.local.found);
+        if let Some((bytes, binary)) = prepared.also {
+            self.also(bytes, binary, origins);
+        }
         if let Some(p) = self.progress.filter(|_| depth == 0) {
             p.add(raw.len() as u64);
         }
@@ -193,6 +247,25 @@ impl Worker<'_> {
             origins,
         };
         self.scanner.scan(&chunk, &mut self.local.found);
+    }
+
+    /// The raw bytes behind a UTF-16 BOM that does not look true, scanned as well: content
+    /// findings only (the decoded text's scan applied the path rules).
+    fn also(&mut self, bytes: &[u8], binary: bool, origins: &[Origin]) {
+        if binary && self.limits.skip_binary {
+            return;
+        }
+        let chunk = Chunk {
+            bytes,
+            binary,
+            origins,
+        };
+        let mut more = Vec::new();
+        self.scanner.scan(&chunk, &mut more);
+        let content = more
+            .into_iter()
+            .filter(|(_, f)| f.kind != FindingKind::Path);
+        self.local.found.extend(content);
     }
 }
 

@@ -4,7 +4,8 @@
 
 use std::io::Read;
 
-use crate::chunk::{Content, Item, Limits, Origin, Sink};
+use crate::cancel::Cancel;
+use crate::chunk::{Origin, Sink};
 
 /// How standard input is reported when it is not given a name.
 pub const UNNAMED: &str = "<stdin>";
@@ -23,14 +24,8 @@ pub fn origin(name: Option<&str>) -> Origin {
     }
 }
 
-/// Reads `input` to its end (up to `--max-file-size`) and hands it to `sink` at `origin`.
-pub fn feed(input: &mut dyn Read, origin: &Origin, limits: Limits, sink: &mut dyn Sink) {
-    let mut bytes = Vec::new();
-    let origins = std::slice::from_ref(origin);
-    let content = match input.take(limits.max_file_size + 1).read_to_end(&mut bytes) {
-        Err(e) => Content::Unreadable(e.to_string()),
-        Ok(_) if !limits.admits(bytes.len() as u64) => Content::TooLarge,
-        Ok(_) => Content::Bytes(&bytes),
-    };
-    sink.take(Item { content, origins });
+/// Hands `input` to `sink` at `origin`, read to its end and scanned in windows (any size,
+/// bounded memory; an archive is opened instead, up to `--max-file-size`).
+pub fn feed(input: impl Read, origin: &Origin, cancel: &Cancel, sink: &mut impl Sink) {
+    super::stream(sink, input, cancel, std::slice::from_ref(origin));
 }

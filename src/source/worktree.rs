@@ -1,5 +1,6 @@
 //! Files on disk: a parallel, gitignore-aware walk (`ignore`'s parallel walker) with one
-//! reusable read buffer and one [`Sink`] per thread; each file becomes one [`Item`].
+//! reusable read buffer and one [`Sink`] per thread; each file becomes one [`Item`]: its
+//! bytes, or, over [`window_size`], the open file, streamed (scanned in windows).
 //!
 //! Hidden files are scanned (`.env`, `.npmrc` are where secrets live), `.git/` never is,
 //! `.gitignore`d files are not (an ignored file is never committed) unless `no_ignore`.
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::cancel::Cancel;
-use crate::chunk::{Content, Item, Limits, Origin, OriginKind, Sink};
+use crate::chunk::{window_size, Content, Item, Limits, Origin, OriginKind, Sink};
 
 /// Where to walk.
 #[derive(Debug, Clone)]
@@ -109,6 +110,7 @@ pub fn feed<S: Sink + Send>(
         let mut reader = Reader {
             walk,
             limits,
+            cancel,
             buf: Vec::new(),
             sink: make(),
         };
@@ -138,20 +140,33 @@ pub fn feed<S: Sink + Send>(
 struct Reader<'a, S> {
     walk: &'a Walk,
     limits: Limits,
+    cancel: &'a Cancel,
     buf: Vec<u8>,
     sink: S,
 }
 
 impl<S: Sink> Reader<'_, S> {
     fn file(&mut self, path: &Path) {
+        let origins = [self.origin(path)];
         let mut buf = std::mem::take(&mut self.buf);
         let content = match self.read(path, &mut buf) {
-            Ok(true) => Content::Bytes(&buf),
-            Ok(false) => Content::TooLarge,
+            Ok(Got::Whole) => Content::Bytes(&buf),
+            Ok(Got::TooLarge) => Content::TooLarge,
+            Ok(Got::Big(file)) => {
+                // Bounded like a whole read: a file that grows while it is read stops at
+                // the limit.
+                let file = file.take(self.limits.max_file_size);
+                super::stream(&mut self.sink, file, self.cancel, &origins);
+                self.buf = buf;
+                return;
+            }
             Err(ReadError::Special(kind)) => Content::Special(kind),
             Err(ReadError::Io(err)) => Content::Unreadable(err.to_string()),
         };
-        self.give(path, content);
+        self.sink.take(Item {
+            content,
+            origins: &origins,
+        });
         self.buf = buf;
     }
 
@@ -163,27 +178,36 @@ impl<S: Sink> Reader<'_, S> {
         });
     }
 
-    /// Reads the file into `buf`; `Ok(false)` when it is over the size limit.
+    /// Reads the file into `buf`, or returns it open when it is too big to read whole.
     ///
     /// The file is opened without blocking and checked to be a regular file after opening: a
     /// path given on the command line, or one replaced since the walk saw it, may be a FIFO
     /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends).
-    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> Result<bool, ReadError> {
+    fn read(&self, path: &Path, buf: &mut Vec<u8>) -> Result<Got, ReadError> {
         let mut file = open_nonblocking(path)?;
         let meta = file.metadata()?;
         if let Some(kind) = special_kind(meta.file_type()) {
             return Err(ReadError::Special(kind));
         }
         if !self.limits.admits(meta.len()) {
-            return Ok(false);
+            return Ok(Got::TooLarge);
+        }
+        if meta.len() > window_size() as u64 {
+            return Ok(Got::Big(file));
         }
         buf.clear();
+        // Room for the whole file and the read that sees its end, so that the buffer does
+        // not double past it.
+        buf.reserve_exact(meta.len() as usize + 1);
         // Read at most one byte past the limit: a file that grew since `metadata` is still
         // bounded.
         (&mut file)
             .take(self.limits.max_file_size + 1)
             .read_to_end(buf)?;
-        Ok(self.limits.admits(buf.len() as u64))
+        Ok(match self.limits.admits(buf.len() as u64) {
+            true => Got::Whole,
+            false => Got::TooLarge,
+        })
     }
 
     /// The file's origin: the reported path (relative to its root) and the allowlist path.
@@ -205,6 +229,16 @@ impl<S: Sink> Reader<'_, S> {
         };
         Origin::new(match_path, display, OriginKind::File)
     }
+}
+
+/// What [`Reader::read`] did with a file.
+enum Got {
+    /// Read into the buffer.
+    Whole,
+    /// Over the size limit: not read.
+    TooLarge,
+    /// Too big to read whole: streamed.
+    Big(File),
 }
 
 /// Why a file was not read.

@@ -294,3 +294,43 @@ fn history_finds_a_token_in_an_archive_and_its_commit() {
     assert_eq!(findings[0]["line"], 3);
     assert_eq!(findings[0]["commit"]["id"], leaked);
 }
+
+#[test]
+fn an_archive_bigger_than_a_window_is_opened_not_streamed() {
+    // 300 KiB of stored noise before the properties file, windows of 64 KiB.
+    let noise = crate::util::synthetic(13, 300 << 10, b"0123456789abcdef\n").into_bytes();
+    let mut f = vec![("noise.txt", noise)];
+    f.extend(files(13));
+    let tree = Tree::new();
+    tree.file("big.jar", zip(&f, zip::CompressionMethod::Stored));
+    let out = tree
+        .cmd(&["scan", ".", "--format", "json"])
+        .env("LEAKGUARD_WINDOW_SIZE", "65536")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64)> = hits(&json).into_iter().map(|h| (h.0, h.2)).collect();
+    assert_eq!(got, vec![("big.jar!/config/app.properties".to_string(), 3)]);
+}
+
+#[test]
+fn an_archive_on_standard_input_is_opened() {
+    let log = format!("started\ntoken {}\n", monime(14));
+    let tree = Tree::new();
+    let out = tree
+        .cmd(&[
+            "scan",
+            "-",
+            "--format",
+            "json",
+            "--stdin-name",
+            "ci/app.log.gz",
+        ])
+        .write_stdin(gz(log.as_bytes()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64)> = hits(&json).into_iter().map(|h| (h.0, h.2)).collect();
+    assert_eq!(got, vec![("ci/app.log.gz!/app.log".to_string(), 2)]);
+}

@@ -15,6 +15,7 @@
 //! - `signals`: Ctrl-C (exit 130, no report file) and a closed stdout.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
+//! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
@@ -24,6 +25,7 @@
 mod architecture;
 mod archives;
 mod baseline;
+mod bigfiles;
 mod builtin;
 mod ci;
 mod cli;

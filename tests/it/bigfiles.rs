@@ -1,0 +1,189 @@
+//! Big files: the default size limit admits a 32 MB bundle, files over the window size are
+//! streamed in overlapping windows (a private key across a border is found once, at its
+//! line), Ctrl-C stops a huge file between windows, and a lying BOM hides no token.
+//! `LEAKGUARD_WINDOW_SIZE` shrinks the windows so that the tests need megabytes, not
+//! gigabytes.
+
+#![allow(clippy::print_stderr)]
+
+use std::time::{Duration, Instant};
+
+use crate::util::{hits, synthetic, tok, Hit, Tree, TOK_CONFIG};
+
+/// 1 MiB windows: they overlap by 256 KiB and share findings at the overlap's middle.
+const WINDOW: usize = 1 << 20;
+const OVERLAP: usize = 256 << 10;
+
+/// `leakguard scan --format json ARGS`, with windows of `window` bytes when given.
+fn scan(t: &Tree, window: Option<usize>, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend_from_slice(args);
+    let mut cmd = t.cmd(&all);
+    if let Some(w) = window {
+        cmd.env("LEAKGUARD_WINDOW_SIZE", w.to_string());
+    }
+    let out = cmd.timeout(Duration::from_secs(300)).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (out.status.code().unwrap(), json, stderr)
+}
+
+#[test]
+fn a_token_at_the_end_of_a_32_mb_single_line_bundle_is_found_by_default() {
+    let t = Tree::new();
+    t.file(".leakguard.yaml", TOK_CONFIG);
+    let piece = "function(e,t){return e.map(function(n){return n*t+1})},";
+    let mut bundle = String::with_capacity(32_000_100);
+    while bundle.len() < 32_000_000 {
+        bundle.push_str(piece);
+    }
+    let at = bundle.len();
+    bundle.push_str(&format!("k=\"{}\";\n", tok(32)));
+    t.file("dist/app.min.js", &bundle);
+    drop(bundle);
+    let want: Vec<Hit> = vec![("dist/app.min.js".into(), "tok".into(), 1, at as u64 + 4)];
+    let started = Instant::now();
+    let (code, json, err) = scan(&t, None, &[]);
+    eprintln!("32 MB bundle, read whole: {:?}", started.elapsed());
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hits(&json), want);
+    assert_eq!(json["summary"]["files_skipped_size"], 0);
+    // Streamed in 1 MiB windows, the one line's columns are still the file's.
+    let started = Instant::now();
+    let (code, json, err) = scan(&t, Some(WINDOW), &[]);
+    eprintln!("32 MB bundle, 1 MiB windows: {:?}", started.elapsed());
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hits(&json), want);
+    let bytes = at + 26 + TOK_CONFIG.len();
+    assert_eq!(json["summary"]["bytes_scanned"], bytes as u64);
+}
+
+/// A synthetic private key block (never a real key).
+fn pem(seed: u64) -> String {
+    let b64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let body: Vec<String> = (0..6).map(|i| synthetic(seed + i, 64, b64)).collect();
+    format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        body.join("\n")
+    )
+}
+
+#[test]
+fn private_keys_across_window_borders_are_found_once_at_their_line() {
+    // Windows start every WINDOW - OVERLAP bytes; a window ends at start + WINDOW and hands
+    // over to the next at the middle of their overlap. Keys straddle the first window's
+    // hand-over point, its end, the second window's end and the last hand-over.
+    let step = WINDOW - OVERLAP;
+    let borders = [
+        WINDOW - OVERLAP / 2,
+        WINDOW,
+        step + WINDOW,
+        2 * step + WINDOW - OVERLAP / 2,
+    ];
+    let mut text = String::new();
+    let mut want = Vec::new();
+    let mut line = 1u64;
+    for (i, &border) in borders.iter().enumerate() {
+        let key = pem(100 + 10 * i as u64);
+        while text.len() + key.len() / 2 < border {
+            text.push_str(&format!("lorem ipsum dolor sit amet, line {line}\n"));
+            line += 1;
+        }
+        assert!(text.len() < border && text.len() + key.len() > border);
+        text.push_str(&key);
+        // The secret is the key's body, on the line after BEGIN.
+        want.push((
+            "keys.txt".to_string(),
+            "private-key".to_string(),
+            line + 1,
+            1,
+        ));
+        line += 8;
+    }
+    while text.len() < 4 * step {
+        text.push_str("the end is near\n");
+    }
+    let t = Tree::new();
+    t.file("keys.txt", &text);
+    let (code, json, err) = scan(&t, None, &["--no-config"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hits(&json), want, "read whole");
+    let (code, json, err) = scan(&t, Some(WINDOW), &["--no-config"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(hits(&json), want, "in windows");
+    assert_eq!(json["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn a_lying_bom_hides_no_token() {
+    let t = Tree::new();
+    t.file(".leakguard.yaml", TOK_CONFIG);
+    // `FF FE` then ASCII: decoded as UTF-16LE, the token would become CJK-looking text.
+    let mut lying = b"\xFF\xFEnotes\ntoken = ".to_vec();
+    lying.extend_from_slice(tok(16).as_bytes());
+    lying.push(b'\n');
+    t.file("notes.txt", &lying);
+    // The same, big enough to be streamed.
+    let mut big = lying.clone();
+    big.extend(b"filler line\n".repeat(WINDOW / 8));
+    big.extend_from_slice(format!("last = {}\n", tok(17)).as_bytes());
+    let last_line = 3 + WINDOW as u64 / 8;
+    t.file("big.txt", &big);
+    // A true BOM still decodes.
+    let mut utf16 = vec![0xFE, 0xFF];
+    for u in format!("a\ntoken = {}\n", tok(18)).encode_utf16() {
+        utf16.extend_from_slice(&u.to_be_bytes());
+    }
+    t.file("u16.txt", &utf16);
+    let (code, json, err) = scan(&t, Some(WINDOW), &[]);
+    assert_eq!(code, 1, "{err}");
+    let mut got = hits(&json);
+    got.sort();
+    let h = |p: &str, line, column| (p.to_string(), "tok".to_string(), line, column);
+    assert_eq!(
+        got,
+        vec![
+            h("big.txt", 2, 9),
+            h("big.txt", last_line, 8),
+            h("notes.txt", 2, 9),
+            h("u16.txt", 2, 9)
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_a_huge_file_between_windows() {
+    use std::process::{Command, Stdio};
+    let t = Tree::new();
+    t.file(".leakguard.yaml", TOK_CONFIG);
+    // A keyword on every line, no finding: a debug build takes about 20 s per 32 MB (one
+    // window of 1 MiB, well under a second), far longer than the bound below.
+    let line = "let token = tok_short(value); // see tok_docs\n";
+    t.file("huge.txt", line.repeat((64 << 20) / line.len()));
+    let bin = assert_cmd::cargo::cargo_bin("leakguard");
+    let child = Command::new(bin)
+        .current_dir(t.path())
+        .args(["scan", ".", "--format", "json", "-o", "report.json"])
+        .env("NO_COLOR", "1")
+        .env("LEAKGUARD_WINDOW_SIZE", WINDOW.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let waited = sent.elapsed();
+    eprintln!("stopped {waited:?} after Ctrl-C");
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    // Generous for a loaded 2-core machine; the whole file takes far longer.
+    assert!(waited < Duration::from_secs(10), "stopped in {waited:?}");
+    assert!(!t.join("report.json").exists());
+}
