@@ -145,15 +145,62 @@ impl FingerprintKey {
     }
 }
 
-/// The root commits reachable from HEAD, as hex; `None` when HEAD has no commit or the walk
-/// fails (a missing object).
+/// The root commits reachable from HEAD, as hex; `None` when HEAD has no commit or a commit
+/// cannot be read. Commits in git's commit-graph file are walked by their position in it
+/// (parents without decoding a commit, seen-marks in a bit per commit), the rest (those
+/// made since the file was written, or all of them without one) by reading the objects. A
+/// commit-graph file that does not add up is ignored.
 fn roots(repo: &gix::Repository) -> Option<Vec<String>> {
-    let head = repo.head_id().ok()?.detach();
+    let graph = repo.commit_graph_if_enabled().ok().flatten();
+    graph
+        .and_then(|g| roots_with(repo, Some(&g)))
+        .or_else(|| roots_with(repo, None))
+}
+
+fn roots_with(
+    repo: &gix::Repository,
+    graph: Option<&gix::commitgraph::Graph>,
+) -> Option<Vec<String>> {
+    use gix::commitgraph::Position;
+    let mut seen_pos = vec![false; graph.map_or(0, |g| g.num_commits() as usize)];
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut ids = vec![repo.head_id().ok()?.detach()];
+    let mut positions: Vec<Position> = Vec::new();
     let mut roots = Vec::new();
-    for info in repo.rev_walk([head]).all().ok()? {
-        let info = info.ok()?;
-        if info.parent_ids.is_empty() {
-            roots.push(info.id.to_string());
+    loop {
+        if let Some(id) = ids.pop() {
+            if !seen_ids.insert(id) {
+                continue;
+            }
+            if let Some(pos) = graph.and_then(|g| g.lookup(id)) {
+                positions.push(pos);
+                continue;
+            }
+            let commit = repo.find_commit(id).ok()?;
+            let before = ids.len();
+            ids.extend(commit.parent_ids().map(|p| p.detach()));
+            if ids.len() == before {
+                roots.push(id.to_string());
+            }
+        } else if let (Some(pos), Some(g)) = (positions.pop(), graph) {
+            let at = pos.0 as usize;
+            if std::mem::replace(&mut seen_pos[at], true) {
+                continue;
+            }
+            let commit = g.commit_at(pos);
+            let mut parents = 0;
+            for p in commit.iter_parents() {
+                let p = p.ok()?;
+                parents += 1;
+                if !*seen_pos.get(p.0 as usize)? {
+                    positions.push(p);
+                }
+            }
+            if parents == 0 {
+                roots.push(commit.id().to_string());
+            }
+        } else {
+            break;
         }
     }
     (!roots.is_empty()).then_some(roots)

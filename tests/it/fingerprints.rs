@@ -85,6 +85,13 @@ fn stable_across_runs_formats_and_clones() {
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["partialFingerprints"]["leakguard/v2"], first[0].1);
     assert!(result["partialFingerprints"]["leakguard/v1"].is_null());
+    // Read from git's commit-graph file (with a commit made after it was written) the roots,
+    // and so the fingerprints, are the same as read from the objects.
+    r.git(&["commit-graph", "write", "--reachable"]);
+    assert!(r.path().join(".git/objects/info/commit-graph").exists());
+    r.write("later.txt", "after the commit-graph\n");
+    r.commit_all("after the graph");
+    assert_eq!(first, scan(r.path()));
     // Another machine: a full clone elsewhere has the same roots, so the same key.
     let other = Tree::new();
     let src = r.path().to_str().unwrap();
