@@ -72,6 +72,7 @@ fn scan_files(
         limits: args.limits,
         threads: args.threads,
         bulk: true,
+        repo: &args.paths[0],
     };
     let config = Config::new(RulesFrom::Disk(found), common, baseline, None)?;
     let progress = config.output.progress.then_some("files");
@@ -125,6 +126,7 @@ fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
         limits: args.limits,
         threads: 1,
         bulk: false,
+        repo: &args.repo,
     };
     let config = Config::new(RulesFrom::Disk(found), common, baseline, Some(local))?;
     let (fed, outcome) = pipeline::run(&config.engine, config.limits, None, |make| {
@@ -178,6 +180,7 @@ fn history_scan(
         limits: args.limits,
         threads: args.threads,
         bulk: true,
+        repo: &args.repo,
     };
     let config = Config::new(rules, common, baseline, None)?;
     let selection = history::Selection::new(args.range.as_deref(), args.all);

@@ -1,6 +1,7 @@
 //! The end of every scanning command: the run-wide decisions made once over all findings
-//! (the baseline, whose stale entries need the whole run, and `--min-severity`), the
-//! summary, the exit status from `--fail-on`, and the report written where `Output` says.
+//! (the baseline, whose stale entries need the whole run, and `--min-severity`), the keyed
+//! fingerprints (when the report shows them), the summary, the exit status from
+//! `--fail-on`, and the report written where `Output` says.
 
 use std::time::Instant;
 
@@ -60,6 +61,11 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
     let before = reported.len();
     reported.retain(|f| f.severity >= config.gates.min_severity);
     let below = before - reported.len();
+    if let Some(key) = &config.fingerprint_key {
+        for f in reported.iter_mut().chain(suppressed.iter_mut()) {
+            f.fingerprint = key.fingerprint(f);
+        }
+    }
     reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let unreadable = scanned.stats.files_unreadable;
@@ -158,6 +164,7 @@ rules:
             limits: args.limits,
             threads: 1,
             bulk: false,
+            repo: std::path::Path::new("."),
         };
         let rules = RulesFrom::Base("t.yaml".into(), RULES.into());
         Config::new(rules, common, baseline, None).unwrap()

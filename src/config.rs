@@ -19,6 +19,7 @@ use crate::cli::{self, ColorChoice, ConfigArgs, OutputArgs};
 use crate::engine::localenv::LocalSecrets;
 use crate::engine::{self, Engine, Policy};
 use crate::exit::Messages;
+use crate::fingerprint::FingerprintKey;
 use crate::report::Format;
 use crate::rules::{builtin, RuleSet, Severity, Source};
 
@@ -37,6 +38,9 @@ pub struct Config {
     pub baseline: Option<(Baseline, String)>,
     pub gates: Gates,
     pub output: Output,
+    /// The key of the report's fingerprints; derived (which can walk the whole history) only
+    /// when the format shows fingerprints.
+    pub fingerprint_key: Option<FingerprintKey>,
 }
 
 /// Severity thresholds.
@@ -80,6 +84,8 @@ pub struct Common<'a> {
     pub threads: usize,
     /// The fastest keyword matcher at a higher startup cost: for large scans, not the hook.
     pub bulk: bool,
+    /// Where the scanned repository is (the fingerprint key is derived from it).
+    pub repo: &'a Path,
 }
 
 impl Config {
@@ -100,6 +106,11 @@ impl Config {
             local,
         };
         let (engine, config_file, compile_ms) = compile(rules, options)?;
+        let output = output(out);
+        let fingerprint_key = output
+            .format
+            .shows_fingerprints()
+            .then(|| FingerprintKey::find(common.repo));
         Ok(Config {
             engine,
             config_file,
@@ -118,7 +129,8 @@ impl Config {
                 fail_on: out.fail_on.severity(),
                 min_severity: out.min_severity.severity(),
             },
-            output: output(out),
+            output,
+            fingerprint_key,
         })
     }
 }

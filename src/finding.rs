@@ -1,14 +1,13 @@
 //! `Finding`: the one record every source produces and every reporter consumes.
 //!
 //! A finding carries the raw secret only in memory, so that `--show-secrets` can print it;
-//! every output goes through [`Finding::secret_display`], which redacts by default. The
-//! fingerprint is a hash that never contains the secret and no line number, so it survives
-//! edits that move the line (baselines rely on that).
+//! every output goes through [`Finding::secret_display`], which redacts by default. Its
+//! fingerprint is computed by the run-wide conclude step with the run's key, only when the
+//! report shows it (see [`crate::fingerprint`]).
 
 use std::borrow::Cow;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::rules::{Rule, Severity};
 
@@ -43,7 +42,12 @@ pub struct Finding {
     /// Number of characters in the secret.
     pub secret_len: usize,
     pub redacted: String,
+    /// Keyed hash of rule, path and secret; empty until the conclude step sets it, and only
+    /// set when the report shows it (JSON, SARIF).
     pub fingerprint: String,
+    /// What the fingerprint hashes in place of the secret when the finding holds none: the
+    /// file and variable of a local `.env` value.
+    identity: Option<String>,
     /// Shannon entropy of the secret, bits per byte.
     pub entropy: f64,
     pub remediation: String,
@@ -119,7 +123,8 @@ impl Finding {
             column,
             secret_len: secret.chars().count(),
             redacted: redact(&secret, &rule.keywords),
-            fingerprint: fingerprint(&rule.id, path, secret.as_bytes()),
+            fingerprint: String::new(),
+            identity: None,
             secret,
             entropy,
             remediation: rule.remediation.clone(),
@@ -144,7 +149,8 @@ impl Finding {
             secret: String::new(),
             secret_len: 0,
             redacted: String::new(),
-            fingerprint: fingerprint(&rule.id, path, b""),
+            fingerprint: String::new(),
+            identity: None,
             entropy: 0.0,
             remediation: rule.remediation.clone(),
             also_matched: Vec::new(),
@@ -176,7 +182,8 @@ impl Finding {
             secret: String::new(),
             secret_len: len,
             redacted: String::new(),
-            fingerprint: fingerprint(LOCAL_VALUE_RULE, path, format!("{file}\0{var}").as_bytes()),
+            fingerprint: String::new(),
+            identity: Some(format!("{file}\0{var}")),
             entropy: 0.0,
             remediation: format!(
                 "This is the value of {var} in your local {file}. Read it from the environment or a secret store instead of writing it into a tracked file; if this commit was ever pushed, change the value where {var} is used."
@@ -192,7 +199,6 @@ impl Finding {
     /// The same finding at another path (history: one blob seen at several paths).
     pub fn at_path(&self, path: &str) -> Finding {
         let mut f = self.clone();
-        f.fingerprint = fingerprint(&f.rule_id, path, f.secret.as_bytes());
         f.path = path.to_string();
         f
     }
@@ -200,6 +206,15 @@ impl Finding {
     /// The raw secret, for grouping (never for output: see [`Finding::secret_display`]).
     pub fn secret_bytes(&self) -> &[u8] {
         self.secret.as_bytes()
+    }
+
+    /// What the fingerprint hashes besides rule and path: the secret, or what identifies a
+    /// finding that holds none.
+    pub fn fingerprint_material(&self) -> &[u8] {
+        match &self.identity {
+            Some(id) => id.as_bytes(),
+            None => self.secret.as_bytes(),
+        }
     }
 
     /// The secret as it may be printed: redacted unless `show` is set.
@@ -212,17 +227,18 @@ impl Finding {
     }
 
     /// Sort key giving deterministic output whatever the thread interleaving or hash order:
-    /// place and rule, then the secret's fingerprint and the commit for findings that share
-    /// a place (history: two secrets on one line of one path in different commits).
-    pub fn sort_key(&self) -> (&str, usize, usize, &str, &str, Option<&str>) {
+    /// place and rule, then the commit and the secret for findings that share a place
+    /// (history: two secrets on one line of one path in different commits). Not the
+    /// fingerprint: the order must not depend on the key, nor on whether it was computed.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str, Option<&str>, &[u8]) {
         let commit = self.commit.as_ref().map(|c| c.id.as_str());
         (
             &self.path,
             self.line,
             self.column,
             &self.rule_id,
-            &self.fingerprint,
             commit,
+            self.fingerprint_material(),
         )
     }
 }
@@ -272,19 +288,6 @@ pub fn redact_spans(path: &str, mut spans: Vec<(usize, usize, String)>) -> Cow<'
     Cow::Owned(out)
 }
 
-/// A stable, privacy-safe identity for a finding: rule, path and a hash of the secret.
-pub fn fingerprint(rule_id: &str, path: &str, secret: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(b"leakguard-fingerprint-v1\0");
-    h.update(rule_id.as_bytes());
-    h.update(b"\0");
-    h.update(path.as_bytes());
-    h.update(b"\0");
-    h.update(secret);
-    let digest = h.finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,15 +301,5 @@ mod tests {
         );
         assert_eq!(redact("hunter2hunter", &[]), "hu…");
         assert_eq!(redact("abc", &[]), "…");
-    }
-
-    #[test]
-    fn fingerprint_is_stable_and_hides_secret() {
-        let a = fingerprint("r", "p", b"s3cr3tvalue");
-        assert_eq!(a, fingerprint("r", "p", b"s3cr3tvalue"));
-        assert_ne!(a, fingerprint("r", "p", b"s3cr3tvaluf"));
-        assert_ne!(a, fingerprint("r", "q", b"s3cr3tvalue"));
-        assert!(!a.contains("s3cr3t"));
-        assert_eq!(a.len(), 32);
     }
 }

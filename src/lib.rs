@@ -7,9 +7,10 @@
 //! 2. a [`source`] (files, the index, history) produces [`chunk::Item`]s: bytes with their
 //!    origins, or why there are none;
 //! 3. the [`pipeline`] runs the engine's one entry on each chunk (content too big to hold
-//!    at once in overlapping windows, [`stream`]); the engine's resolve step decides, per
-//!    origin, what is a finding and what is suppressed;
-//! 4. [`conclude`] applies the run-wide decisions (baseline, severity gates), a [`report`]
+//!    at once in overlapping windows, [`stream`]; archives entry by entry); the engine's
+//!    resolve step decides, per origin, what is a finding and what is suppressed;
+//! 4. [`conclude`] applies the run-wide decisions (baseline, severity gates,
+//!    [`fingerprint`]s), a [`report`]
 //!    writer prints, and [`exit`] carries the status back to `main`.
 //!
 //! `app` is the wiring of each subcommand.
@@ -24,6 +25,7 @@ pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod finding;
+pub mod fingerprint;
 pub mod hook;
 pub mod output;
 pub mod pipeline;

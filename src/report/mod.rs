@@ -88,6 +88,13 @@ pub enum Format {
     Sarif,
 }
 
+impl Format {
+    /// Whether the report holds fingerprints (whose key may cost a walk of the history).
+    pub fn shows_fingerprints(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif)
+    }
+}
+
 /// Everything a reporter may print.
 #[derive(Clone, Copy)]
 pub struct Report<'a> {

@@ -5,8 +5,9 @@
 //!
 //! - severity -> `level`: critical and high are `error`, medium `warning`, low `note`;
 //! - severity -> `properties.security-severity`, the 0-10 score GitHub sorts alerts by;
-//! - `fingerprint` -> `partialFingerprints["leakguard/v1"]`, so that a dashboard tracks one
-//!   alert across runs even when the line moves;
+//! - `fingerprint` -> `partialFingerprints["leakguard/v2"]` (keyed, see
+//!   [`crate::fingerprint`]), so that a dashboard tracks one alert across runs even when the
+//!   line moves;
 //! - a history finding's commit goes in `result.properties.commit`;
 //! - a suppressed finding carries a `suppressions` entry (`inSource` for a `leakguard:allow`
 //!   comment, `external` for a baseline or allowlist entry).
@@ -28,8 +29,9 @@ pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// Key of the fingerprint in `partialFingerprints`; the suffix names the fingerprint
-/// algorithm (`finding::fingerprint`) and changes if it ever does.
-pub const FINGERPRINT_KEY: &str = "leakguard/v1";
+/// algorithm and changes whenever it does (v1: unkeyed SHA-256; v2: HMAC-SHA256 with the
+/// run's key, `crate::fingerprint`).
+pub const FINGERPRINT_KEY: &str = "leakguard/v2";
 
 /// The base every artifact URI is relative to: the scanned root.
 const SRCROOT: &str = "%SRCROOT%";

@@ -164,7 +164,7 @@ fn sarif_of_a_scan_validates_lists_every_rule_and_never_holds_a_secret() {
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert_eq!(loc["region"]["startLine"], f["line"]);
         assert_eq!(loc["region"]["startColumn"], f["column"]);
-        assert_eq!(r["partialFingerprints"]["leakguard/v1"], f["fingerprint"]);
+        assert_eq!(r["partialFingerprints"]["leakguard/v2"], f["fingerprint"]);
         let level = match f["severity"].as_str().unwrap() {
             "critical" | "high" => "error",
             "medium" => "warning",

@@ -14,6 +14,7 @@
 //! - `redaction`: no secret in any output of any command unless `--show-secrets`.
 //! - `signals`: Ctrl-C (exit 130, no report file) and a closed stdout.
 //! - `hook`: `leakguard install|uninstall` and the hook in a real commit.
+//! - `fingerprints`: keyed fingerprints stable across runs, clones, rebases and shallow clones.
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
@@ -30,6 +31,7 @@ mod builtin;
 mod ci;
 mod cli;
 mod config;
+mod fingerprints;
 mod fixtures;
 mod formats;
 mod history;

@@ -58,6 +58,8 @@ impl Tree {
 
 /// The binary under test with a clean environment: this build's, or the one named by
 /// `LEAKGUARD_TEST_BIN` (to hold another build, say the last release, to the same contract).
+/// Fingerprints are keyed with [`FINGERPRINT_KEY`], so that snapshots do not depend on the
+/// commit ids of the temporary repositories (`tests/it/fingerprints.rs` removes it).
 pub fn leakguard() -> Command {
     let mut c = match std::env::var_os("LEAKGUARD_TEST_BIN") {
         Some(bin) => Command::new(bin),
@@ -70,10 +72,14 @@ pub fn leakguard() -> Command {
         .env_remove("LEAKGUARD_FAIL_ON")
         .env_remove("LEAKGUARD_MIN_SEVERITY")
         .env_remove("LEAKGUARD_NO_INLINE_ALLOW")
+        .env("LEAKGUARD_FINGERPRINT_KEY", FINGERPRINT_KEY)
         .env_remove("CI")
         .env("NO_COLOR", "1");
     c
 }
+
+/// The fingerprint key every test run uses unless it removes it.
+pub const FINGERPRINT_KEY: &str = "leakguard-tests";
 
 /// A deterministic random-looking string over `alphabet` (synthetic, never a real key).
 pub fn synthetic(seed: u64, len: usize, alphabet: &[u8]) -> String {
