@@ -95,12 +95,13 @@ fn main() {
         }
     }
     out.push_str("];\n");
-    if !errors.is_empty() {
-        for e in &errors {
-            eprintln!("error: {e}");
-        }
-        panic!("{} error(s) in the built-in rules (above)", errors.len());
-    }
+    // One panic naming every error: cargo prints it as the build script's failure.
+    assert!(
+        errors.is_empty(),
+        "{} error(s) in the built-in rules:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
     let dest =
         Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_rules.rs");
     std::fs::write(&dest, out).unwrap_or_else(|e| panic!("cannot write {}: {e}", dest.display()));
