@@ -21,7 +21,7 @@ use crate::engine::{self, Engine, Policy};
 use crate::exit::Messages;
 use crate::fingerprint::FingerprintKey;
 use crate::report::Format;
-use crate::rules::{builtin, RuleSet, Severity, Source};
+use crate::rules::{RuleSet, Severity, Source};
 
 /// The name of the config file looked for at the scanned root and the repository root.
 pub const CONFIG_FILE: &str = ".leakguard.yaml";
@@ -185,7 +185,7 @@ fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option
         name: name.clone(),
         text,
     });
-    let set = RuleSet::load(&builtin::sources(), source.as_ref())?;
+    let set = RuleSet::load_builtin(source.as_ref())?;
     let engine = Engine::new(set, options)?;
     Ok((engine, file, started.elapsed().as_secs_f64() * 1e3))
 }

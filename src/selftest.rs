@@ -249,7 +249,7 @@ impl SplitMix {
 mod tests {
     use super::*;
     use crate::engine::Options;
-    use crate::rules::{builtin, RuleSet};
+    use crate::rules::RuleSet;
 
     #[test]
     fn expand_is_deterministic_and_shaped() {
@@ -266,7 +266,7 @@ mod tests {
     /// Every built-in rule's examples pass through the whole engine.
     #[test]
     fn every_builtin_example_behaves() {
-        let set = RuleSet::load(&builtin::sources(), None).expect("built-in rules load");
+        let set = RuleSet::load_builtin(None).expect("built-in rules load");
         let engine = Engine::new(set, Options::default()).unwrap();
         let failures = super::check_all(&engine);
         let text: Vec<String> = failures.iter().map(|f| f.to_string()).collect();

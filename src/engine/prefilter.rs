@@ -9,17 +9,32 @@
 //! Vectorscan's many-literal matcher (about 2.6 GB/s on the same keywords) for bulk scans
 //! (`scan`, `history`). The hook keeps Aho-Corasick: Vectorscan's ~20 ms compile would cost
 //! more than it saves on a few staged blobs.
+//!
+//! The DFA itself is built lazily. Building it from ~380 keywords takes about 2 ms, which was
+//! a fifth of the pre-commit hook's startup; the hook usually searches a few kilobytes (the
+//! staged lines and the paths), where the NFA it is built from (a third of the cost) searches
+//! just as well. So small buffers walk the NFA, and the DFA is built the first time a buffer
+//! of [`DFA_AFTER`] bytes or more comes, or up front for bulk scans.
+
+use std::sync::OnceLock;
 
 use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::nfa::noncontiguous::NFA;
 use aho_corasick::{dfa::DFA, Anchored, MatchKind};
 
 /// Slices walked at once. Three measured best on two cores (two: 1.25x, four: 1.24x).
 const LANES: usize = 3;
 
+/// Buffers this large are searched with the DFA (built on first use): past this size its
+/// faster walk repays its build time.
+const DFA_AFTER: usize = 256 * 1024;
+
 /// Every keyword, compiled for search.
 pub struct Keywords {
-    dfa: DFA,
-    start: StateID,
+    nfa: NFA,
+    dfa: OnceLock<DFA>,
+    /// The lowercase keywords, to build the DFA from.
+    patterns: Vec<String>,
     /// Bytes a lane reads before its own slice, so that a keyword straddling the border is
     /// seen whole: the longest keyword minus one.
     warm: usize,
@@ -44,16 +59,10 @@ pub struct Scratch<'k> {
 impl Keywords {
     /// Compiles the lowercase `patterns` for case-insensitive search.
     pub fn new(patterns: &[String]) -> Result<Keywords, aho_corasick::BuildError> {
-        // A DFA: with hundreds of keywords an NFA search is 5x slower on the kernel tree; the
-        // DFA costs about 1 MB and 2 ms, built once.
-        let dfa = aho_corasick::dfa::Builder::new()
+        let nfa = aho_corasick::nfa::noncontiguous::Builder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(patterns)?;
-        // Standard match semantics always support unanchored search.
-        let start = dfa
-            .start_state(Anchored::No)
-            .expect("an unanchored Aho-Corasick DFA has an unanchored start state");
         let warm = patterns
             .iter()
             .map(String::len)
@@ -61,8 +70,9 @@ impl Keywords {
             .unwrap_or(1)
             .saturating_sub(1);
         Ok(Keywords {
-            dfa,
-            start,
+            nfa,
+            dfa: OnceLock::new(),
+            patterns: patterns.to_vec(),
             warm,
             #[cfg(feature = "vectorscan")]
             vs: None,
@@ -71,9 +81,25 @@ impl Keywords {
         })
     }
 
-    /// Adds the bulk matcher when the `vectorscan` feature is built in; otherwise a no-op.
-    /// A Vectorscan compile failure keeps Aho-Corasick (same results, slower).
+    /// The DFA, built on first use. A DFA: with hundreds of keywords an NFA search is 5x
+    /// slower on the kernel tree; the DFA costs about 1 MB and 2 ms, built once.
+    fn dfa(&self) -> &DFA {
+        self.dfa.get_or_init(|| {
+            aho_corasick::dfa::Builder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&self.patterns)
+                // The same patterns and settings just built the NFA, which is where a
+                // build can fail (too many states); the DFA step has no other limit.
+                .expect("keywords that make an NFA make a DFA")
+        })
+    }
+
+    /// For bulk scans: builds the DFA now, and adds the bulk matcher when the `vectorscan`
+    /// feature is built in. A Vectorscan compile failure keeps Aho-Corasick (same results,
+    /// slower).
     pub fn enable_bulk(&mut self, patterns: &[String]) {
+        self.dfa();
         #[cfg(feature = "vectorscan")]
         {
             use vectorscan_rs::{BlockDatabase, Flag, Pattern};
@@ -137,9 +163,29 @@ impl Keywords {
                 }
             }
         }
+        if bytes.len() >= DFA_AFTER || self.dfa.get().is_some() {
+            self.search(self.dfa(), scratch, bytes, &mut f);
+        } else {
+            self.search(&self.nfa, scratch, bytes, &mut f);
+        }
+    }
+
+    /// [`Keywords::for_each`] with automaton `a` (the NFA or the DFA: same states, same
+    /// matches).
+    fn search<A: Automaton>(
+        &self,
+        a: &A,
+        scratch: &mut Scratch<'_>,
+        bytes: &[u8],
+        mut f: impl FnMut(usize, u32),
+    ) {
+        // Standard match semantics always support unanchored search.
+        let start = a
+            .start_state(Anchored::No)
+            .expect("an unanchored Aho-Corasick automaton has an unanchored start state");
         let n = bytes.len();
         if n < LANES * (self.warm + 1) * 4 {
-            self.walk(self.start, bytes, 0, 0, &mut scratch.hits);
+            walk(a, start, bytes, 0, 0, &mut scratch.hits);
             for &(start, id) in &scratch.hits {
                 f(start, id);
             }
@@ -152,21 +198,22 @@ impl Keywords {
         let base: [usize; LANES] = std::array::from_fn(|j| (j * seg).saturating_sub(self.warm));
         let own: [usize; LANES] = std::array::from_fn(|j| j * seg);
         let slices: [&[u8]; LANES] = std::array::from_fn(|j| &bytes[base[j]..base[j] + seg]);
-        let mut sid = [self.start; LANES];
+        let mut sid = [start; LANES];
         // Index loops on purpose: byte i of every lane per step is what makes the chains overlap.
         #[allow(clippy::needless_range_loop)]
         for i in 0..seg {
             for j in 0..LANES {
-                let s = self.dfa.next_state(Anchored::No, sid[j], slices[j][i]);
+                let s = a.next_state(Anchored::No, sid[j], slices[j][i]);
                 sid[j] = s;
-                if self.dfa.is_special(s) && self.dfa.is_match(s) {
-                    self.record(s, base[j] + i + 1, own[j], &mut scratch.lanes[j]);
+                if a.is_special(s) && a.is_match(s) {
+                    record(a, s, base[j] + i + 1, own[j], &mut scratch.lanes[j]);
                 }
             }
         }
         for j in 0..LANES {
             let end = if j + 1 == LANES { n } else { own[j + 1] };
-            self.walk(
+            walk(
+                a,
                 sid[j],
                 &bytes[..end],
                 base[j] + seg,
@@ -179,34 +226,34 @@ impl Keywords {
             scratch.lanes[j].clear();
         }
     }
+}
 
-    /// One DFA walk over `bytes[from..]` from state `sid`.
-    fn walk(
-        &self,
-        mut sid: StateID,
-        bytes: &[u8],
-        from: usize,
-        own: usize,
-        out: &mut Vec<(usize, u32)>,
-    ) {
-        for (i, &b) in bytes.iter().enumerate().skip(from) {
-            sid = self.dfa.next_state(Anchored::No, sid, b);
-            if self.dfa.is_special(sid) && self.dfa.is_match(sid) {
-                self.record(sid, i + 1, own, out);
-            }
+/// One walk of automaton `a` over `bytes[from..]` from state `sid`.
+fn walk<A: Automaton>(
+    a: &A,
+    mut sid: StateID,
+    bytes: &[u8],
+    from: usize,
+    own: usize,
+    out: &mut Vec<(usize, u32)>,
+) {
+    for (i, &b) in bytes.iter().enumerate().skip(from) {
+        sid = a.next_state(Anchored::No, sid, b);
+        if a.is_special(sid) && a.is_match(sid) {
+            record(a, sid, i + 1, own, out);
         }
     }
+}
 
-    /// Every keyword ending at `end` in match state `sid`, if `end` lies past `own`.
-    #[inline]
-    fn record(&self, sid: StateID, end: usize, own: usize, out: &mut Vec<(usize, u32)>) {
-        if end <= own {
-            return;
-        }
-        for k in 0..self.dfa.match_len(sid) {
-            let p = self.dfa.match_pattern(sid, k);
-            out.push((end - self.dfa.pattern_len(p), p.as_u32()));
-        }
+/// Every keyword ending at `end` in match state `sid`, if `end` lies past `own`.
+#[inline]
+fn record<A: Automaton>(a: &A, sid: StateID, end: usize, own: usize, out: &mut Vec<(usize, u32)>) {
+    if end <= own {
+        return;
+    }
+    for k in 0..a.match_len(sid) {
+        let p = a.match_pattern(sid, k);
+        out.push((end - a.pattern_len(p), p.as_u32()));
     }
 }
 
@@ -264,6 +311,27 @@ mod tests {
             want.sort();
             assert_eq!(hits(&k, t), want, "length {len}");
         }
+    }
+
+    /// A buffer past `DFA_AFTER` is searched with the DFA, built then; both walks find the
+    /// same keywords.
+    #[test]
+    fn dfa_is_built_for_a_large_buffer_and_agrees() {
+        let pats: Vec<String> = ["sk_live_", "token", "://"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let k = Keywords::new(&pats).unwrap();
+        let small = b"x sk_LIVE_a token http://h\n".repeat(100);
+        let by_nfa = hits(&k, &small);
+        assert!(k.dfa.get().is_none(), "a small buffer needs no DFA");
+        let large = small.repeat(DFA_AFTER / small.len() + 1);
+        assert_eq!(
+            hits(&k, &large).len(),
+            by_nfa.len() * (DFA_AFTER / small.len() + 1)
+        );
+        assert!(k.dfa.get().is_some());
+        assert_eq!(hits(&k, &small), by_nfa);
     }
 
     /// The bulk matcher (when built in) reports exactly what Aho-Corasick reports.

@@ -1,46 +1,95 @@
-//! The built-in rule files, compiled into the binary.
+//! The built-in rules, parsed and checked at build time.
 //!
-//! One `include_str!` per file (not a directory include) so that cargo notices when a rule
-//! file changes and rebuilds.
+//! `build.rs` reads `rules/*.yaml` with the same serde model as a user config and writes
+//! them out as [`StaticRule`]s, so a run does not parse YAML (that was most of the
+//! pre-commit hook's startup). [`rules`] turns them back into the model the loader takes;
+//! [`sources`] keeps the YAML text itself, for tests and the fuzz targets that load the
+//! files the way a user config is loaded.
 
 use super::compile::Source;
+use super::syntax::{AllowSyntax, Checksum, Examples, RuleSyntax, Severity};
 
-/// `(file name, contents)` of every built-in rule file, in load order.
-const FILES: &[(&str, &str)] = &[
-    ("rules/seed.yaml", include_str!("../../rules/seed.yaml")),
-    ("rules/cloud.yaml", include_str!("../../rules/cloud.yaml")),
-    ("rules/vcs.yaml", include_str!("../../rules/vcs.yaml")),
-    (
-        "rules/payments.yaml",
-        include_str!("../../rules/payments.yaml"),
-    ),
-    (
-        "rules/messaging.yaml",
-        include_str!("../../rules/messaging.yaml"),
-    ),
-    ("rules/keys.yaml", include_str!("../../rules/keys.yaml")),
-    ("rules/ai.yaml", include_str!("../../rules/ai.yaml")),
-    (
-        "rules/databases.yaml",
-        include_str!("../../rules/databases.yaml"),
-    ),
-    (
-        "rules/registries.yaml",
-        include_str!("../../rules/registries.yaml"),
-    ),
-    (
-        "rules/monitoring.yaml",
-        include_str!("../../rules/monitoring.yaml"),
-    ),
-    ("rules/saas.yaml", include_str!("../../rules/saas.yaml")),
-    ("rules/files.yaml", include_str!("../../rules/files.yaml")),
-    (
-        "rules/generic.yaml",
-        include_str!("../../rules/generic.yaml"),
-    ),
-];
+/// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
+pub(super) struct StaticRule {
+    file: &'static str,
+    id: &'static str,
+    description: &'static str,
+    severity: Severity,
+    keywords: &'static [&'static str],
+    regex: Option<&'static str>,
+    name: Option<&'static str>,
+    value: Option<&'static str>,
+    secret_group: Option<usize>,
+    min_entropy: Option<f64>,
+    paths: &'static [&'static str],
+    generic: bool,
+    randomness: bool,
+    context: &'static [&'static str],
+    priority: i32,
+    multiline: bool,
+    checksum: Option<Checksum>,
+    overlaps: &'static [&'static str],
+    allow: Option<StaticAllow>,
+    remediation: Option<&'static str>,
+    /// `(match, no_match)`.
+    examples: (&'static [&'static str], &'static [&'static str]),
+}
 
-/// The built-in rule files as loadable sources.
+/// A built-in rule's allowlist.
+pub(super) struct StaticAllow {
+    paths: &'static [&'static str],
+    regexes: &'static [&'static str],
+    stopwords: &'static [&'static str],
+}
+
+// `FILES`: `(file name, contents)` of every built-in rule file, in load order;
+// `RULES`: their rules, in the same order.
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_string()).collect()
+}
+
+impl StaticRule {
+    fn syntax(&self) -> RuleSyntax {
+        RuleSyntax {
+            id: self.id.into(),
+            description: self.description.into(),
+            severity: self.severity,
+            keywords: strings(self.keywords),
+            regex: self.regex.map(Into::into),
+            name: self.name.map(Into::into),
+            value: self.value.map(Into::into),
+            secret_group: self.secret_group,
+            min_entropy: self.min_entropy,
+            paths: strings(self.paths),
+            generic: self.generic,
+            randomness: self.randomness,
+            context: strings(self.context),
+            priority: self.priority,
+            multiline: self.multiline,
+            checksum: self.checksum,
+            overlaps: strings(self.overlaps),
+            allow: self.allow.as_ref().map(|a| AllowSyntax {
+                paths: strings(a.paths),
+                regexes: strings(a.regexes),
+                stopwords: strings(a.stopwords),
+            }),
+            remediation: self.remediation.map(Into::into),
+            examples: Examples {
+                matches: strings(self.examples.0),
+                no_match: strings(self.examples.1),
+            },
+        }
+    }
+}
+
+/// Every built-in rule, in load order, with the file it comes from.
+pub fn rules() -> impl Iterator<Item = (&'static str, RuleSyntax)> {
+    RULES.iter().map(|r| (r.file, r.syntax()))
+}
+
+/// The built-in rule files as loadable YAML sources (what build.rs parsed).
 pub fn sources() -> Vec<Source<'static>> {
     FILES
         .iter()
@@ -95,10 +144,22 @@ mod tests {
         }
     }
 
+    /// What build.rs wrote is what loading the YAML at run time gives, field for field.
+    #[test]
+    fn precompiled_rules_equal_the_yaml() {
+        let yaml = RuleSet::load(&sources(), None).expect("built-in rules load");
+        let built = RuleSet::load_builtin(None).expect("built-in rules load");
+        assert_eq!(yaml.rules.len(), built.rules.len());
+        for (a, b) in yaml.rules.iter().zip(&built.rules) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        assert_eq!(yaml.warnings, built.warnings);
+    }
+
     /// Built-in rules are held to more than the file format requires.
     #[test]
     fn builtin_rules_are_complete() {
-        let set = RuleSet::load(&sources(), None).expect("built-in rules load");
+        let set = RuleSet::load_builtin(None).expect("built-in rules load");
         let rules = &set.rules;
         assert!(rules.len() >= 150, "only {} rules", rules.len());
         for r in rules {

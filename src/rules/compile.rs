@@ -214,20 +214,43 @@ pub struct Source<'a> {
 }
 
 impl RuleSet {
-    /// Loads the built-in files, then the user config (if any), applying `extend_default`
-    /// and `disable`.
+    /// The built-in rules (parsed at build time, see [`super::builtin`]), then the user
+    /// config (if any), applying `extend_default` and `disable`. What every command runs.
+    pub fn load_builtin(config: Option<&Source<'_>>) -> Result<RuleSet, RuleError> {
+        RuleSet::load_with(config, |set, ids| {
+            for (file, r) in super::builtin::rules() {
+                set.push(r, file, ids, false)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Loads the given rule files as the built-ins (parsing their YAML now), then the user
+    /// config (if any), applying `extend_default` and `disable`.
     pub fn load(builtin: &[Source<'_>], config: Option<&Source<'_>>) -> Result<RuleSet, RuleError> {
+        RuleSet::load_with(config, |set, ids| {
+            for src in builtin {
+                let file = parse_file(src)?;
+                for r in file.rules {
+                    set.push(r, &src.name, ids, false)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// `builtin` pushes the built-in rules; it runs unless the config says
+    /// `extend_default: false`.
+    fn load_with(
+        config: Option<&Source<'_>>,
+        builtin: impl FnOnce(&mut RuleSet, &mut HashSet<String>) -> Result<(), RuleError>,
+    ) -> Result<RuleSet, RuleError> {
         let user = config.map(|c| parse_file(c)).transpose()?;
         let mut set = RuleSet::default();
         let mut ids = HashSet::new();
         let extend = user.as_ref().and_then(|u| u.extend_default).unwrap_or(true);
         if extend {
-            for src in builtin {
-                let file = parse_file(src)?;
-                for r in file.rules {
-                    set.push(r, &src.name, &mut ids, false)?;
-                }
-            }
+            builtin(&mut set, &mut ids)?;
         }
         if let (Some(cfg), Some(file)) = (config, user) {
             for id in &file.disable {
@@ -337,24 +360,7 @@ fn strip_position_prefix(msg: &str) -> String {
 }
 
 fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> {
-    if s.id.is_empty()
-        || !s
-            .id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-    {
-        return Err("id must be non-empty and use only letters, digits, `-`, `_` and `.`".into());
-    }
-    if s.keywords.iter().any(|k| k.is_empty()) {
-        return Err("keywords must not be empty strings".into());
-    }
-    if let Some(e) = s.min_entropy {
-        if !(0.0..=8.0).contains(&e) {
-            return Err(format!(
-                "min_entropy must be between 0 and 8 bits per byte, got {e}"
-            ));
-        }
-    }
+    s.check()?;
     let lazy = |re: &str| {
         if eager {
             LazyRegex::eager(re)
@@ -362,19 +368,10 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
             Ok(LazyRegex::lazy(re))
         }
     };
-    if !s.paths.is_empty() && (s.regex.is_some() || s.name.is_some()) {
-        return Err("a rule has `paths` (file names) or content patterns (`regex`, `name` + `value`), not both".into());
-    }
-    if s.name.is_some() != s.value.is_some() {
-        return Err("`name` and `value` go together".into());
-    }
-    if s.name.is_some() && (s.multiline || s.secret_group.is_some()) {
-        return Err("`multiline` and `secret_group` apply to `regex` rules only (a `value` regex's group 1 is the secret)".into());
-    }
     let (matcher, pattern) = match (&s.regex, s.paths.is_empty()) {
         (_, true) if s.name.is_some() => {
             let (Some(name), Some(value)) = (&s.name, &s.value) else {
-                unreachable!("checked above")
+                unreachable!("checked by RuleSyntax::check")
             };
             let name_re = super::fragments::expand(name)?;
             let value_re = format!("^(?:{})$", super::fragments::expand(value)?);
@@ -393,8 +390,8 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
             }
             (matcher, pattern)
         }
-        (Some(_), false) => unreachable!("rejected above"),
-        (None, true) => return Err("a rule needs `regex`, `name` + `value`, or `paths`".into()),
+        (Some(_), false) => unreachable!("checked by RuleSyntax::check"),
+        (None, true) => unreachable!("checked by RuleSyntax::check"),
         (None, false) => {
             let globs = build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
             (Matcher::Path { globs }, s.paths.join(", "))

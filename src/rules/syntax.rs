@@ -80,6 +80,47 @@ pub struct RuleSyntax {
     pub examples: Examples,
 }
 
+impl RuleSyntax {
+    /// The checks that need no regex or glob engine: id, keywords, entropy and which fields
+    /// go together. The build script runs them on the built-in rules (so a broken built-in
+    /// rule fails the build), the loader on every rule.
+    pub fn check(&self) -> Result<(), String> {
+        if self.id.is_empty()
+            || !self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return Err(
+                "id must be non-empty and use only letters, digits, `-`, `_` and `.`".into(),
+            );
+        }
+        if self.keywords.iter().any(|k| k.is_empty()) {
+            return Err("keywords must not be empty strings".into());
+        }
+        if let Some(e) = self.min_entropy {
+            if !(0.0..=8.0).contains(&e) {
+                return Err(format!(
+                    "min_entropy must be between 0 and 8 bits per byte, got {e}"
+                ));
+            }
+        }
+        if !self.paths.is_empty() && (self.regex.is_some() || self.name.is_some()) {
+            return Err("a rule has `paths` (file names) or content patterns (`regex`, `name` + `value`), not both".into());
+        }
+        if self.name.is_some() != self.value.is_some() {
+            return Err("`name` and `value` go together".into());
+        }
+        if self.name.is_some() && (self.multiline || self.secret_group.is_some()) {
+            return Err("`multiline` and `secret_group` apply to `regex` rules only (a `value` regex's group 1 is the secret)".into());
+        }
+        if self.paths.is_empty() && self.regex.is_none() && self.name.is_none() {
+            return Err("a rule needs `regex`, `name` + `value`, or `paths`".into());
+        }
+        Ok(())
+    }
+}
+
 /// Allowlist entries: by path glob, by regex on the secret, or by stopword in the secret.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

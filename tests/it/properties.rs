@@ -16,7 +16,7 @@ use leakguard::engine::{Engine, Options};
 use leakguard::finding::{redact, Finding, FindingKind};
 use leakguard::fingerprint::FingerprintKey;
 use leakguard::pipeline;
-use leakguard::rules::{builtin, RuleSet};
+use leakguard::rules::RuleSet;
 use leakguard::source::staged::{self, added_lines};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -29,7 +29,7 @@ const MONIME: &str = "monime-live-token";
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        let set = RuleSet::load(&builtin::sources(), None).expect("built-in rules load");
+        let set = RuleSet::load_builtin(None).expect("built-in rules load");
         Engine::new(set, Options::default()).expect("engine builds")
     })
 }
