@@ -1,6 +1,6 @@
 //! Big files: the default size limit admits a 32 MB bundle, files over the window size are
 //! streamed in overlapping windows (a private key across a border is found once, at its
-//! line), Ctrl-C stops a huge file between windows, and a lying BOM hides no token.
+//! line), Ctrl-C stops a huge input between windows, and a lying BOM hides no token.
 //! `LEAKGUARD_WINDOW_SIZE` shrinks the windows so that the tests need megabytes, not
 //! gigabytes.
 
@@ -154,36 +154,50 @@ fn a_lying_bom_hides_no_token() {
 
 #[cfg(unix)]
 #[test]
-fn ctrl_c_stops_a_huge_file_between_windows() {
+fn ctrl_c_stops_a_stream_between_windows() {
+    use std::io::Write;
     use std::process::{Command, Stdio};
     let t = Tree::new();
     t.file(".leakguard.yaml", TOK_CONFIG);
-    // A keyword on every line, no finding: a debug build takes about 20 s per 32 MB (one
-    // window of 1 MiB, well under a second), far longer than the bound below.
+    // Standard input is read through the same cancellable window reader as a huge file, and
+    // a pipe held open cannot end before the signal, however fast the build: the run must
+    // stop at its next read, not wait for the end of the input.
     let line = "let token = tok_short(value); // see tok_docs\n";
-    t.file("huge.txt", line.repeat((64 << 20) / line.len()));
+    let chunk = line.repeat(WINDOW / line.len());
     let bin = assert_cmd::cargo::cargo_bin("leakguard");
-    let child = Command::new(bin)
+    let mut child = Command::new(bin)
         .current_dir(t.path())
-        .args(["scan", ".", "--format", "json", "-o", "report.json"])
+        .args(["scan", "-", "--format", "json", "-o", "report.json"])
         .env("NO_COLOR", "1")
         .env("LEAKGUARD_WINDOW_SIZE", WINDOW.to_string())
+        .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    let mut stdin = child.stdin.take().unwrap();
+    for _ in 0..3 {
+        stdin.write_all(chunk.as_bytes()).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "ended with its input open"
+    );
     let sent = Instant::now();
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
+    // Keep feeding until the reader gives up: a broken pipe is the sign that it stopped.
+    while sent.elapsed() < Duration::from_secs(10) && stdin.write_all(chunk.as_bytes()).is_ok() {}
+    drop(stdin);
     let out = child.wait_with_output().unwrap();
     let waited = sent.elapsed();
     eprintln!("stopped {waited:?} after Ctrl-C");
     assert_eq!(out.status.code(), Some(130), "{out:?}");
-    // Generous for a loaded 2-core machine; the whole file takes far longer.
-    assert!(waited < Duration::from_secs(10), "stopped in {waited:?}");
+    // Generous for a loaded 2-core machine; the writer alone would go on for 10 s.
+    assert!(waited < Duration::from_secs(8), "stopped in {waited:?}");
     assert!(!t.join("report.json").exists());
 }
