@@ -28,7 +28,9 @@ pub const CONFIG_FILE: &str = ".leakguard.yaml";
 
 /// Everything a scanning command needs, validated.
 pub struct Config {
-    pub engine: Engine,
+    /// Never dropped: a run builds one and the OS reclaims it at exit, where freeing its
+    /// hundreds of rules, regexes and automata one by one cost the hook about 0.25 ms.
+    pub engine: std::mem::ManuallyDrop<Engine>,
     /// The config file the rules came from on disk, if any (paths are matched relative to
     /// its directory).
     pub config_file: Option<PathBuf>,
@@ -112,7 +114,7 @@ impl Config {
             .shows_fingerprints()
             .then(|| FingerprintKey::find(common.repo));
         Ok(Config {
-            engine,
+            engine: std::mem::ManuallyDrop::new(engine),
             config_file,
             compile_ms,
             limits: Limits {
@@ -186,7 +188,7 @@ fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option
         text,
     });
     let set = RuleSet::load_builtin(source.as_ref())?;
-    let engine = Engine::new(set, options)?;
+    let engine = Engine::new(set, options);
     Ok((engine, file, started.elapsed().as_secs_f64() * 1e3))
 }
 

@@ -114,8 +114,8 @@ impl Finding {
     ) -> Finding {
         let secret = String::from_utf8_lossy(secret).into_owned();
         Finding {
-            rule_id: rule.id.clone(),
-            description: rule.description.clone(),
+            rule_id: rule.id.to_string(),
+            description: rule.description.to_string(),
             severity: rule.severity,
             kind: FindingKind::Content,
             path: path.to_string(),
@@ -127,7 +127,7 @@ impl Finding {
             identity: None,
             secret,
             entropy,
-            remediation: rule.remediation.clone(),
+            remediation: rule.remediation.to_string(),
             also_matched,
             commit: None,
             decoded: None,
@@ -139,8 +139,8 @@ impl Finding {
     /// A file whose path a path rule forbids.
     pub fn path(rule: &Rule, path: &str) -> Finding {
         Finding {
-            rule_id: rule.id.clone(),
-            description: rule.description.clone(),
+            rule_id: rule.id.to_string(),
+            description: rule.description.to_string(),
             severity: rule.severity,
             kind: FindingKind::Path,
             path: path.to_string(),
@@ -152,7 +152,7 @@ impl Finding {
             fingerprint: String::new(),
             identity: None,
             entropy: 0.0,
-            remediation: rule.remediation.clone(),
+            remediation: rule.remediation.to_string(),
             also_matched: Vec::new(),
             commit: None,
             decoded: None,
@@ -250,12 +250,13 @@ fn visible_tail(rest_len: usize) -> usize {
 }
 
 /// Redacts a secret to its recognisable start plus its length: `mon_4f9K…`.
-pub fn redact(secret: &str, keywords: &[String]) -> String {
+pub fn redact(secret: &str, keywords: &[impl AsRef<str>]) -> String {
     let chars: Vec<char> = secret.chars().collect();
     let lower = secret.to_ascii_lowercase();
     // A keyword the secret starts with (a provider prefix such as `ghp_`) is not secret.
     let prefix = keywords
         .iter()
+        .map(AsRef::as_ref)
         .filter(|k| lower.starts_with(&k.to_ascii_lowercase()))
         .map(|k| k.chars().count())
         .max()
@@ -299,7 +300,7 @@ mod tests {
             redact("mon_4f9KabcdefghijklmnopqrstuvwxyzA", &kw),
             "mon_4f9K…"
         );
-        assert_eq!(redact("hunter2hunter", &[]), "hu…");
-        assert_eq!(redact("abc", &[]), "…");
+        assert_eq!(redact("hunter2hunter", &[] as &[&str]), "hu…");
+        assert_eq!(redact("abc", &[] as &[&str]), "…");
     }
 }

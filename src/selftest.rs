@@ -8,6 +8,7 @@
 use crate::chunk::{Chunk, Origin};
 use crate::engine::Engine;
 use crate::finding::Finding;
+use crate::rules::syntax::Text;
 use crate::rules::Rule;
 
 /// The findings of `bytes` in a file named `path`, through the whole engine.
@@ -69,7 +70,7 @@ pub fn check_all(engine: &Engine) -> Vec<ExampleFailure> {
 pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
     let rules = &engine.rules().rules;
     let by_id: std::collections::HashMap<&str, &Rule> =
-        rules.iter().map(|r| (r.id.as_str(), r)).collect();
+        rules.iter().map(|r| (r.id.as_ref(), r)).collect();
     let related = |a: &Rule, b: &Rule| {
         a.id == b.id
             || a.generic
@@ -83,13 +84,13 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
         for o in rule
             .overlaps
             .iter()
-            .filter(|o| *o != "*" && !by_id.contains_key(o.as_str()))
+            .filter(|o| *o != "*" && !by_id.contains_key(o.as_ref()))
         {
             failures.push(ExampleFailure {
-                rule: rule.id.clone(),
+                rule: rule.id.to_string(),
                 kind: "overlaps",
                 index: 0,
-                example: o.clone(),
+                example: o.to_string(),
                 problem: "names a rule that does not exist".into(),
             });
         }
@@ -110,10 +111,10 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
             others.dedup();
             for other in others {
                 failures.push(ExampleFailure {
-                    rule: rule.id.clone(),
+                    rule: rule.id.to_string(),
                     kind: "match",
                     index,
-                    example: example.clone(),
+                    example: example.to_string(),
                     problem: format!("is also matched by unrelated rule `{other}` (list it in `overlaps` if intended)"),
                 });
             }
@@ -124,7 +125,7 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
 
 fn check_rule(engine: &Engine, rule: &Rule, failures: &mut Vec<ExampleFailure>) {
     let mut scanner = engine.scanner();
-    let sets: [(&'static str, &Vec<String>, bool); 2] = [
+    let sets: [(&'static str, &Vec<Text>, bool); 2] = [
         ("match", &rule.examples.matches, true),
         ("no_match", &rule.examples.no_match, false),
     ];
@@ -143,13 +144,13 @@ fn check_rule(engine: &Engine, rule: &Rule, failures: &mut Vec<ExampleFailure>) 
             let found = scan_example(&mut scanner, path, bytes);
             let hit = found
                 .iter()
-                .any(|f| f.rule_id == rule.id || f.also_matched.contains(&rule.id));
+                .any(|f| f.rule_id == rule.id || f.also_matched.iter().any(|a| *a == rule.id));
             if hit != should_match {
                 failures.push(ExampleFailure {
-                    rule: rule.id.clone(),
+                    rule: rule.id.to_string(),
                     kind,
                     index,
-                    example: example.clone(),
+                    example: example.to_string(),
                     problem: if should_match {
                         "was not detected".into()
                     } else {
@@ -267,7 +268,7 @@ mod tests {
     #[test]
     fn every_builtin_example_behaves() {
         let set = RuleSet::load_builtin(None).expect("built-in rules load");
-        let engine = Engine::new(set, Options::default()).unwrap();
+        let engine = Engine::new(set, Options::default());
         let failures = super::check_all(&engine);
         let text: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
         assert!(

@@ -301,7 +301,7 @@ rules:
             text: RULES,
         };
         let set = RuleSet::load(&[], Some(&src)).unwrap();
-        Engine::new(set, Options::default()).unwrap()
+        Engine::new(set, Options::default())
     }
 
     type Hit = (String, usize, usize, String);

@@ -20,9 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(set) = RuleSet::load(&builtin::sources(), Some(&config)) else {
         return;
     };
-    let Ok(engine) = Engine::new(set, Options::default()) else {
-        return;
-    };
+    let engine = Engine::new(set, Options::default());
     let mut out = Vec::new();
     let mut scanner = engine.scanner();
     let blob = OriginKind::Blob {

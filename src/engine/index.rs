@@ -7,7 +7,9 @@
 
 use super::allow::line_bounds;
 use super::prefilter;
-use crate::rules::{Matcher, RuleSet};
+use std::collections::HashMap;
+
+use crate::rules::{LazyGlobs, Matcher, RuleSet};
 
 /// Every rule's keywords in one automaton, and the rules each keyword belongs to.
 pub(crate) struct Index {
@@ -19,19 +21,47 @@ pub(crate) struct Index {
     /// Content rules without keywords: they run on every buffer.
     unfiltered: Vec<u32>,
     /// Rules that match a file's path, not its content.
-    pub path_rules: Vec<u32>,
+    pub path_rules: PathRules,
+}
+
+/// Every path rule's globs in one set: one match per file instead of one per rule, and one
+/// build (on the first path) instead of one per rule.
+pub(crate) struct PathRules {
+    set: LazyGlobs,
+    /// The rule each glob of `set` belongs to, in rule order.
+    owner: Vec<u32>,
+}
+
+impl PathRules {
+    /// The path rules matching `path`, in rule order.
+    pub fn matching(&self, path: &str) -> Vec<u32> {
+        if self.owner.is_empty() {
+            return Vec::new();
+        }
+        let mut rules: Vec<u32> = self
+            .set
+            .get()
+            .matches(path)
+            .into_iter()
+            .map(|g| self.owner[g])
+            .collect();
+        rules.dedup();
+        rules
+    }
 }
 
 impl Index {
-    pub fn new(rules: &RuleSet) -> Result<Index, aho_corasick::BuildError> {
+    pub fn new(rules: &RuleSet) -> Index {
         let mut patterns: Vec<String> = Vec::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
         let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
         let mut unfiltered = Vec::new();
-        let mut path_rules = Vec::new();
+        let (mut globs, mut owner) = (Vec::new(), Vec::new());
         for (i, rule) in rules.rules.iter().enumerate() {
             let i = i as u32;
-            if rule.is_path_rule() {
-                path_rules.push(i);
+            if let Matcher::Path { globs: mine } = &rule.matcher {
+                globs.extend(mine.iter().cloned());
+                owner.extend(mine.iter().map(|_| i));
                 continue;
             }
             if rule.keywords.is_empty() {
@@ -39,31 +69,37 @@ impl Index {
             }
             for kw in &rule.keywords {
                 let lower = kw.to_ascii_lowercase();
-                match patterns.iter().position(|p| *p == lower) {
-                    Some(pid) => {
+                match ids.get(&lower) {
+                    Some(&pid) => {
                         if !keyword_rules[pid].contains(&i) {
                             keyword_rules[pid].push(i);
                         }
                     }
                     None => {
+                        ids.insert(lower.clone(), patterns.len());
                         patterns.push(lower);
                         keyword_rules.push(vec![i]);
                     }
                 }
             }
         }
+        // Each rule's globs were checked when it was loaded (user rules by compiling them).
+        let path_rules = PathRules {
+            set: LazyGlobs::lazy(globs),
+            owner,
+        };
         let keywords = if patterns.is_empty() {
             None
         } else {
-            Some(prefilter::Keywords::new(&patterns)?)
+            Some(prefilter::Keywords::new(&patterns))
         };
-        Ok(Index {
+        Index {
             keywords,
             patterns,
             keyword_rules,
             unfiltered,
             path_rules,
-        })
+        }
     }
 
     /// Uses the bulk keyword matcher (Vectorscan, with the `vectorscan` feature).
@@ -160,5 +196,41 @@ impl Windows<'_> {
         if !self.touched.contains(&r) {
             self.touched.push(r);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::{RuleSet, Source};
+
+    /// The one glob set of all path rules gives each matching rule once, in rule order.
+    #[test]
+    fn path_rules_match_through_one_set() {
+        let text = r#"
+extend_default: false
+rules:
+  - id: keys
+    description: key files
+    severity: high
+    paths: ['**/id_rsa', '**/*.pem']
+  - id: pem
+    description: pem files
+    severity: high
+    paths: ['**/*.pem', 'certs/**']
+  - id: token
+    description: a token
+    severity: high
+    regex: 'tok_[a-z]{8}'
+    keywords: [tok_]
+"#;
+        let src = Source {
+            name: "t.yaml".into(),
+            text,
+        };
+        let index = super::Index::new(&RuleSet::load(&[], Some(&src)).unwrap());
+        assert_eq!(index.path_rules.matching("a/id_rsa"), vec![0]);
+        assert_eq!(index.path_rules.matching("certs/x.pem"), vec![0, 1]);
+        assert_eq!(index.path_rules.matching("certs/readme"), vec![1]);
+        assert!(index.path_rules.matching("src/main.rs").is_empty());
     }
 }

@@ -57,24 +57,19 @@ pub struct Engine {
     local: Option<LocalSecrets>,
 }
 
-/// Error building the engine (only the keyword automaton can fail here).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot build the keyword automaton: {0}")]
-pub struct EngineError(#[from] aho_corasick::BuildError);
-
 impl Engine {
     /// Compiles the keyword index over every rule's keywords.
-    pub fn new(rules: RuleSet, options: Options) -> Result<Engine, EngineError> {
-        let mut index = index::Index::new(&rules)?;
+    pub fn new(rules: RuleSet, options: Options) -> Engine {
+        let mut index = index::Index::new(&rules);
         if options.bulk {
             index.enable_bulk();
         }
-        Ok(Engine {
+        Engine {
             rules,
             index,
             policy: options.policy,
             local: options.local.filter(|l| !l.is_empty()),
-        })
+        }
     }
 
     /// The rules this engine runs.
@@ -214,7 +209,7 @@ mod tests {
             }),
         )
         .unwrap();
-        Engine::new(set, Options::default()).unwrap()
+        Engine::new(set, Options::default())
     }
 
     fn scan_at(e: &Engine, path: &str, bytes: &[u8], binary: bool) -> Vec<Finding> {

@@ -10,11 +10,12 @@
 use std::borrow::Cow;
 
 use super::allow::{allowlisted, line_bounds, line_is_allowed, mark, suppression, Policy, Why};
+use super::index::PathRules;
 use super::localenv::Hit;
 use super::matcher::Candidate;
 use crate::chunk::{Chunk, Origin, OriginKind, Since};
 use crate::finding::{redact, Finding, FindingKind, Suppression};
-use crate::rules::{Matcher, Rule, RuleSet};
+use crate::rules::{Rule, RuleSet};
 
 /// A base64 value whose decoded bytes hold candidates.
 pub(crate) struct Decoded {
@@ -28,8 +29,8 @@ pub(crate) struct Decoded {
 
 /// What the matcher found in a chunk, before any origin is applied.
 pub(crate) struct Found<'a> {
-    /// The rules that match a path (the index's list).
-    pub path_rules: &'a [u32],
+    /// The rules that match a path.
+    pub path_rules: &'a PathRules,
     pub cands: &'a [Candidate],
     pub decoded: &'a [Decoded],
     pub local: &'a [Hit],
@@ -105,19 +106,14 @@ fn physical_len(shown: &str, display: &str, n: usize) -> usize {
 /// The path rules matching `origin`.
 fn path_findings(
     rules: &RuleSet,
-    path_rules: &[u32],
+    path_rules: &PathRules,
     policy: Policy,
     origin: &Origin,
     shown: &str,
     out: &mut Vec<Finding>,
 ) {
-    for rule in path_rules.iter().map(|&r| &rules.rules[r as usize]) {
-        let Matcher::Path { globs } = &rule.matcher else {
-            continue;
-        };
-        if !globs.is_match(&origin.path) {
-            continue;
-        }
+    for r in path_rules.matching(&origin.path) {
+        let rule = &rules.rules[r as usize];
         match rule.allow.path_entry(&origin.path) {
             None => out.push(Finding::path(rule, shown)),
             Some(entry) if policy.keep_suppressed => {
@@ -394,7 +390,7 @@ fn merge(
         let mut also: Vec<String> = group
             .iter()
             .filter(|c| c.rule != best.rule)
-            .map(|c| rules.rules[c.rule as usize].id.clone())
+            .map(|c| rules.rules[c.rule as usize].id.to_string())
             .collect();
         also.sort();
         also.dedup();

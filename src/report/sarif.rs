@@ -438,7 +438,7 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
+        .map(|(i, r)| (r.id.as_ref(), i))
         .collect();
     let all = report.findings.iter().chain(report.suppressed);
     let mut results = Vec::with_capacity(report.findings.len() + report.suppressed.len());

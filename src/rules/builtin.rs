@@ -7,7 +7,9 @@
 //! files the way a user config is loaded.
 
 use super::compile::Source;
-use super::syntax::{AllowSyntax, Checksum, Examples, RuleSyntax, Severity};
+use std::borrow::Cow;
+
+use super::syntax::{AllowSyntax, Checksum, Examples, RuleSyntax, Severity, Text};
 
 /// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
 pub(super) struct StaticRule {
@@ -46,20 +48,20 @@ pub(super) struct StaticAllow {
 // `RULES`: their rules, in the same order.
 include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
-fn strings(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_string()).collect()
+fn strings(list: &'static [&'static str]) -> Vec<Text> {
+    list.iter().map(|s| Cow::Borrowed(*s)).collect()
 }
 
 impl StaticRule {
     fn syntax(&self) -> RuleSyntax {
         RuleSyntax {
-            id: self.id.into(),
-            description: self.description.into(),
+            id: Cow::Borrowed(self.id),
+            description: Cow::Borrowed(self.description),
             severity: self.severity,
             keywords: strings(self.keywords),
-            regex: self.regex.map(Into::into),
-            name: self.name.map(Into::into),
-            value: self.value.map(Into::into),
+            regex: self.regex.map(Cow::Borrowed),
+            name: self.name.map(Cow::Borrowed),
+            value: self.value.map(Cow::Borrowed),
             secret_group: self.secret_group,
             min_entropy: self.min_entropy,
             paths: strings(self.paths),
@@ -75,7 +77,7 @@ impl StaticRule {
                 regexes: strings(a.regexes),
                 stopwords: strings(a.stopwords),
             }),
-            remediation: self.remediation.map(Into::into),
+            remediation: self.remediation.map(Cow::Borrowed),
             examples: Examples {
                 matches: strings(self.examples.0),
                 no_match: strings(self.examples.1),
@@ -105,8 +107,8 @@ mod tests {
     use super::*;
     use crate::rules::RuleSet;
 
-    /// Built-in regexes compile lazily at run time; here every one is compiled eagerly,
-    /// with the checks a user config gets (size limit, `secret_group` in range).
+    /// Built-in regexes and globs compile lazily at run time; here every one is compiled
+    /// eagerly, with the checks a user config gets (size limit, `secret_group` in range).
     #[test]
     fn builtin_rules_compile_eagerly() {
         for src in sources() {

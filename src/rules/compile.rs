@@ -10,7 +10,7 @@ use std::fmt;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::syntax::{AllowSyntax, Checksum, Examples, RuleFile, RuleSyntax, Severity};
+use super::syntax::{AllowSyntax, Checksum, Examples, RuleFile, RuleSyntax, Severity, Text};
 
 /// Compiled regexes larger than this are rejected: a rule must not be able to make every
 /// scan slow or eat memory.
@@ -47,9 +47,7 @@ impl std::error::Error for RuleError {}
 /// An allowlist, compiled.
 #[derive(Debug, Default, Clone)]
 pub struct Allow {
-    paths: Option<GlobSet>,
-    /// The path globs as written (index = glob index in `paths`), for `--explain`.
-    path_globs: Vec<String>,
+    paths: LazyGlobs,
     regexes: Vec<LazyRegex>,
     /// Lowercased.
     stopwords: Vec<Vec<u8>>,
@@ -60,7 +58,7 @@ pub struct Allow {
 impl Allow {
     /// Is this path allowlisted? `path` is `/`-separated and relative.
     pub fn allows_path(&self, path: &str) -> bool {
-        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+        !self.paths.is_empty() && self.paths.get().is_match(path)
     }
 
     /// Is this secret allowlisted (by regex or stopword)?
@@ -80,9 +78,11 @@ impl Allow {
     /// The path glob that allowlists `path`, if one does (for `--explain`).
     pub fn path_entry(&self, path: &str) -> Option<String> {
         // `is_match` first: this runs for every file, and `matches` allocates.
-        let set = self.paths.as_ref().filter(|g| g.is_match(path))?;
-        let i = *set.matches(path).first()?;
-        Some(format!("path `{}`", self.path_globs[i]))
+        if !self.allows_path(path) {
+            return None;
+        }
+        let i = *self.paths.get().matches(path).first()?;
+        Some(format!("path `{}`", self.paths.globs[i]))
     }
 
     /// The regex or stopword that allowlists `secret`, if one does (for `--explain`; the
@@ -99,7 +99,7 @@ impl Allow {
     }
 
     fn is_empty(&self) -> bool {
-        self.paths.is_none() && self.regexes.is_empty() && self.stopwords.is_empty()
+        self.paths.is_empty() && self.regexes.is_empty() && self.stopwords.is_empty()
     }
 }
 
@@ -109,23 +109,20 @@ impl Allow {
 /// bad regex in a config is an immediate, clear error.
 #[derive(Debug, Clone)]
 pub struct LazyRegex {
-    pattern: String,
+    pattern: Text,
     cell: std::sync::OnceLock<Regex>,
 }
 
 impl LazyRegex {
-    fn eager(pattern: &str) -> Result<LazyRegex, String> {
+    fn eager(pattern: Text) -> Result<LazyRegex, String> {
         let cell = std::sync::OnceLock::new();
-        let _ = cell.set(compile_regex(pattern)?);
-        Ok(LazyRegex {
-            pattern: pattern.to_string(),
-            cell,
-        })
+        let _ = cell.set(compile_regex(&pattern)?);
+        Ok(LazyRegex { pattern, cell })
     }
 
-    fn lazy(pattern: &str) -> LazyRegex {
+    fn lazy(pattern: Text) -> LazyRegex {
         LazyRegex {
-            pattern: pattern.to_string(),
+            pattern,
             cell: std::sync::OnceLock::new(),
         }
     }
@@ -137,6 +134,42 @@ impl LazyRegex {
             compile_regex(&self.pattern)
                 .unwrap_or_else(|_| Regex::new(r"[^\x00-\xff]").expect("a fixed, valid pattern"))
         })
+    }
+}
+
+/// Path globs compiled into one set on first use, like [`LazyRegex`]: a glob set costs
+/// regexes and automata to build, and the pre-commit hook needs only the sets of the path
+/// rules and of the allowlists of rules that match. User globs are compiled at load time.
+#[derive(Debug, Clone, Default)]
+pub struct LazyGlobs {
+    /// As written: glob `i` of the set is `globs[i]`.
+    pub globs: Vec<Text>,
+    cell: std::sync::OnceLock<GlobSet>,
+}
+
+impl LazyGlobs {
+    pub fn lazy(globs: Vec<Text>) -> LazyGlobs {
+        LazyGlobs {
+            globs,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub fn eager(globs: Vec<Text>) -> Result<LazyGlobs, String> {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(build_globs(&globs)?);
+        Ok(LazyGlobs { globs, cell })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
+    /// The compiled set. Built-in globs that failed to compile (which the test suite rules
+    /// out) match nothing rather than aborting a scan.
+    pub fn get(&self) -> &GlobSet {
+        self.cell
+            .get_or_init(|| build_globs(&self.globs).unwrap_or_else(|_| GlobSet::empty()))
     }
 }
 
@@ -161,20 +194,21 @@ pub enum Matcher {
         /// The rule's other forms (client calls, CLI commands), on the keyword's line.
         regex: Option<LazyRegex>,
     },
-    /// Globs over the file path: the file itself is the finding.
-    Path { globs: GlobSet },
+    /// Globs over the file path, as written: the file itself is the finding. The engine
+    /// matches every path rule's globs in one set (`engine/index.rs`).
+    Path { globs: Vec<Text> },
 }
 
 /// One compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub id: String,
-    pub description: String,
+    pub id: Text,
+    pub description: Text,
     pub severity: Severity,
-    pub keywords: Vec<String>,
+    pub keywords: Vec<Text>,
     pub matcher: Matcher,
     /// The regex or the path globs as written, for `rules list`.
-    pub pattern: String,
+    pub pattern: Text,
     pub min_entropy: Option<f64>,
     pub generic: bool,
     /// The secret must pass the randomness test (see `RuleSyntax::randomness`).
@@ -183,12 +217,12 @@ pub struct Rule {
     pub context: Vec<Vec<u8>>,
     pub priority: i32,
     pub checksum: Option<Checksum>,
-    pub overlaps: Vec<String>,
+    pub overlaps: Vec<Text>,
     pub allow: Allow,
-    pub remediation: String,
+    pub remediation: Text,
     pub examples: Examples,
     /// Where the rule was defined.
-    pub source: String,
+    pub source: Text,
 }
 
 impl Rule {
@@ -219,7 +253,7 @@ impl RuleSet {
     pub fn load_builtin(config: Option<&Source<'_>>) -> Result<RuleSet, RuleError> {
         RuleSet::load_with(config, |set, ids| {
             for (file, r) in super::builtin::rules() {
-                set.push(r, file, ids, false)?;
+                set.push(r, Text::Borrowed(file), ids, false)?;
             }
             Ok(())
         })
@@ -232,7 +266,7 @@ impl RuleSet {
             for src in builtin {
                 let file = parse_file(src)?;
                 for r in file.rules {
-                    set.push(r, &src.name, ids, false)?;
+                    set.push(r, src.name.clone().into(), ids, false)?;
                 }
             }
             Ok(())
@@ -243,7 +277,7 @@ impl RuleSet {
     /// `extend_default: false`.
     fn load_with(
         config: Option<&Source<'_>>,
-        builtin: impl FnOnce(&mut RuleSet, &mut HashSet<String>) -> Result<(), RuleError>,
+        builtin: impl FnOnce(&mut RuleSet, &mut HashSet<Text>) -> Result<(), RuleError>,
     ) -> Result<RuleSet, RuleError> {
         let user = config.map(|c| parse_file(c)).transpose()?;
         let mut set = RuleSet::default();
@@ -265,7 +299,7 @@ impl RuleSet {
                 set.rules.retain(|r| &r.id != id);
             }
             for r in file.rules {
-                set.push(r, &cfg.name, &mut ids, true)?;
+                set.push(r, cfg.name.clone().into(), &mut ids, true)?;
             }
             if let Some(allow) = &file.allow {
                 set.allow =
@@ -291,21 +325,21 @@ impl RuleSet {
     fn push(
         &mut self,
         syntax: RuleSyntax,
-        file: &str,
-        ids: &mut HashSet<String>,
+        file: Text,
+        ids: &mut HashSet<Text>,
         eager: bool,
     ) -> Result<(), RuleError> {
         let id = syntax.id.clone();
         let err = |message: String| RuleError {
             file: file.to_string(),
-            rule: Some(id.clone()),
+            rule: Some(id.to_string()),
             position: None,
             message,
         };
         if !ids.insert(syntax.id.clone()) {
             return Err(err("duplicate rule id (ids must be unique across built-in rules and config; `disable` a built-in rule to redefine it)".into()));
         }
-        let rule = compile_rule(syntax, file, eager).map_err(err)?;
+        let rule = compile_rule(syntax, file.clone(), eager).map_err(err)?;
         self.rules.push(rule);
         Ok(())
     }
@@ -359,9 +393,12 @@ fn strip_position_prefix(msg: &str) -> String {
     msg.to_string()
 }
 
-fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> {
+/// The remediation of a rule that gives none.
+const REMEDIATION: &str = "Revoke the secret at its issuer, issue a replacement, update everything that used it, and review the issuer's audit logs for use of the leaked value.";
+
+fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> {
     s.check()?;
-    let lazy = |re: &str| {
+    let lazy = |re: Text| {
         if eager {
             LazyRegex::eager(re)
         } else {
@@ -373,31 +410,39 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
             let (Some(name), Some(value)) = (&s.name, &s.value) else {
                 unreachable!("checked by RuleSyntax::check")
             };
-            let name_re = super::fragments::expand(name)?;
-            let value_re = format!("^(?:{})$", super::fragments::expand(value)?);
+            let name_re = expand(name)?;
+            let value_re = format!("^(?:{})$", expand(value)?);
             let regex = match &s.regex {
-                Some(r) => Some(lazy(&super::fragments::expand(r)?)?),
+                Some(r) => Some(lazy(expand(r)?)?),
                 None => None,
             };
             let matcher = Matcher::Context {
-                name: lazy(&name_re).map_err(|e| format!("name: {e}"))?,
-                value: lazy(&value_re).map_err(|e| format!("value: {e}"))?,
+                name: lazy(name_re).map_err(|e| format!("name: {e}"))?,
+                value: lazy(value_re.into()).map_err(|e| format!("value: {e}"))?,
                 regex,
             };
             let mut pattern = format!("name: {name}  value: {value}");
             if let Some(r) = &s.regex {
                 pattern.push_str(&format!("  regex: {r}"));
             }
-            (matcher, pattern)
+            (matcher, pattern.into())
         }
         (Some(_), false) => unreachable!("checked by RuleSyntax::check"),
         (None, true) => unreachable!("checked by RuleSyntax::check"),
         (None, false) => {
-            let globs = build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
-            (Matcher::Path { globs }, s.paths.join(", "))
+            if eager {
+                build_globs(&s.paths).map_err(|e| format!("paths: {e}"))?;
+            }
+            let pattern = s.paths.join(", ").into();
+            (
+                Matcher::Path {
+                    globs: s.paths.clone(),
+                },
+                pattern,
+            )
         }
         (Some(written), true) => {
-            let re = &super::fragments::expand(written)?;
+            let re = expand(written)?;
             let regex = if eager {
                 let regex = LazyRegex::eager(re)?;
                 let groups = regex.get().captures_len() - 1;
@@ -444,12 +489,18 @@ fn compile_rule(s: RuleSyntax, file: &str, eager: bool) -> Result<Rule, String> 
         checksum: s.checksum,
         overlaps: s.overlaps,
         allow,
-        remediation: s.remediation.unwrap_or_else(|| {
-            "Revoke the secret at its issuer, issue a replacement, update everything that used it, and review the issuer's audit logs for use of the leaked value.".into()
-        }),
+        remediation: s.remediation.unwrap_or(Text::Borrowed(REMEDIATION)),
         examples: s.examples,
-        source: file.to_string(),
+        source: file,
     })
+}
+
+/// `pattern` with its `{{fragments}}` expanded; still borrowed if it has none.
+fn expand(pattern: &Text) -> Result<Text, String> {
+    match pattern.contains("{{") {
+        true => super::fragments::expand(pattern).map(Text::Owned),
+        false => Ok(pattern.clone()),
+    }
 }
 
 /// Compiles a rule regex the one way the engine needs it: bytes, ASCII classes (like Go and
@@ -474,7 +525,7 @@ pub fn compile_regex(re: &str) -> Result<Regex, String> {
         })
 }
 
-fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
+fn build_globs(globs: &[Text]) -> Result<GlobSet, String> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         b.add(Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {}", e.kind()))?);
@@ -484,21 +535,19 @@ fn build_globs(globs: &[String]) -> Result<GlobSet, String> {
 
 fn compile_allow(a: &AllowSyntax, eager: bool, origin: String) -> Result<Allow, String> {
     let allow = Allow {
-        path_globs: a.paths.clone(),
         origin,
-        paths: if a.paths.is_empty() {
-            None
-        } else {
-            Some(build_globs(&a.paths)?)
+        paths: match eager {
+            true => LazyGlobs::eager(a.paths.clone())?,
+            false => LazyGlobs::lazy(a.paths.clone()),
         },
         regexes: a
             .regexes
             .iter()
             .map(|r| {
                 if eager {
-                    LazyRegex::eager(r)
+                    LazyRegex::eager(r.clone())
                 } else {
-                    Ok(LazyRegex::lazy(r))
+                    Ok(LazyRegex::lazy(r.clone()))
                 }
             })
             .collect::<Result<_, _>>()?,

@@ -6,6 +6,10 @@
 
 use serde::Deserialize;
 
+/// Text in a rule: borrowed from the binary for the built-in rules (which build.rs turns
+/// into static data, so that loading them copies no strings), owned for a user config.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// A rule file or a user config: both have the same top level.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,27 +32,27 @@ pub struct RuleFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSyntax {
-    pub id: String,
-    pub description: String,
+    pub id: Text,
+    pub description: Text,
     pub severity: Severity,
     #[serde(default)]
-    pub keywords: Vec<String>,
+    pub keywords: Vec<Text>,
     #[serde(default)]
-    pub regex: Option<String>,
+    pub regex: Option<Text>,
     /// Name-based rules: a regex over the normalized name a value is given to
     /// (lowercase, `_`/`-` dropped, `.` between segments; see `engine/context.rs`).
     #[serde(default)]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// Name-based rules: a regex the whole value must match (group 1, if any, is the secret).
     #[serde(default)]
-    pub value: Option<String>,
+    pub value: Option<Text>,
     #[serde(default)]
     pub secret_group: Option<usize>,
     #[serde(default)]
     pub min_entropy: Option<f64>,
     /// Path globs: the rule fires on the file's path, not its content.
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub paths: Vec<Text>,
     /// Name-and-entropy rules: lowest rank when several rules match one secret, skipped on
     /// binary files.
     #[serde(default)]
@@ -59,7 +63,7 @@ pub struct RuleSyntax {
     pub randomness: bool,
     /// Words that, when present on the matched line, make this rule the most specific one.
     #[serde(default)]
-    pub context: Vec<String>,
+    pub context: Vec<Text>,
     /// Tie-breaker between rules matching the same secret (higher wins).
     #[serde(default)]
     pub priority: i32,
@@ -71,11 +75,11 @@ pub struct RuleSyntax {
     pub checksum: Option<Checksum>,
     /// Rules this one may legitimately match the same text as (checked by `rules test`).
     #[serde(default)]
-    pub overlaps: Vec<String>,
+    pub overlaps: Vec<Text>,
     #[serde(default)]
     pub allow: Option<AllowSyntax>,
     #[serde(default)]
-    pub remediation: Option<String>,
+    pub remediation: Option<Text>,
     #[serde(default)]
     pub examples: Examples,
 }
@@ -126,11 +130,11 @@ impl RuleSyntax {
 #[serde(deny_unknown_fields)]
 pub struct AllowSyntax {
     #[serde(default)]
-    pub paths: Vec<String>,
+    pub paths: Vec<Text>,
     #[serde(default)]
-    pub regexes: Vec<String>,
+    pub regexes: Vec<Text>,
     #[serde(default)]
-    pub stopwords: Vec<String>,
+    pub stopwords: Vec<Text>,
 }
 
 /// Inputs that must and must not produce a finding of the rule. For path rules they are paths.
@@ -138,9 +142,9 @@ pub struct AllowSyntax {
 #[serde(deny_unknown_fields)]
 pub struct Examples {
     #[serde(default, rename = "match")]
-    pub matches: Vec<String>,
+    pub matches: Vec<Text>,
     #[serde(default)]
-    pub no_match: Vec<String>,
+    pub no_match: Vec<Text>,
 }
 
 /// Checksums built into some token formats.
