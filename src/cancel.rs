@@ -21,6 +21,11 @@ impl Cancel {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// The flag itself, for a signal handler to set.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
+
     /// Has the run been cancelled?
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)

@@ -201,3 +201,42 @@ fn ctrl_c_stops_a_stream_between_windows() {
     assert!(waited < Duration::from_secs(8), "stopped in {waited:?}");
     assert!(!t.join("report.json").exists());
 }
+
+/// A second Ctrl-C ends the run at once, even while it waits on input that does not come.
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_stops_a_blocked_read() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let t = Tree::new();
+    let bin = assert_cmd::cargo::cargo_bin("leakguard");
+    let mut child = Command::new(bin)
+        .current_dir(t.path())
+        .args(["scan", "-", "-o", "report.txt"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Some input, then nothing: the run waits in a read that no data will end.
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"hello\n").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let int = || {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    int();
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    int();
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    assert!(sent.elapsed() < Duration::from_secs(5));
+    assert!(!t.join("report.txt").exists());
+}
