@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
         Format::Xz,
     ];
     let guessed = sniff(data);
-    for format in formats.into_iter().filter(|f| guessed.is_none_or(|g| g == *f)) {
+    for format in formats
+        .into_iter()
+        .filter(|f| guessed.is_none_or(|g| g == *f))
+    {
         let mut budget = Budget {
             bytes: 8 << 20,
             entries: 1000,

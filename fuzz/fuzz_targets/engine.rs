@@ -131,7 +131,12 @@ fuzz_target!(|data: &[u8]| {
     };
     check(bytes, &scan(&mut scanner, OriginKind::File));
     // A history blob: content rules only, whatever the path.
-    let blob = scan(&mut scanner, OriginKind::Blob { commit: "0123456789ab".into() });
+    let blob = scan(
+        &mut scanner,
+        OriginKind::Blob {
+            commit: "0123456789ab".into(),
+        },
+    );
     check(bytes, &blob);
     assert!(blob.iter().all(|f| f.kind == FindingKind::Content));
 });

@@ -5,10 +5,10 @@
 
 use std::sync::OnceLock;
 
+use leakguard::chunk::Stats;
 use leakguard::finding::{CommitInfo, Finding, Suppression};
 use leakguard::report::{self, Format, Options, Report, Summary};
 use leakguard::rules::{builtin, Rule, RuleSet};
-use leakguard::chunk::Stats;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
 
@@ -125,7 +125,7 @@ fn finding(i: &Input, window: &[Rule]) -> (Finding, Option<String>) {
         Secret::Raw(s) => (s.clone(), false),
         Secret::Random(v) => (alnum(v), true),
         Secret::Prefixed(v) => {
-            let kw = rule.keywords.first().map_or("", String::as_str);
+            let kw = rule.keywords.first().map_or("", |k| k.as_ref());
             (format!("{kw}{}", alnum(v)), true)
         }
     };
@@ -135,7 +135,7 @@ fn finding(i: &Input, window: &[Rule]) -> (Finding, Option<String>) {
         let also = i
             .also
             .iter()
-            .map(|&a| all[a as usize % all.len()].id.clone())
+            .map(|&a| all[a as usize % all.len()].id.to_string())
             .collect();
         Finding::content(
             rule,

@@ -26,7 +26,11 @@ fuzz_target!(|data: &[u8]| {
     let blob = OriginKind::Blob {
         commit: "0123456789ab".into(),
     };
-    for (path, kind) in [(".env", OriginKind::File), ("src/app.py", OriginKind::File), ("h.py", blob)] {
+    for (path, kind) in [
+        (".env", OriginKind::File),
+        ("src/app.py", OriginKind::File),
+        ("h.py", blob),
+    ] {
         let origins = [Origin::new(path.into(), path.into(), kind)];
         let chunk = Chunk {
             bytes: SAMPLE,
