@@ -80,6 +80,7 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
     summary.suppressed = suppressed.len();
     summary.below_min_severity = below;
     summary.stale_baseline = stale;
+    summary.fingerprint_key = config.fingerprint_key.as_ref().map(|k| k.source.name());
     let status = if reported.iter().any(|f| f.severity >= config.gates.fail_on) {
         ExitStatus::Findings
     } else if unreadable > 0 {

@@ -44,6 +44,19 @@ pub enum KeySource {
     Public(&'static str),
 }
 
+impl KeySource {
+    /// The name reports give it (`summary.fingerprint_key`): a user can see whether the
+    /// fingerprints are keyed by something secret to the project or by the public key.
+    pub fn name(&self) -> &'static str {
+        match self {
+            KeySource::Env => "env",
+            KeySource::Roots(_) => "root-commits",
+            KeySource::Origin(_) => "origin-url",
+            KeySource::Public(_) => "public",
+        }
+    }
+}
+
 /// The HMAC key of a run's fingerprints.
 #[derive(Clone)]
 pub struct FingerprintKey {

@@ -39,6 +39,10 @@ pub struct Summary {
     /// `leakguard baseline --prune`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stale_baseline: Vec<String>,
+    /// Where the fingerprints' key came from (`env`, `root-commits`, `origin-url`,
+    /// `public`), in the formats that carry fingerprints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint_key: Option<&'static str>,
 }
 
 impl Summary {
@@ -65,6 +69,7 @@ impl Summary {
             suppressed: 0,
             below_min_severity: 0,
             stale_baseline: Vec::new(),
+            fingerprint_key: None,
         }
     }
 }

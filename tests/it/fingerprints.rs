@@ -170,3 +170,23 @@ fn shallow_clones_are_keyed_by_the_origin_url_whatever_their_depth() {
     // A full clone is keyed by its roots instead: the documented trade-off.
     assert_ne!(scan(&one), scan(r.path()));
 }
+
+/// The report says where the key came from, so a user can see when fingerprints are only
+/// publicly keyed.
+#[test]
+fn the_summary_names_the_key_source() {
+    let r = repo();
+    let key = |c: Command| json(c).get("summary").unwrap()["fingerprint_key"].clone();
+    let json_scan = |dir: &Path| derived(dir, &["scan", "--format", "json", "."]);
+    assert_eq!(key(json_scan(r.path())), "root-commits");
+    let mut c = json_scan(r.path());
+    c.env("LEAKGUARD_FINGERPRINT_KEY", "team-secret");
+    assert_eq!(key(c), "env");
+    let t = Tree::new();
+    let url = format!("file://{}", r.path().display());
+    git(t.path(), &["clone", "-q", "--depth", "1", &url, "shallow"]);
+    assert_eq!(key(json_scan(&t.join("shallow"))), "origin-url");
+    let plain = Tree::new();
+    plain.file("config.py", format!("TOKEN = '{}'\n", monime(41)));
+    assert_eq!(key(json_scan(plain.path())), "public");
+}
