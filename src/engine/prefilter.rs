@@ -32,6 +32,11 @@ const DFA_AFTER: usize = 256 * 1024;
 /// Buckets of [`Heads`]: a power of two, small enough to stay in the L1 cache.
 const BUCKETS: usize = 4096;
 
+/// Past this many keywords in one [`Heads`] bucket (or of one byte), the table would compare
+/// too many keywords at an offset: every buffer goes to the DFA. The built-in rules have at
+/// most a handful per bucket; a config listing thousands of keywords with one start does not.
+const CROWDED: usize = 32;
+
 /// Every keyword, compiled for search.
 pub struct Keywords {
     heads: Heads,
@@ -166,7 +171,7 @@ impl Keywords {
         }
         let dfa = match self.dfa.get() {
             Some(built) => built.as_ref(),
-            None if bytes.len() >= DFA_AFTER => self.dfa(),
+            None if bytes.len() >= DFA_AFTER || self.heads.crowded => self.dfa(),
             None => None,
         };
         match dfa {
@@ -247,6 +252,8 @@ struct Heads {
     ids: Vec<u32>,
     /// Keywords of a single byte, checked at every offset.
     single: Vec<u32>,
+    /// Would a search compare too many keywords at some offset?
+    crowded: bool,
 }
 
 impl Heads {
@@ -271,10 +278,13 @@ impl Heads {
                 next[b] += 1;
             }
         }
+        let crowded =
+            single.len() > CROWDED || starts.windows(2).any(|w| w[1] - w[0] > CROWDED as u32);
         Heads {
             starts,
             ids,
             single,
+            crowded,
         }
     }
 
@@ -442,6 +452,30 @@ mod tests {
             assert_eq!(hits(&k, t), oracle(&pats, t), "length {len}");
         }
         assert!(k.dfa.get().is_none(), "small buffers build no DFA");
+    }
+
+    /// Keywords crowding one bucket send even a small buffer to the DFA, with the same hits.
+    #[test]
+    fn a_crowded_table_gives_way_to_the_dfa() {
+        let pats: Vec<String> = (0..CROWDED + 1).map(|i| format!("ab{i:03}")).collect();
+        let k = Keywords::new(&pats);
+        assert!(k.heads.crowded);
+        let text = b"x AB007 ab031 ab0".to_vec();
+        assert_eq!(hits(&k, &text), oracle(&pats, &text));
+        assert!(k.dfa.get().is_some());
+        let few = Keywords::new(&pats[..CROWDED]);
+        assert!(!few.heads.crowded);
+        // The built-in keywords keep the table: the hook's small buffers need no DFA.
+        let rules = crate::rules::RuleSet::load_builtin(None).unwrap();
+        let mut all: Vec<String> = rules
+            .rules
+            .iter()
+            .flat_map(|r| r.keywords.iter().map(|k| k.to_ascii_lowercase()))
+            .collect();
+        all.sort();
+        all.dedup();
+        assert!(all.len() > 300);
+        assert!(!Keywords::new(&all).heads.crowded);
     }
 
     /// Hits come in order of end offset, as an automaton reports them: the windows that
