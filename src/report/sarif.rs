@@ -8,6 +8,7 @@
 //! - `fingerprint` -> `partialFingerprints["leakguard/v2"]` (keyed, see
 //!   [`crate::fingerprint`]), so that a dashboard tracks one alert across runs even when the
 //!   line moves;
+//!   The run's `properties.fingerprintKey` says where the key came from;
 //! - a history finding's commit goes in `result.properties.commit`;
 //! - a suppressed finding carries a `suppressions` entry (`inSource` for a `leakguard:allow`
 //!   comment, `external` for a baseline or allowlist entry).
@@ -61,6 +62,16 @@ struct Run<'a> {
     invocations: [Invocation; 1],
     original_uri_base_ids: BTreeMap<&'static str, BaseId>,
     results: Vec<SarifResult<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<RunProperties>,
+}
+
+/// Run-level facts a dashboard may want.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties {
+    /// Where the fingerprints' key came from (`summary.fingerprint_key` in JSON).
+    fingerprint_key: &'static str,
 }
 
 #[derive(Serialize)]
@@ -478,6 +489,10 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
                 },
             )]),
             results,
+            properties: report
+                .summary
+                .fingerprint_key
+                .map(|k| RunProperties { fingerprint_key: k }),
         }],
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;

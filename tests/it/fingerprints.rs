@@ -189,4 +189,9 @@ fn the_summary_names_the_key_source() {
     let plain = Tree::new();
     plain.file("config.py", format!("TOKEN = '{}'\n", monime(41)));
     assert_eq!(key(json_scan(plain.path())), "public");
+    let sarif = json(derived(r.path(), &["scan", "--format", "sarif", "."]));
+    assert_eq!(
+        sarif["runs"][0]["properties"]["fingerprintKey"],
+        "root-commits"
+    );
 }
