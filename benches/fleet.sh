@@ -262,10 +262,15 @@ def run(args, **kw):
     return subprocess.run(args, check=True, **kw)
 
 def init(path):
-    run(["git", "init", "-q", "-b", "main", path])
-    cfg = os.path.join(path, ".git", "config")
-    with open(cfg, "a") as f:
-        f.write("[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n")
+    # What `git init -b main` writes, minus the sample hooks: one process less per repository.
+    gd = os.path.join(path, ".git")
+    for d in ("objects/info", "objects/pack", "refs/heads", "refs/tags", "info"):
+        os.makedirs(os.path.join(gd, d))
+    with open(os.path.join(gd, "HEAD"), "w") as f:
+        f.write("ref: refs/heads/main\n")
+    with open(os.path.join(gd, "config"), "w") as f:
+        f.write("[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
+                "\tlogallrefupdates = true\n[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n")
 
 def build_repo(ri, repo, plant):
     """Writes one repository with fast-import; returns (places, commits, blobs, bytes)."""
@@ -325,7 +330,8 @@ def build_repo(ri, repo, plant):
         body()
     marks = {}
     def filler_changes(state, allow_add):
-        if allow_add and (not state or rng.random() < 0.4):
+        # The first commit only adds (its README must not be rewritten in the same commit).
+        if allow_add and (len(state) <= 1 or rng.random() < 0.4):
             for _ in range(rng.randint(1, 3)):
                 ext = rng.choice(["py", "js", "yaml", "py"])
                 p = f"{rng.choice(['src', 'lib', 'app', 'config', 'tests'])}/{w()}_{w()}.{ext}"
