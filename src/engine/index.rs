@@ -35,7 +35,9 @@ pub(crate) struct PathRules {
 impl PathRules {
     /// The path rules matching `path`, in rule order.
     pub fn matching(&self, path: &str) -> Vec<u32> {
-        if self.owner.is_empty() {
+        // `is_match` first: this runs for every file, most match nothing, and `matches`
+        // allocates.
+        if self.owner.is_empty() || !self.set.get().is_match(path) {
             return Vec::new();
         }
         let mut rules: Vec<u32> = self

@@ -8,6 +8,8 @@
 
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use crate::util::{ctrl_c, spawn};
 use crate::util::{hits, synthetic, tok, Hit, Tree, TOK_CONFIG};
 
 /// 1 MiB windows: they overlap by 256 KiB and share findings at the overlap's middle.
@@ -156,7 +158,6 @@ fn a_lying_bom_hides_no_token() {
 #[test]
 fn ctrl_c_stops_a_stream_between_windows() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
     let t = Tree::new();
     t.file(".leakguard.yaml", TOK_CONFIG);
     // Standard input is read through the same cancellable window reader as a huge file, and
@@ -164,17 +165,9 @@ fn ctrl_c_stops_a_stream_between_windows() {
     // stop at its next read, not wait for the end of the input.
     let line = "let token = tok_short(value); // see tok_docs\n";
     let chunk = line.repeat(WINDOW / line.len());
-    let bin = assert_cmd::cargo::cargo_bin("leakguard");
-    let mut child = Command::new(bin)
-        .current_dir(t.path())
-        .args(["scan", "-", "--format", "json", "-o", "report.json"])
-        .env("NO_COLOR", "1")
-        .env("LEAKGUARD_WINDOW_SIZE", WINDOW.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let args = ["scan", "-", "--format", "json", "-o", "report.json"];
+    let window = WINDOW.to_string();
+    let mut child = spawn(t.path(), &args, &[("LEAKGUARD_WINDOW_SIZE", &window)], true);
     let mut stdin = child.stdin.take().unwrap();
     for _ in 0..3 {
         stdin.write_all(chunk.as_bytes()).unwrap();
@@ -185,11 +178,7 @@ fn ctrl_c_stops_a_stream_between_windows() {
         "ended with its input open"
     );
     let sent = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    ctrl_c(&child);
     // Keep feeding until the reader gives up: a broken pipe is the sign that it stopped.
     while sent.elapsed() < Duration::from_secs(10) && stdin.write_all(chunk.as_bytes()).is_ok() {}
     drop(stdin);
@@ -207,33 +196,16 @@ fn ctrl_c_stops_a_stream_between_windows() {
 #[test]
 fn a_second_ctrl_c_stops_a_blocked_read() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
     let t = Tree::new();
-    let bin = assert_cmd::cargo::cargo_bin("leakguard");
-    let mut child = Command::new(bin)
-        .current_dir(t.path())
-        .args(["scan", "-", "-o", "report.txt"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(t.path(), &["scan", "-", "-o", "report.txt"], &[], true);
     // Some input, then nothing: the run waits in a read that no data will end.
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"hello\n").unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    let int = || {
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-    };
-    int();
+    ctrl_c(&child);
     std::thread::sleep(Duration::from_millis(200));
     let sent = Instant::now();
-    int();
+    ctrl_c(&child);
     let out = child.wait_with_output().unwrap();
     drop(stdin);
     assert_eq!(out.status.code(), Some(130), "{out:?}");

@@ -4,6 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use crate::util::{ctrl_c, spawn};
 use crate::util::{synthetic, Tree, ALNUM};
 
 /// A tree big enough that a debug-build scan takes seconds.
@@ -26,31 +28,20 @@ fn big_tree() -> Tree {
 #[test]
 fn ctrl_c_stops_promptly_with_130_and_no_output_file() {
     let t = big_tree();
-    let bin = assert_cmd::cargo::cargo_bin("leakguard");
-    let child = Command::new(bin)
-        .current_dir(t.path())
-        .args([
-            "scan",
-            ".",
-            "--format",
-            "json",
-            "-o",
-            "report.json",
-            "-j",
-            "2",
-        ])
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let args = [
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "-o",
+        "report.json",
+        "-j",
+        "2",
+    ];
+    let child = spawn(t.path(), &args, &[], false);
     std::thread::sleep(Duration::from_millis(400));
     let sent = Instant::now();
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    ctrl_c(&child);
     let out = child.wait_with_output().unwrap();
     let waited = sent.elapsed();
     assert_eq!(out.status.code(), Some(130), "{out:?}");

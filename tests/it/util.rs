@@ -61,9 +61,14 @@ impl Tree {
 /// Fingerprints are keyed with [`FINGERPRINT_KEY`], so that snapshots do not depend on the
 /// commit ids of the temporary repositories (`tests/it/fingerprints.rs` removes it).
 pub fn leakguard() -> Command {
+    Command::from_std(std_leakguard())
+}
+
+/// [`leakguard`] as a plain `std::process::Command`, for the tests that start it and signal it.
+fn std_leakguard() -> std::process::Command {
     let mut c = match std::env::var_os("LEAKGUARD_TEST_BIN") {
-        Some(bin) => Command::new(bin),
-        None => Command::cargo_bin("leakguard").unwrap(),
+        Some(bin) => std::process::Command::new(bin),
+        None => std::process::Command::new(assert_cmd::cargo::cargo_bin("leakguard")),
     };
     c.env_remove("LEAKGUARD_CONFIG")
         .env_remove("LEAKGUARD_FORMAT")
@@ -76,6 +81,32 @@ pub fn leakguard() -> Command {
         .env_remove("CI")
         .env("NO_COLOR", "1");
     c
+}
+
+/// `leakguard ARGS` started in `dir` and left running, with `envs` added: stdout discarded,
+/// stderr piped, stdin piped when `stdin` (else empty).
+#[cfg(unix)]
+pub fn spawn(dir: &Path, args: &[&str], envs: &[(&str, &str)], stdin: bool) -> std::process::Child {
+    use std::process::Stdio;
+    std_leakguard()
+        .current_dir(dir)
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends `child` what Ctrl-C sends: SIGINT.
+#[cfg(unix)]
+pub fn ctrl_c(child: &std::process::Child) {
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
 }
 
 /// The fingerprint key every test run uses unless it removes it.
