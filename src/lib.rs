@@ -16,6 +16,7 @@
 //! `app` is the wiring of each subcommand.
 
 pub mod app;
+pub mod audit;
 pub mod baseline;
 pub mod cancel;
 pub mod chunk;

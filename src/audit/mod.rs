@@ -1,0 +1,3 @@
+//! `leakguard audit`: many repositories, one datastore of incidents with their triage.
+
+pub mod model;
