@@ -9,7 +9,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -85,19 +84,8 @@ impl Baseline {
     /// An empty baseline with a fresh random key (and the secret key from the environment,
     /// if set).
     pub fn new() -> Result<Baseline> {
-        let mut raw = [0u8; 32];
-        // The std hasher's keys come from the OS random source; the key needs to be unique,
-        // not secret (the secret part, if wanted, is LEAKGUARD_BASELINE_KEY).
-        for (i, chunk) in raw.chunks_mut(8).enumerate() {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_usize(i);
-            h.write_u128(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos()),
-            );
-            chunk.copy_from_slice(&h.finish().to_le_bytes());
-        }
+        // Unique, not secret: the secret part, if wanted, is LEAKGUARD_BASELINE_KEY.
+        let raw = crate::fingerprint::random_bytes();
         let stored_key = hex(&raw);
         let env = env_key();
         Baseline::with_key(stored_key, env.is_some(), env.as_deref())

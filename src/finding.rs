@@ -85,6 +85,9 @@ pub struct CommitInfo {
     pub email: String,
     /// ISO 8601 author date.
     pub date: String,
+    /// The author date in seconds since the epoch: dates with different offsets compare.
+    #[serde(skip)]
+    pub seconds: i64,
 }
 
 impl Finding {

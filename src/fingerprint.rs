@@ -40,6 +40,8 @@ pub enum KeySource {
     Roots(usize),
     /// The normalised URL of the `origin` remote (shallow clones).
     Origin(String),
+    /// A key made at random for an audit datastore and kept in it.
+    Datastore,
     /// The fixed public key, and why no better one was found.
     Public(&'static str),
 }
@@ -52,6 +54,7 @@ impl KeySource {
             KeySource::Env => "env",
             KeySource::Roots(_) => "root-commits",
             KeySource::Origin(_) => "origin-url",
+            KeySource::Datastore => "datastore",
             KeySource::Public(_) => "public",
         }
     }
@@ -120,6 +123,11 @@ impl FingerprintKey {
         FingerprintKey::derive(b"roots", joined.as_bytes(), source)
     }
 
+    /// The key an audit datastore made for itself (`material` is stored in it).
+    pub fn datastore(material: &[u8]) -> FingerprintKey {
+        FingerprintKey::derive(b"datastore", material, KeySource::Datastore)
+    }
+
     /// The fixed key used when nothing better is known.
     pub fn public(why: &'static str) -> FingerprintKey {
         FingerprintKey::derive(b"public", b"", KeySource::Public(why))
@@ -156,6 +164,24 @@ impl FingerprintKey {
         let digest = mac.finalize().into_bytes();
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+/// 32 bytes from the OS random source (through the std hasher's keys, which come from it)
+/// mixed with the time: for keys that must be unique to a file.
+pub fn random_bytes() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut raw = [0u8; 32];
+    for (i, chunk) in raw.chunks_mut(8).enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        chunk.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    raw
 }
 
 /// The root commits reachable from HEAD, as hex; `None` when HEAD has no commit or a commit

@@ -203,6 +203,7 @@ rules:
             author: "Test Author".into(),
             email: "author@example.test".into(),
             date: "2024-01-02T03:04:05Z".into(),
+            seconds: 1_704_164_645,
         });
         let suppressed = [
             Suppression::InlineComment,

@@ -29,6 +29,12 @@ pub enum Selection {
     All,
     /// A revision range such as `main..feature` (or a single revision).
     Range(String),
+    /// What `tips` reach that `hidden` do not: an audit's re-run, which hides the tips it
+    /// scanned last time.
+    Since {
+        tips: Vec<ObjectId>,
+        hidden: Vec<ObjectId>,
+    },
 }
 
 impl Selection {
@@ -69,6 +75,39 @@ impl Plan {
     /// Commits walked.
     pub fn commits(&self) -> usize {
         self.commits.len()
+    }
+
+    /// Each unique blob still to be scanned, with the paths it was seen at.
+    pub fn blobs(&self) -> impl Iterator<Item = (ObjectId, Vec<&[u8]>)> + '_ {
+        self.blobs.iter().map(|(id, places)| {
+            let paths = self.places[places.clone()]
+                .iter()
+                .map(|p| self.paths[p.path as usize].as_slice());
+            (*id, paths.collect())
+        })
+    }
+
+    /// Keeps only the blobs `keep` accepts (an audit drops those it already knows): the
+    /// others are neither read nor scanned. Their places stay, so tags keep their meaning.
+    pub fn retain_blobs(&mut self, mut keep: impl FnMut(&ObjectId, &[&[u8]]) -> bool) {
+        let (places, paths) = (&self.places, &self.paths);
+        self.blobs.retain(|(id, range)| {
+            let at: Vec<&[u8]> = places[range.clone()]
+                .iter()
+                .map(|p| paths[p.path as usize].as_slice())
+                .collect();
+            keep(id, &at)
+        });
+    }
+
+    /// The blob a finding's origin tag points into, if it was a blob (not a path).
+    pub fn blob_of(&self, tag: u32) -> Option<ObjectId> {
+        let tag = tag as usize;
+        let i = self.blobs.partition_point(|(_, r)| r.end <= tag);
+        self.blobs
+            .get(i)
+            .filter(|(_, r)| r.contains(&tag))
+            .map(|(id, _)| *id)
     }
 
     fn origin(&self, tag: usize) -> Origin {
@@ -252,8 +291,8 @@ pub fn feed<S: Sink>(
     });
     cancel.check()?;
     let mut sink = make();
-    let first = plan.blobs.last().map_or(0, |(_, r)| r.end);
-    for tag in first..plan.places.len() {
+    let first = plan.places.iter().position(|p| p.path_only);
+    for tag in first.unwrap_or(plan.places.len())..plan.places.len() {
         let origins = [plan.origin(tag)];
         sink.take(Item {
             content: Content::PathOnly,
@@ -425,6 +464,7 @@ fn select(repo: &gix::Repository, selection: &Selection) -> Result<(Vec<ObjectId
             tips.dedup();
             Ok((tips, Vec::new()))
         }
+        Selection::Since { tips, hidden } => Ok((tips.clone(), hidden.clone())),
         Selection::Range(spec) => {
             let parsed = repo
                 .rev_parse(spec.as_bytes().as_bstr())
@@ -565,8 +605,8 @@ fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
     let author = commit
         .author()
         .with_context(|| format!("cannot read the author of commit {id}"))?;
-    let date = author
-        .time()
+    let time = author.time().ok();
+    let date = time
         .map(|t| t.format_or_unix(gix::date::time::format::ISO8601_STRICT))
         .unwrap_or_default();
     Ok(CommitInfo {
@@ -574,5 +614,6 @@ fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
         author: author.name.to_str_lossy().into_owned(),
         email: author.email.to_str_lossy().into_owned(),
         date,
+        seconds: time.map_or(0, |t| t.seconds),
     })
 }
