@@ -33,6 +33,155 @@ pub enum Command {
     Rules(RulesCommand),
     /// Record today's findings in a baseline file so that later runs report only new ones.
     Baseline(BaselineArgs),
+    /// Audit many repositories (paths, directories of them, URLs) into a datastore of
+    /// incidents; a re-run scans only what is new.
+    Audit(AuditArgs),
+    /// Record a triage decision about an audit incident.
+    Triage(TriageArgs),
+    /// Merge audit datastores (the shards of one audit) into one.
+    Merge(MergeArgs),
+    /// Write a report of an audit datastore: HTML, JSON, SARIF, CSV or text.
+    Report(ReportArgs),
+}
+
+/// The audit datastore, shared by `audit`, `triage` and `report`.
+#[derive(Debug, Clone, Args)]
+pub struct DbArg {
+    /// The audit datastore (an SQLite file).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "leakguard-audit.db",
+        env = "LEAKGUARD_DB"
+    )]
+    pub db: PathBuf,
+}
+
+/// `leakguard audit`
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Repositories (work trees or bare), directories holding repositories (searched
+    /// recursively), or git URLs (file://, ssh://, git@host:path; https:// in builds with the
+    /// `https` feature).
+    #[arg(value_name = "REPO")]
+    pub inputs: Vec<String>,
+    /// A file naming one REPO per line (`#` comments and blank lines are ignored).
+    #[arg(long = "repos", value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Where URLs are cloned (bare) and fetched on later runs (default: the user's cache
+    /// directory, `leakguard/clones`).
+    #[arg(long, value_name = "DIR")]
+    pub clone_dir: Option<PathBuf>,
+    /// Audit only shard I of N (0-based): a stable subset by hash of each repository's
+    /// name. Needs LEAKGUARD_FINGERPRINT_KEY, shared by all shards.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard, conflicts_with = "shards")]
+    pub shard: Option<(u32, u32)>,
+    /// Audit shard JOB_COMPLETION_INDEX of N (a Kubernetes Indexed Job sets the variable).
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub limits: Limits,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Keep secrets in clear in the datastore, so that reports can show them (default: only
+    /// their keyed hash and a redacted form are kept).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Let every incident count towards the exit code, whatever its triage.
+    #[arg(long)]
+    pub all_statuses: bool,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Show progress on stderr (default: only when stderr is a terminal and CI is unset).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub progress: ColorChoice,
+}
+
+/// `leakguard triage`
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    /// The incident's id as reports show it (a unique prefix of at least 6 digits will do).
+    #[arg(value_name = "ID")]
+    pub id: String,
+    /// The decision.
+    #[arg(long, value_enum)]
+    pub status: TriageStatus,
+    /// Why (kept with the decision).
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub note: String,
+    /// Who decided (default: $LEAKGUARD_USER, else $USER).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+/// A triage status on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriageStatus {
+    Open,
+    Revoked,
+    FalsePositive,
+    Accepted,
+}
+
+/// `leakguard merge`
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The datastores to merge.
+    #[arg(value_name = "DB", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The datastore to merge them into (created if needed; merging again changes nothing).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// `leakguard report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    pub format: AuditFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// List every incident, whatever its triage (default: open ones, and revoked ones found
+    /// again since).
+    #[arg(long)]
+    pub all_statuses: bool,
+}
+
+/// The formats of an audit report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
+    Csv,
+    /// One self-contained page with charts and a sortable table.
+    Html,
+}
+
+/// Parses `I/N` with I < N.
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("`{s}` is not a shard: use I/N with 0 <= I < N, e.g. 0/4");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u32, u32) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }
 
 /// `leakguard baseline [scan|history …]`

@@ -141,13 +141,7 @@ impl Config {
 /// the terminal and the environment.
 fn output(out: &OutputArgs) -> Output {
     let color = out.output.is_none() && out.format == Format::Text && use_color(out.color);
-    let progress = match out.progress {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            !out.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
-        }
-    };
+    let progress = show_progress(out.progress, out.quiet);
     Output {
         format: out.format,
         file: out.output.clone(),
@@ -156,6 +150,17 @@ fn output(out: &OutputArgs) -> Output {
         color,
         explain: out.explain,
         progress,
+    }
+}
+
+/// `--progress`: `auto` shows it when stderr is a terminal outside CI.
+pub fn show_progress(choice: ColorChoice, quiet: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+        }
     }
 }
 
@@ -196,6 +201,70 @@ fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option
 pub fn rules_only(args: &ConfigArgs) -> Result<Engine> {
     let found = find_config(args, Path::new("."))?;
     Ok(compile(RulesFrom::Disk(found), engine::Options::default())?.0)
+}
+
+/// What an audit runs with: the engine, the limits, and a digest of everything that decides
+/// what a blob yields (version, rules, config, limits), which the datastore's knowledge of
+/// clean blobs is valid for.
+pub struct AuditSetup {
+    pub engine: Engine,
+    pub limits: Limits,
+    pub digest: String,
+}
+
+/// The audit's rules: the built-ins plus `--config` (or `LEAKGUARD_CONFIG`) only. A config
+/// inside an audited repository is never read: the repositories under audit do not get to
+/// allowlist their own leaks.
+pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Result<AuditSetup> {
+    use sha2::{Digest, Sha256};
+    let file = match (&args.config, args.no_config) {
+        (Some(p), false) if !p.is_file() => bail!("config file {} does not exist", p.display()),
+        (Some(p), false) => Some(p.clone()),
+        _ => None,
+    };
+    // Nor do their `leakguard:allow` comments silence anything.
+    let options = engine::Options {
+        policy: Policy {
+            inline_allow: false,
+            keep_suppressed: false,
+        },
+        bulk: true,
+        local: None,
+    };
+    let (engine, file, _) = compile(RulesFrom::Disk(file), options)?;
+    let limits = Limits {
+        skip_binary: limits.skip_binary,
+        max_file_size: limits.max_file_size,
+        threads,
+        archive_depth: if limits.no_archives {
+            0
+        } else {
+            limits.archive_depth
+        },
+    };
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    for src in crate::rules::builtin::sources() {
+        h.update(src.name.as_bytes());
+        h.update(src.text.as_bytes());
+    }
+    if let Some(f) = &file {
+        h.update(std::fs::read(f).unwrap_or_default());
+    }
+    let l = &limits;
+    h.update(format!(
+        "{} {} {}",
+        l.skip_binary, l.max_file_size, l.archive_depth
+    ));
+    let digest = h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(AuditSetup {
+        engine,
+        limits,
+        digest,
+    })
 }
 
 /// Finds the config file: `--config`, else `.leakguard.yaml` at the first scanned directory,

@@ -39,17 +39,28 @@ pub fn run<T>(
     progress: Option<&'static str>,
     feed: impl for<'w> FnOnce(&'w (dyn Fn() -> Worker<'w> + Sync + 'w)) -> T,
 ) -> (T, Outcome) {
+    Progress::run(progress.is_some(), progress.unwrap_or(""), |p| {
+        run_with(engine, limits, p, feed)
+    })
+}
+
+/// [`run`] counting into a progress line the caller shows (an audit's, across
+/// repositories).
+pub fn run_with<T>(
+    engine: &Engine,
+    limits: Limits,
+    progress: Option<&Progress>,
+    feed: impl for<'w> FnOnce(&'w (dyn Fn() -> Worker<'w> + Sync + 'w)) -> T,
+) -> (T, Outcome) {
     let shared = Mutex::new(Outcome::default());
-    let out = Progress::run(progress.is_some(), progress.unwrap_or(""), |p| {
-        let make = || Worker {
-            scanner: engine.scanner(),
-            limits,
-            progress: p,
-            shared: &shared,
-            local: Outcome::default(),
-        };
-        feed(&make)
-    });
+    let make = || Worker {
+        scanner: engine.scanner(),
+        limits,
+        progress,
+        shared: &shared,
+        local: Outcome::default(),
+    };
+    let out = feed(&make);
     let mut outcome = shared.into_inner().unwrap_or_else(|e| e.into_inner());
     outcome.warnings.sort();
     (out, outcome)

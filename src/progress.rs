@@ -12,6 +12,9 @@ pub struct Progress {
     bytes: AtomicU64,
     /// What an item is: `files` or `blobs`.
     unit: &'static str,
+    /// Repositories done, and how many there are (an audit's bar); total 0 for none.
+    done: AtomicU64,
+    total: u64,
 }
 
 impl Progress {
@@ -21,20 +24,44 @@ impl Progress {
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
+    /// One more repository done (of the total given to [`Progress::run_counted`]).
+    pub fn done_one(&self) {
+        self.done.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn line(&self, elapsed: Duration) -> String {
         let items = self.items.load(Ordering::Relaxed);
         let mb = self.bytes.load(Ordering::Relaxed) as f64 / 1e6;
         let rate = mb / elapsed.as_secs_f64().max(1e-3);
-        format!(
-            "leakguard: {items} {} · {mb:.1} MB · {rate:.0} MB/s",
-            self.unit
-        )
+        let counts = format!("{items} {} · {mb:.1} MB · {rate:.0} MB/s", self.unit);
+        if self.total == 0 {
+            return format!("leakguard: {counts}");
+        }
+        const WIDTH: u64 = 20;
+        let (done, total) = (self.done.load(Ordering::Relaxed), self.total);
+        let filled = (done * WIDTH / total) as usize;
+        let bar = format!(
+            "{}{}",
+            "#".repeat(filled),
+            ".".repeat(WIDTH as usize - filled)
+        );
+        format!("leakguard: [{bar}] {done}/{total} repositories · {counts}")
     }
 
     /// Runs `work` with a progress line when `enabled`; `work` gets the counters to bump.
     pub fn run<T>(
         enabled: bool,
         unit: &'static str,
+        work: impl FnOnce(Option<&Progress>) -> T,
+    ) -> T {
+        Progress::run_counted(enabled, unit, 0, work)
+    }
+
+    /// [`Progress::run`] with a bar of `total` repositories as well (0: no bar).
+    pub fn run_counted<T>(
+        enabled: bool,
+        unit: &'static str,
+        total: usize,
         work: impl FnOnce(Option<&Progress>) -> T,
     ) -> T {
         if !enabled {
@@ -44,6 +71,8 @@ impl Progress {
             items: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             unit,
+            done: AtomicU64::new(0),
+            total: total as u64,
         };
         let done = AtomicBool::new(false);
         let started = Instant::now();
@@ -82,12 +111,31 @@ mod tests {
             items: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             unit: "files",
+            done: AtomicU64::new(0),
+            total: 0,
         };
         p.add(2_000_000);
         p.add(1_000_000);
         assert_eq!(
             p.line(Duration::from_secs(3)),
             "leakguard: 2 files · 3.0 MB · 1 MB/s"
+        );
+    }
+
+    #[test]
+    fn an_audit_shows_repositories_done_of_total() {
+        let p = Progress {
+            items: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            unit: "blobs",
+            done: AtomicU64::new(0),
+            total: 4,
+        };
+        p.add(1_000_000);
+        p.done_one();
+        assert_eq!(
+            p.line(Duration::from_secs(1)),
+            "leakguard: [#####...............] 1/4 repositories · 1 blobs · 1.0 MB · 1 MB/s"
         );
     }
 

@@ -1,3 +1,372 @@
 //! `leakguard audit`: many repositories, one datastore of incidents with their triage.
+//!
+//! The same flow as `history --all` for each repository (the plan, the pipeline with the one
+//! engine, first-commit attribution), with two differences: the config is built once for
+//! the whole audit, and the [`store`] remembers what was scanned. A re-run skips a
+//! repository whose refs have not moved, walks only the commits new tips add, and does not
+//! read a blob already found clean at the same path (in any repository: forks).
 
+pub mod clone;
 pub mod model;
+pub mod report;
+pub mod store;
+pub mod targets;
+
+use std::collections::HashSet;
+
+use anyhow::{bail, Context, Result};
+use gix::ObjectId;
+use sha2::{Digest, Sha256};
+
+use crate::cancel::{Cancel, Interrupted};
+use crate::chunk::Limits;
+use crate::cli::{AuditArgs, MergeArgs, ReportArgs, TriageArgs, TriageStatus};
+use crate::engine::Engine;
+use crate::exit::{ExitStatus, Messages};
+use crate::finding::{Finding, FindingKind};
+use crate::fingerprint::{FingerprintKey, KEY_ENV};
+use crate::source::history;
+use model::Status;
+use store::{NewLocation, Scanned, Store};
+use targets::{Source, Target};
+
+/// The environment variable an Indexed Job sets to each pod's index (`--shards N`).
+pub const SHARD_ENV: &str = "JOB_COMPLETION_INDEX";
+
+/// `leakguard audit`.
+pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
+    messages.quiet |= args.quiet;
+    let shard = shard(args)?;
+    let mut all = targets::collect(&args.inputs, args.repos_file.as_deref())?;
+    if let Some((i, n)) = shard {
+        all.retain(|t| t.in_shard(i, n));
+    }
+    let setup = crate::config::for_audit(&args.config, args.limits, args.threads)?;
+    let env_key = std::env::var(KEY_ENV).ok();
+    let (mut store, key) = Store::open(&args.db.db, env_key.as_deref(), shard.is_some())?;
+    if store.use_rules(&setup.digest)? {
+        messages.notes.push(
+            "the rules, config or limits changed since the last audit: blobs known clean are scanned again".into(),
+        );
+    }
+    let clone_dir = args.clone_dir.clone().unwrap_or_else(clone::default_dir);
+    let progress = crate::config::show_progress(args.progress, args.quiet);
+    let ctx = Shared {
+        engine: &setup.engine,
+        limits: setup.limits,
+        key: &key,
+        clone_dir: &clone_dir,
+        cancel,
+        show_secrets: args.show_secrets,
+    };
+    let mut tally = Tally::default();
+    crate::progress::Progress::run_counted(progress, "blobs", all.len(), |p| -> Result<()> {
+        for target in &all {
+            cancel.check()?;
+            let result = ctx.audit(target, &store, p);
+            if cancel.is_cancelled() {
+                return Err(Interrupted.into());
+            }
+            match result {
+                Ok(None) => tally.unchanged += 1,
+                Ok(Some(scanned)) => {
+                    if let Some(e) = &scanned.error {
+                        messages.warnings.push(format!("{}: {e}", target.name));
+                        tally.failed += 1;
+                    } else {
+                        tally.scanned += 1;
+                    }
+                    store.record(&target.name, &target.location(), &scanned)?;
+                }
+                Err(e) => {
+                    let e = format!("{e:#}");
+                    messages.warnings.push(format!("{}: {e}", target.name));
+                    tally.failed += 1;
+                    store.record_failure(&target.name, &target.location(), &e)?;
+                }
+            }
+            if let Some(p) = p {
+                p.done_one();
+            }
+        }
+        Ok(())
+    })?;
+    let report = store.report(args.all_statuses)?;
+    if !args.quiet {
+        crate::output::to_stdout(|w| report::summary(&report, &tally.line(&args.db.db), w))?;
+    }
+    Ok(if tally.failed > 0 {
+        ExitStatus::Incomplete
+    } else if report.incidents.is_empty() {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    })
+}
+
+/// `--shard I/N`, or `--shards N` with I from the environment.
+fn shard(args: &AuditArgs) -> Result<Option<(u32, u32)>> {
+    if let Some(s) = args.shard {
+        return Ok(Some(s));
+    }
+    let Some(n) = args.shards else {
+        return Ok(None);
+    };
+    let raw = std::env::var(SHARD_ENV).with_context(|| {
+        format!("--shards {n} takes the shard's index from {SHARD_ENV}, which is not set")
+    })?;
+    match raw.trim().parse::<u32>() {
+        Ok(i) if i < n => Ok(Some((i, n))),
+        _ => bail!("{SHARD_ENV}={raw} is not a shard index below {n}"),
+    }
+}
+
+/// How many repositories went which way.
+#[derive(Default)]
+struct Tally {
+    scanned: usize,
+    unchanged: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn line(&self, db: &std::path::Path) -> String {
+        let total = self.scanned + self.unchanged + self.failed;
+        format!(
+            "{total} repositories audited into {}: {} scanned, {} unchanged, {} failed",
+            db.display(),
+            self.scanned,
+            self.unchanged,
+            self.failed
+        )
+    }
+}
+
+/// What every repository's audit shares.
+struct Shared<'a> {
+    engine: &'a Engine,
+    limits: Limits,
+    key: &'a FingerprintKey,
+    clone_dir: &'a std::path::Path,
+    cancel: &'a Cancel,
+    show_secrets: bool,
+}
+
+impl Shared<'_> {
+    /// Audits one repository: `None` when its refs have not moved since the last audit.
+    fn audit(
+        &self,
+        target: &Target,
+        store: &Store,
+        progress: Option<&crate::progress::Progress>,
+    ) -> Result<Option<Scanned>> {
+        let mut repo = match &target.source {
+            Source::Broken(_, why) => bail!("{why}"),
+            Source::Local(path) => gix::open(path)
+                .with_context(|| format!("cannot open the repository {}", path.display()))?,
+            Source::Remote(url) => {
+                let dest = clone::path_for(self.clone_dir, &target.name);
+                clone::sync(url, &dest, &self.cancel.flag())?
+            }
+        };
+        repo.object_cache_size_if_unset(8 * 1024 * 1024);
+        let refs = refs(&repo)?;
+        let named: Vec<(String, String)> = refs
+            .iter()
+            .map(|(n, id)| (n.clone(), id.to_string()))
+            .collect();
+        let known = store.known(&target.name)?;
+        if let Some(k) = &known {
+            if k.error.is_none() && k.refs == named {
+                return Ok(None);
+            }
+        }
+        // What the last audit scanned is hidden from the walk, if this clone still has it.
+        let hidden: Vec<ObjectId> = known
+            .iter()
+            .flat_map(|k| &k.refs)
+            .filter_map(|(_, tip)| ObjectId::from_hex(tip.as_bytes()).ok())
+            .filter(|id| {
+                repo.find_header(*id)
+                    .is_ok_and(|h| h.kind() == gix::object::Kind::Commit)
+            })
+            .collect();
+        let mut tips: Vec<ObjectId> = refs.iter().map(|(_, id)| *id).collect();
+        tips.sort();
+        tips.dedup();
+        let selection = history::Selection::Since { tips, hidden };
+        let mut plan = history::plan(&repo, &selection, self.cancel)?;
+        let pairs: Vec<[u8; 16]> = plan
+            .blobs()
+            .flat_map(|(id, paths)| paths.into_iter().map(move |p| clean_key(&id, p)))
+            .collect();
+        let clean = store.clean_among(&pairs)?;
+        plan.retain_blobs(|id, paths| paths.iter().any(|p| !clean.contains(&clean_key(id, p))));
+        let (fed, outcome) =
+            crate::pipeline::run_with(self.engine, self.limits, progress, |make| {
+                history::feed(&repo, &plan, self.limits, self.cancel, make)
+            });
+        fed?;
+        self.cancel.check()?;
+        let unreadable = outcome.stats.files_unreadable > 0;
+        let error = unreadable.then(|| outcome.warnings.join("; "));
+        let dirty: HashSet<ObjectId> = outcome
+            .found
+            .iter()
+            .filter_map(|(tag, _)| plan.blob_of(*tag))
+            .collect();
+        let newly_clean = match unreadable {
+            true => Vec::new(),
+            false => plan
+                .blobs()
+                .filter(|(id, _)| !dirty.contains(id))
+                .flat_map(|(id, paths)| paths.into_iter().map(move |p| clean_key(&id, p)))
+                .collect(),
+        };
+        let findings = history::attribute(&repo, &plan, outcome.found)?;
+        let locations = findings
+            .into_iter()
+            .filter_map(|f| self.location(&target.name, f))
+            .collect();
+        Ok(Some(Scanned {
+            refs: named,
+            locations,
+            clean: newly_clean,
+            error,
+        }))
+    }
+
+    /// A finding as a place of its incident.
+    fn location(&self, repository: &str, f: Finding) -> Option<NewLocation> {
+        let commit = f.commit.clone()?;
+        Some(NewLocation {
+            incident: incident_id(self.key, repository, &f),
+            kind: f.kind,
+            secret: (self.show_secrets && f.kind == FindingKind::Content)
+                .then(|| f.secret_display(true).to_string()),
+            rule_id: f.rule_id,
+            description: f.description,
+            remediation: f.remediation,
+            severity: f.severity,
+            redacted: f.redacted,
+            commit,
+            path: f.path,
+            line: f.line,
+            column: f.column,
+        })
+    }
+}
+
+/// The incident a finding belongs to: a secret is one incident wherever it is found, under
+/// whichever rule; a forbidden file is one per repository and path.
+fn incident_id(key: &FingerprintKey, repository: &str, f: &Finding) -> String {
+    let mut id = match f.kind {
+        FindingKind::Content => key.hash("audit-secret", "", f.secret_bytes()),
+        FindingKind::Path => key.hash(
+            &f.rule_id,
+            &format!("{repository}\0{}", f.path),
+            b"audit-path",
+        ),
+    };
+    id.truncate(16);
+    id
+}
+
+/// A (blob, path) pair's key among the clean ones.
+fn clean_key(blob: &ObjectId, path: &[u8]) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(blob.as_bytes());
+    h.update([0]);
+    h.update(path);
+    h.finalize()[..16].try_into().expect("16 bytes")
+}
+
+/// Every ref whose tip is a commit, and a detached HEAD, by name. A ref that cannot be read
+/// fails the repository: skipping it would leave its history unaudited.
+fn refs(repo: &gix::Repository) -> Result<Vec<(String, ObjectId)>> {
+    let mut out = Vec::new();
+    let platform = repo.references().context("cannot read references")?;
+    for r in platform.all().context("cannot read references")? {
+        let mut r = r.map_err(|e| anyhow::anyhow!("cannot read references: {e}"))?;
+        let name = r.name().as_bstr().to_string();
+        let id = r
+            .peel_to_id()
+            .with_context(|| format!("cannot resolve {name}"))?
+            .detach();
+        let kind = repo
+            .find_header(id)
+            .with_context(|| format!("cannot read object {id} ({name})"))?
+            .kind();
+        if kind == gix::object::Kind::Commit {
+            out.push((name, id));
+        }
+    }
+    let head = repo.head().context("cannot read HEAD")?;
+    if head.is_detached() {
+        if let Some(id) = head.id() {
+            out.push(("HEAD".to_string(), id.detach()));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `leakguard triage`.
+pub fn triage(args: &TriageArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    let mut store = Store::open_existing(&args.db.db)?;
+    let status = match args.status {
+        TriageStatus::Open => Status::Open,
+        TriageStatus::Revoked => Status::Revoked,
+        TriageStatus::FalsePositive => Status::FalsePositive,
+        TriageStatus::Accepted => Status::Accepted,
+    };
+    let by = args
+        .by
+        .clone()
+        .or_else(|| std::env::var("LEAKGUARD_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_else(|| "unknown".to_string());
+    let id = store.triage(&args.id, status, &args.note, &by)?;
+    messages
+        .notes
+        .push(format!("incident {id} is now {status} (by {by})"));
+    Ok(ExitStatus::Clean)
+}
+
+/// `leakguard merge`.
+pub fn merge(args: &MergeArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    for input in &args.inputs {
+        if !input.is_file() {
+            bail!("no audit datastore at {}", input.display());
+        }
+    }
+    let mut out = Store::create(&args.output)?;
+    let target = std::fs::canonicalize(&args.output).ok();
+    let mut merged = 0;
+    for input in &args.inputs {
+        if std::fs::canonicalize(input).ok() == target {
+            continue;
+        }
+        out.merge_from(input)
+            .with_context(|| format!("cannot merge {}", input.display()))?;
+        merged += 1;
+    }
+    messages.notes.push(format!(
+        "merged {merged} datastores into {}",
+        args.output.display()
+    ));
+    Ok(ExitStatus::Clean)
+}
+
+/// `leakguard report`.
+pub fn report(args: &ReportArgs) -> Result<ExitStatus> {
+    let store = Store::open_existing(&args.db.db)?;
+    let data = store.report(args.all_statuses)?;
+    let write = |w: &mut dyn std::io::Write| report::write(&data, args.format, w);
+    match &args.output {
+        Some(path) => crate::output::to_file(path, write)?,
+        None => crate::output::to_stdout(write)?,
+    }
+    Ok(ExitStatus::Clean)
+}

@@ -1,0 +1,352 @@
+//! The reports of an audit datastore, all written from one [`AuditReport`]: text for a
+//! terminal, JSON for programs, CSV for spreadsheets (one row per place), SARIF for code
+//! scanning dashboards, HTML for people.
+
+use std::io::{self, Write};
+
+use serde_json::json;
+
+use super::model::{AuditReport, Incident, Status};
+use crate::cli::AuditFormat;
+use crate::finding::FindingKind;
+use crate::rules::Severity;
+
+/// Writes `report` in `format`.
+pub fn write(report: &AuditReport, format: AuditFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        AuditFormat::Text => text(report, out),
+        AuditFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, report)?;
+            writeln!(out)
+        }
+        AuditFormat::Csv => csv(report, out),
+        AuditFormat::Sarif => {
+            serde_json::to_writer_pretty(&mut *out, &sarif(report))?;
+            writeln!(out)
+        }
+        AuditFormat::Html => Err(io::Error::other("the HTML report is not built yet")),
+    }
+}
+
+/// What `audit` prints when it ends: the tally, then the open incidents by severity.
+pub fn summary(report: &AuditReport, tally: &str, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "leakguard: {tally}")?;
+    let s = &report.summary;
+    let count = |st: Status| {
+        s.by_status
+            .iter()
+            .find(|(x, _)| *x == st)
+            .map_or(0, |p| p.1)
+    };
+    writeln!(
+        out,
+        "leakguard: {} incidents need attention ({} open, {} revoked and found again); {} in all, {} triaged",
+        report.incidents.len(),
+        count(Status::Open),
+        s.reappeared,
+        s.incidents_total,
+        s.incidents_total - count(Status::Open),
+    )?;
+    for sev in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ] {
+        let n = report
+            .incidents
+            .iter()
+            .filter(|i| i.severity == sev)
+            .count();
+        if n > 0 {
+            writeln!(out, "  {sev:<8} {n}")?;
+        }
+    }
+    Ok(())
+}
+
+/// One block per incident: what, how bad, where, and how to recover.
+fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    for i in &report.incidents {
+        let secret = i.secret.as_deref().unwrap_or(&i.redacted);
+        writeln!(
+            out,
+            "{}  {}  {}  {}",
+            i.id,
+            i.severity.as_str().to_ascii_uppercase(),
+            i.rule_id,
+            i.description
+        )?;
+        let mut status = i.triage.status.to_string();
+        if i.reappeared {
+            status.push_str(", FOUND AGAIN after it was revoked");
+        }
+        if i.kind == FindingKind::Content {
+            writeln!(out, "    secret   {secret}")?;
+        }
+        writeln!(
+            out,
+            "    status   {status}; in {} repositories, first seen {}",
+            i.spread, i.first_seen
+        )?;
+        for l in &i.locations {
+            let flag = if l.after_revocation {
+                "  (after revocation)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "    at       {} {}:{} (commit {}, {} <{}>, {}){flag}",
+                l.repository,
+                l.path,
+                l.line,
+                short(&l.commit),
+                l.author,
+                l.email,
+                l.date
+            )?;
+        }
+        writeln!(out, "    fix      {}", i.remediation.trim())?;
+        writeln!(out)?;
+    }
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{} incidents shown ({}) of {} in {} repositories ({} failed)",
+        report.incidents.len(),
+        if s.all_statuses {
+            "all statuses"
+        } else {
+            "open, and revoked found again"
+        },
+        s.incidents_total,
+        s.repositories,
+        s.repositories_failed
+    )
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+/// One row per place, with its incident's columns repeated: what a spreadsheet filters.
+fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    const HEADER: [&str; 17] = [
+        "incident",
+        "severity",
+        "rule",
+        "description",
+        "status",
+        "note",
+        "reappeared",
+        "spread",
+        "first_seen",
+        "secret",
+        "repository",
+        "path",
+        "line",
+        "commit",
+        "author",
+        "date",
+        "remediation",
+    ];
+    row(out, HEADER.iter().map(|h| h.to_string()))?;
+    for i in &report.incidents {
+        for l in &i.locations {
+            row(
+                out,
+                [
+                    i.id.clone(),
+                    i.severity.to_string(),
+                    i.rule_id.clone(),
+                    i.description.clone(),
+                    i.triage.status.to_string(),
+                    i.triage.note.clone().unwrap_or_default(),
+                    i.reappeared.to_string(),
+                    i.spread.to_string(),
+                    i.first_seen.clone(),
+                    i.secret.clone().unwrap_or_else(|| i.redacted.clone()),
+                    l.repository.clone(),
+                    l.path.clone(),
+                    l.line.to_string(),
+                    l.commit.clone(),
+                    format!("{} <{}>", l.author, l.email),
+                    l.date.clone(),
+                    i.remediation.trim().to_string(),
+                ]
+                .into_iter(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// One CSV record (RFC 4180 quoting). A field a spreadsheet would run as a formula (`=`,
+/// `+`, `-`, `@` first: paths and author names come from the audited repositories) gets a
+/// leading `'`.
+fn row(out: &mut dyn Write, fields: impl Iterator<Item = String>) -> io::Result<()> {
+    let mut first = true;
+    for f in fields {
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        let f = match f.chars().next() {
+            Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{f}"),
+            _ => f,
+        };
+        if f.contains([',', '"', '\n', '\r']) {
+            write!(out, "\"{}\"", f.replace('"', "\"\""))?;
+        } else {
+            out.write_all(f.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
+}
+
+/// SARIF 2.1.0: one result per incident, located at every place it was found; the
+/// repository and commit of each place are in its properties (a place in another
+/// repository has no URI a viewer could open).
+fn sarif(report: &AuditReport) -> serde_json::Value {
+    let mut rules: Vec<(&str, &Incident)> = Vec::new();
+    for i in &report.incidents {
+        if !rules.iter().any(|(id, _)| *id == i.rule_id) {
+            rules.push((&i.rule_id, i));
+        }
+    }
+    rules.sort_by_key(|(id, _)| *id);
+    let rule_json: Vec<_> = rules
+        .iter()
+        .map(|(id, i)| {
+            json!({
+                "id": id,
+                "shortDescription": { "text": i.description },
+                "help": { "text": i.remediation },
+                "properties": { "security-severity": security_severity(i.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<_> = report
+        .incidents
+        .iter()
+        .map(|i| {
+            let locations: Vec<_> = i
+                .locations
+                .iter()
+                .map(|l| {
+                    json!({
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": uri_path(&l.path) },
+                            "region": { "startLine": l.line.max(1), "startColumn": l.column.max(1) },
+                        },
+                        "properties": {
+                            "repository": l.repository,
+                            "commit": l.commit,
+                            "author": l.author,
+                            "date": l.date,
+                        },
+                    })
+                })
+                .collect();
+            let what = match i.kind {
+                FindingKind::Content => format!("{} ({})", i.description, i.redacted),
+                FindingKind::Path => i.description.clone(),
+            };
+            json!({
+                "ruleId": i.rule_id,
+                "ruleIndex": rules.iter().position(|(id, _)| *id == i.rule_id),
+                "level": level(i.severity),
+                "message": {
+                    "text": format!("{what}: found in {} repositories, first {}; triage: {}", i.spread, i.first_seen, i.triage.status)
+                },
+                "locations": locations,
+                "partialFingerprints": { "leakguardIncident/v1": i.id },
+                "properties": {
+                    "incident": i.id,
+                    "severity": i.severity,
+                    "status": i.triage.status,
+                    "reappeared": i.reappeared,
+                    "spread": i.spread,
+                },
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "leakguard",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/leakguard/leakguard",
+                "rules": rule_json,
+            }},
+            "results": results,
+            "properties": {
+                "repositories": report.summary.repositories,
+                "repositoriesFailed": report.summary.repositories_failed,
+                "incidentsTotal": report.summary.incidents_total,
+            },
+        }],
+    })
+}
+
+/// A repository path as a relative URI reference (spaces and the like percent-encoded).
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub code scanning's 0–10 scale.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv_line(fields: &[&str]) -> String {
+        let mut out = Vec::new();
+        row(&mut out, fields.iter().map(|s| s.to_string())).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(
+            csv_line(&["a", "b,c", "say \"hi\""]),
+            "a,\"b,c\",\"say \"\"hi\"\"\"\r\n"
+        );
+        assert_eq!(
+            csv_line(&["=HYPERLINK(1)", "@x", "-1"]),
+            "'=HYPERLINK(1),'@x,'-1\r\n"
+        );
+    }
+
+    #[test]
+    fn uri_paths_are_encoded() {
+        assert_eq!(uri_path("src/my file#1.txt"), "src/my%20file%231.txt");
+    }
+}

@@ -1,0 +1,704 @@
+//! The audit datastore: one SQLite file holding the repositories audited (with the tips
+//! scanned, so a re-run walks only what is new), the (blob, path) pairs known clean (so a
+//! fork or a copied file is not scanned twice), the incidents and every place they were
+//! found, and the triage decisions.
+//!
+//! Never the clear secret (unless the audit ran with `--show-secrets`): an incident's id is
+//! a keyed hash of it. The key is `LEAKGUARD_FINGERPRINT_KEY`, or one made at random when the
+//! datastore is created and kept in it; only a hash of the key (`key_check`) tells whether
+//! two datastores can be merged.
+//!
+//! Each repository's results are written in one transaction, in WAL mode: a run killed at
+//! any point loses at most the repository in progress.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::model::{
+    AuditReport, Incident, Location, RepoRow, ReportSummary, Status, Triage as TriageView,
+};
+use crate::finding::{CommitInfo, FindingKind};
+use crate::fingerprint::{FingerprintKey, KEY_ENV};
+use crate::rules::Severity;
+
+/// The schema each version of the datastore adds, in order; `PRAGMA user_version` is how
+/// many have been applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE repositories (
+         name TEXT PRIMARY KEY,
+         location TEXT NOT NULL,
+         scanned_ms INTEGER,
+         error TEXT
+     );
+     CREATE TABLE refs (
+         repository TEXT NOT NULL,
+         name TEXT NOT NULL,
+         tip TEXT NOT NULL,
+         PRIMARY KEY (repository, name)
+     ) WITHOUT ROWID;
+     CREATE TABLE clean (key BLOB PRIMARY KEY) WITHOUT ROWID;
+     CREATE TABLE rules (id TEXT PRIMARY KEY, description TEXT NOT NULL, remediation TEXT NOT NULL);
+     CREATE TABLE incidents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, secret TEXT);
+     CREATE TABLE locations (
+         incident TEXT NOT NULL,
+         repository TEXT NOT NULL,
+         commit_id TEXT NOT NULL,
+         path TEXT NOT NULL,
+         line INTEGER NOT NULL,
+         col INTEGER NOT NULL,
+         rule_id TEXT NOT NULL,
+         severity INTEGER NOT NULL,
+         redacted TEXT NOT NULL,
+         author TEXT NOT NULL,
+         email TEXT NOT NULL,
+         date TEXT NOT NULL,
+         seconds INTEGER NOT NULL,
+         found_ms INTEGER NOT NULL,
+         PRIMARY KEY (incident, repository, commit_id, path)
+     ) WITHOUT ROWID;
+     CREATE INDEX locations_repository ON locations (repository);
+     CREATE TABLE triage (
+         incident TEXT NOT NULL,
+         at_ms INTEGER NOT NULL,
+         by TEXT NOT NULL,
+         status TEXT NOT NULL,
+         note TEXT NOT NULL,
+         PRIMARY KEY (incident, at_ms, by, status, note)
+     ) WITHOUT ROWID;",
+];
+
+/// An open datastore.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What one repository's audit found, written in one transaction.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// Every ref and its tip: the next run hides these. Empty when the audit of this
+    /// repository was incomplete, so that the next run scans it all again.
+    pub refs: Vec<(String, String)>,
+    pub locations: Vec<NewLocation>,
+    /// (blob, path) pairs scanned without a finding.
+    pub clean: Vec<[u8; 16]>,
+    /// Set when something could not be read: the results are kept, and the repository is
+    /// audited again next time.
+    pub error: Option<String>,
+}
+
+/// A place a secret was found, as the audit hands it over.
+#[derive(Debug, Clone)]
+pub struct NewLocation {
+    pub incident: String,
+    pub kind: FindingKind,
+    /// Only with `--show-secrets`.
+    pub secret: Option<String>,
+    pub rule_id: String,
+    pub description: String,
+    pub remediation: String,
+    pub severity: Severity,
+    pub redacted: String,
+    pub commit: CommitInfo,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A repository's state from its last audit.
+#[derive(Debug, Default)]
+pub struct Known {
+    pub refs: Vec<(String, String)>,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Opens (creating it if needed) the datastore at `path`, migrated to the current
+    /// schema, with its key: from `env_key` (LEAKGUARD_FINGERPRINT_KEY) or its own.
+    /// `need_shared_key` (sharded audits) refuses a datastore-made key.
+    pub fn open(
+        path: &Path,
+        env_key: Option<&str>,
+        need_shared_key: bool,
+    ) -> Result<(Store, FingerprintKey)> {
+        if need_shared_key && env_key.is_none() {
+            bail!(
+                "a sharded audit needs one key shared by every shard and the merge: set {KEY_ENV} (any secret string, the same everywhere)"
+            );
+        }
+        let store = Store::connect(path, true)?;
+        let key = store.key(env_key)?;
+        Ok((store, key))
+    }
+
+    /// Opens or creates the datastore `merge` writes: it takes its key from what it merges.
+    pub fn create(path: &Path) -> Result<Store> {
+        Store::connect(path, true)
+    }
+
+    /// Opens an existing datastore (for `report`, `triage` and `merge`'s inputs).
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            bail!("no audit datastore at {}", path.display());
+        }
+        Store::connect(path, false)
+    }
+
+    fn connect(path: &Path, create: bool) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        }
+        let shown = path.display();
+        let conn = Connection::open_with_flags(path, flags)
+            .with_context(|| format!("cannot open the audit datastore {shown}"))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
+        store
+            .prepare()
+            .with_context(|| format!("cannot use the audit datastore {shown}"))?;
+        Ok(store)
+    }
+
+    /// WAL (a commit needs no fsync of the whole file, and a killed run leaves a journal
+    /// SQLite replays), then the migrations.
+    fn prepare(&mut self) -> Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .context("not an SQLite database")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version = version.max(0) as usize;
+        if version > MIGRATIONS.len() {
+            bail!(
+                "it has schema version {version}, newer than this leakguard knows ({}): upgrade leakguard",
+                MIGRATIONS.len()
+            );
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)
+                .with_context(|| format!("migration to schema version {}", i + 1))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn meta(&self, name: &str) -> Result<Option<String>> {
+        let v = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(v)
+    }
+
+    fn set_meta(&self, name: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    /// The datastore's key: the environment's, or the one it keeps. The first run decides
+    /// which; later runs must agree, or incident ids would change under the triage.
+    fn key(&self, env_key: Option<&str>) -> Result<FingerprintKey> {
+        let stored = self.meta("key")?;
+        let key = match (env_key, stored) {
+            (Some(_), Some(_)) => bail!(
+                "{} keeps its own key (it was created without {KEY_ENV}); unset {KEY_ENV} to use it",
+                self.path.display()
+            ),
+            (Some(v), None) => FingerprintKey::from_env(v),
+            (None, Some(material)) => FingerprintKey::datastore(material.as_bytes()),
+            (None, None) if self.meta("key_check")?.is_some() => bail!(
+                "{} was created with {KEY_ENV} set: set it to the same value",
+                self.path.display()
+            ),
+            (None, None) => {
+                let material = hex(&crate::fingerprint::random_bytes());
+                self.set_meta("key", &material)?;
+                FingerprintKey::datastore(material.as_bytes())
+            }
+        };
+        let check = key_check(&key);
+        match self.meta("key_check")? {
+            Some(c) if c != check => bail!(
+                "{KEY_ENV} is not the key {} was created with: set it to the same value",
+                self.path.display()
+            ),
+            Some(_) => {}
+            None => self.set_meta("key_check", &check)?,
+        }
+        Ok(key)
+    }
+
+    /// Forgets the clean (blob, path) pairs when the rules or limits they were judged by
+    /// changed (`digest` names them): they would have to be scanned again.
+    pub fn use_rules(&self, digest: &str) -> Result<bool> {
+        let old = self.meta("rules_digest")?;
+        if old.as_deref() == Some(digest) {
+            return Ok(false);
+        }
+        self.conn.execute("DELETE FROM clean", [])?;
+        self.set_meta("rules_digest", digest)?;
+        Ok(old.is_some())
+    }
+
+    /// The refs and error of `repository`'s last audit (`None` if never audited).
+    pub fn known(&self, repository: &str) -> Result<Option<Known>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT error FROM repositories WHERE name = ?1",
+                [repository],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?;
+        let Some(error) = row else { return Ok(None) };
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, tip FROM refs WHERE repository = ?1 ORDER BY name")?;
+        let refs = stmt
+            .query_map([repository], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+        Ok(Some(Known { refs, error }))
+    }
+
+    /// Which of `keys` are known clean (blob, path) pairs.
+    pub fn clean_among(&self, keys: &[[u8; 16]]) -> Result<HashSet<[u8; 16]>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM clean WHERE key = ?1")?;
+        let mut known = HashSet::new();
+        for k in keys {
+            if stmt.exists([&k[..]])? {
+                known.insert(*k);
+            }
+        }
+        Ok(known)
+    }
+
+    /// Records a repository's audit, all of it or nothing.
+    pub fn record(&mut self, repository: &str, location: &str, scanned: &Scanned) -> Result<()> {
+        let now = now_ms();
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO repositories (name, location, scanned_ms, error) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET location = excluded.location,
+                 scanned_ms = excluded.scanned_ms, error = excluded.error",
+            params![repository, location, now, scanned.error],
+        )?;
+        if scanned.error.is_none() {
+            tx.execute("DELETE FROM refs WHERE repository = ?1", [repository])?;
+            let mut stmt =
+                tx.prepare_cached("INSERT INTO refs (repository, name, tip) VALUES (?1, ?2, ?3)")?;
+            for (name, tip) in &scanned.refs {
+                stmt.execute(params![repository, name, tip])?;
+            }
+        }
+        {
+            let mut clean = tx.prepare_cached("INSERT OR IGNORE INTO clean (key) VALUES (?1)")?;
+            for k in &scanned.clean {
+                clean.execute([&k[..]])?;
+            }
+            let mut rule = tx.prepare_cached(
+                "INSERT INTO rules (id, description, remediation) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET description = excluded.description,
+                     remediation = excluded.remediation",
+            )?;
+            let mut incident = tx.prepare_cached(
+                "INSERT INTO incidents (id, kind, secret) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET secret = coalesce(secret, excluded.secret)",
+            )?;
+            let mut place = tx.prepare_cached(
+                "INSERT INTO locations (incident, repository, commit_id, path, line, col, rule_id,
+                     severity, redacted, author, email, date, seconds, found_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 ON CONFLICT DO NOTHING",
+            )?;
+            for l in &scanned.locations {
+                rule.execute(params![l.rule_id, l.description, l.remediation])?;
+                incident.execute(params![l.incident, kind_name(l.kind), l.secret])?;
+                let c = &l.commit;
+                place.execute(params![
+                    l.incident,
+                    repository,
+                    c.id,
+                    l.path,
+                    l.line as i64,
+                    l.column as i64,
+                    l.rule_id,
+                    severity_rank(l.severity),
+                    l.redacted,
+                    c.author,
+                    c.email,
+                    c.date,
+                    c.seconds,
+                    now
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that a repository could not be audited (its earlier results stay).
+    pub fn record_failure(&mut self, repository: &str, location: &str, error: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO repositories (name, location, scanned_ms, error) VALUES (?1, ?2, NULL, ?3)
+             ON CONFLICT (name) DO UPDATE SET location = excluded.location, error = excluded.error",
+            params![repository, location, error],
+        )?;
+        Ok(())
+    }
+
+    /// Records a triage decision about the incident whose id starts with `id` (at least 6
+    /// hex digits, and unambiguous); returns the full id.
+    pub fn triage(&mut self, id: &str, status: Status, note: &str, by: &str) -> Result<String> {
+        let id = id.trim().to_ascii_lowercase();
+        if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            bail!("`{id}` is not an incident id (at least 6 hex digits, as reports show them)");
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM incidents WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2",
+        )?;
+        let found: Vec<String> = stmt
+            .query_map([&id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let full = match found.as_slice() {
+            [one] => one.clone(),
+            [] => bail!("no incident {id} in {}", self.path.display()),
+            _ => bail!("{id} names more than one incident: give more digits"),
+        };
+        // Two decisions in the same millisecond stay in the order they were made.
+        let last: Option<i64> = self.conn.query_row(
+            "SELECT max(at_ms) FROM triage WHERE incident = ?1",
+            [&full],
+            |r| r.get(0),
+        )?;
+        let at = now_ms().max(last.map_or(0, |l| l + 1));
+        self.conn.execute(
+            "INSERT INTO triage (incident, at_ms, by, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![full, at, by, status.as_str(), note],
+        )?;
+        Ok(full)
+    }
+
+    /// Adds everything in the datastore at `other` (idempotent, in any order): incidents
+    /// and their places, triage, repositories (the most recently audited state of each).
+    pub fn merge_from(&mut self, other: &Path) -> Result<()> {
+        let theirs = Store::open_existing(other)?;
+        let shown = other.display();
+        let version = |c: &Connection| -> Result<i64> {
+            Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        };
+        if version(&theirs.conn)? != version(&self.conn)? {
+            bail!("{shown} has another schema version: open it with this leakguard first");
+        }
+        let (their_check, our_check) = (theirs.meta("key_check")?, self.meta("key_check")?);
+        let their_digest = theirs.meta("rules_digest")?;
+        match (&their_check, &our_check) {
+            (Some(t), Some(o)) if t != o => bail!(
+                "{shown} was audited with another key: its incident ids cannot be matched; audit every shard with the same {KEY_ENV}"
+            ),
+            (Some(t), None) => {
+                self.set_meta("key_check", t)?;
+                if let Some(k) = theirs.meta("key")? {
+                    self.set_meta("key", &k)?;
+                }
+            }
+            _ => {}
+        }
+        drop(theirs);
+        let same_rules = match (self.meta("rules_digest")?, &their_digest) {
+            (None, Some(d)) => {
+                self.set_meta("rules_digest", d)?;
+                true
+            }
+            (Some(ours), Some(d)) => ours == *d,
+            (_, None) => true,
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute("ATTACH DATABASE ?1 AS theirs", [other.to_string_lossy()])
+            .with_context(|| format!("cannot read {shown}"))?;
+        tx.execute_batch(
+            "INSERT INTO rules SELECT * FROM theirs.rules WHERE true
+                 ON CONFLICT (id) DO UPDATE SET
+                     description = max(description, excluded.description),
+                     remediation = max(remediation, excluded.remediation);
+             INSERT INTO incidents SELECT * FROM theirs.incidents WHERE true
+                 ON CONFLICT (id) DO UPDATE SET secret = coalesce(secret, excluded.secret);
+             INSERT INTO locations SELECT * FROM theirs.locations WHERE true
+                 ON CONFLICT DO UPDATE SET found_ms = min(found_ms, excluded.found_ms);
+             INSERT OR IGNORE INTO triage SELECT * FROM theirs.triage;
+             -- Repositories: the later audit of each wins (ties: the one without an error).
+             CREATE TEMP TABLE newer AS
+                 SELECT t.name FROM theirs.repositories t
+                 LEFT JOIN main.repositories m ON m.name = t.name
+                 WHERE m.name IS NULL
+                    OR coalesce(t.scanned_ms, -1) > coalesce(m.scanned_ms, -1)
+                    OR (coalesce(t.scanned_ms, -1) = coalesce(m.scanned_ms, -1)
+                        AND coalesce(t.error, '') < coalesce(m.error, ''));
+             DELETE FROM main.refs WHERE repository IN (SELECT name FROM newer);
+             INSERT INTO main.refs SELECT * FROM theirs.refs
+                 WHERE repository IN (SELECT name FROM newer);
+             INSERT INTO main.repositories SELECT * FROM theirs.repositories
+                 WHERE name IN (SELECT name FROM newer)
+                 ON CONFLICT (name) DO UPDATE SET location = excluded.location,
+                     scanned_ms = excluded.scanned_ms, error = excluded.error;
+             DROP TABLE newer;",
+        )?;
+        if same_rules {
+            tx.execute_batch("INSERT OR IGNORE INTO clean SELECT * FROM theirs.clean;")?;
+        } else {
+            // Judged by other rules: nothing is known clean for both.
+            tx.execute_batch("DELETE FROM clean;")?;
+            tx.execute(
+                "UPDATE meta SET value = 'mixed' WHERE name = 'rules_digest'",
+                [],
+            )?;
+        }
+        tx.commit()?;
+        self.conn.execute("DETACH DATABASE theirs", [])?;
+        Ok(())
+    }
+
+    /// Everything a report shows: incidents that need attention (open, or revoked and found
+    /// again), or all of them with `all_statuses`.
+    pub fn report(&self, all_statuses: bool) -> Result<AuditReport> {
+        let rules: HashMap<String, (String, String)> = self
+            .conn
+            .prepare("SELECT id, description, remediation FROM rules")?
+            .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut triage: HashMap<String, TriageView> = HashMap::new();
+        let mut revoked_at: HashMap<String, i64> = HashMap::new();
+        {
+            // The latest decision wins; ties in time are broken the same way everywhere.
+            let mut stmt = self.conn.prepare(
+                "SELECT incident, at_ms, by, status, note FROM triage
+                 ORDER BY incident, at_ms, status, by, note",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let (incident, at, by): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let (status, note): (String, String) = (r.get(3)?, r.get(4)?);
+                let status = Status::parse(&status).unwrap_or(Status::Open);
+                if status == Status::Revoked {
+                    revoked_at.entry(incident.clone()).or_insert(at);
+                } else {
+                    revoked_at.remove(&incident);
+                }
+                triage.insert(
+                    incident,
+                    TriageView {
+                        status,
+                        note: (!note.is_empty()).then_some(note),
+                        by: Some(by),
+                        at: Some(rfc3339(at)),
+                    },
+                );
+            }
+        }
+        let mut incidents: BTreeMap<String, Incident> = BTreeMap::new();
+        let mut order: HashMap<String, (i64, i64)> = HashMap::new();
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT l.incident, i.kind, i.secret, l.repository, l.commit_id, l.path, l.line,
+                     l.col, l.rule_id, l.severity, l.redacted, l.author, l.email, l.date,
+                     l.seconds, l.found_ms
+                 FROM locations l JOIN incidents i ON i.id = l.incident
+                 ORDER BY l.incident, l.seconds, l.repository, l.path, l.commit_id",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: String = r.get(0)?;
+                let (rule_id, rank): (String, i64) = (r.get(8)?, r.get(9)?);
+                let redacted: String = r.get(10)?;
+                let (seconds, found): (i64, i64) = (r.get(14)?, r.get(15)?);
+                let revoked = revoked_at.get(&id).copied();
+                let location = Location {
+                    repository: r.get(3)?,
+                    commit: r.get(4)?,
+                    path: r.get(5)?,
+                    line: r.get::<_, i64>(6)? as usize,
+                    column: r.get::<_, i64>(7)? as usize,
+                    author: r.get(11)?,
+                    email: r.get(12)?,
+                    date: r.get(13)?,
+                    found_at: rfc3339(found),
+                    after_revocation: revoked.is_some_and(|at| found > at),
+                };
+                let entry = incidents.entry(id.clone()).or_insert_with(|| {
+                    order.insert(id.clone(), (-1, i64::MAX));
+                    Incident {
+                        id: id.clone(),
+                        rule_id: String::new(),
+                        description: String::new(),
+                        severity: Severity::Low,
+                        kind: FindingKind::Content,
+                        redacted: String::new(),
+                        secret: None,
+                        remediation: String::new(),
+                        triage: triage.get(&id).cloned().unwrap_or(TriageView {
+                            status: Status::Open,
+                            note: None,
+                            by: None,
+                            at: None,
+                        }),
+                        reappeared: false,
+                        first_seen: String::new(),
+                        spread: 0,
+                        locations: Vec::new(),
+                    }
+                });
+                let kind: String = r.get(1)?;
+                entry.kind = if kind == "path" {
+                    FindingKind::Path
+                } else {
+                    FindingKind::Content
+                };
+                entry.secret = r.get(2)?;
+                // The most severe rule names the incident (ties: the first rule id).
+                let best = order.get_mut(&id).expect("inserted above");
+                if (rank, std::cmp::Reverse(&rule_id)) > (best.0, std::cmp::Reverse(&entry.rule_id))
+                {
+                    best.0 = rank;
+                    entry.severity = severity_of(rank);
+                    let (d, m) = rules.get(&rule_id).cloned().unwrap_or_default();
+                    (entry.description, entry.remediation) = (d, m);
+                    entry.rule_id = rule_id;
+                    entry.redacted = redacted;
+                }
+                if seconds < best.1 {
+                    best.1 = seconds;
+                    entry.first_seen = location.date.clone();
+                }
+                entry.reappeared |= location.after_revocation;
+                entry.locations.push(location);
+            }
+        }
+        let mut all: Vec<Incident> = incidents.into_values().collect();
+        for i in &mut all {
+            let repos: HashSet<&str> = i.locations.iter().map(|l| l.repository.as_str()).collect();
+            i.spread = repos.len();
+        }
+        let mut by_status: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for i in &all {
+            if let Some(slot) = by_status.iter_mut().find(|(s, _)| *s == i.triage.status) {
+                slot.1 += 1;
+            }
+        }
+        let reappeared = all.iter().filter(|i| i.reappeared).count();
+        let incidents_total = all.len();
+        all.retain(|i| all_statuses || needs_attention(i));
+        all.sort_by(|a, b| {
+            let first = |i: &Incident| order.get(&i.id).map_or(i64::MAX, |o| o.1);
+            b.severity
+                .cmp(&a.severity)
+                .then(b.spread.cmp(&a.spread))
+                .then(first(a).cmp(&first(b)))
+                .then(a.id.cmp(&b.id))
+        });
+        let mut repositories: Vec<RepoRow> = self
+            .conn
+            .prepare("SELECT name, scanned_ms, error FROM repositories ORDER BY name")?
+            .query_map([], |r| {
+                Ok(RepoRow {
+                    name: r.get(0)?,
+                    scanned_at: r.get::<_, Option<i64>>(1)?.map(rfc3339),
+                    error: r.get(2)?,
+                    incidents: 0,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut per_repo: HashMap<&str, usize> = HashMap::new();
+        for i in &all {
+            let repos: HashSet<&str> = i.locations.iter().map(|l| l.repository.as_str()).collect();
+            for r in repos {
+                *per_repo.entry(r).or_default() += 1;
+            }
+        }
+        for r in &mut repositories {
+            r.incidents = per_repo.get(r.name.as_str()).copied().unwrap_or(0);
+        }
+        Ok(AuditReport {
+            generated_at: rfc3339(now_ms()),
+            summary: ReportSummary {
+                repositories: repositories.len(),
+                repositories_failed: repositories.iter().filter(|r| r.error.is_some()).count(),
+                incidents_total,
+                by_status,
+                reappeared,
+                all_statuses,
+            },
+            repositories,
+            incidents: all,
+        })
+    }
+}
+
+/// Open, or revoked and found again since: what the exit code and default reports count.
+pub fn needs_attention(i: &Incident) -> bool {
+    i.triage.status == Status::Open || i.reappeared
+}
+
+/// What tells two datastores' keys apart, without revealing the key.
+fn key_check(key: &FingerprintKey) -> String {
+    key.hash("leakguard-audit-key-check", "", b"")
+}
+
+fn kind_name(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Content => "content",
+        FindingKind::Path => "path",
+    }
+}
+
+fn severity_rank(s: Severity) -> i64 {
+    s as i64
+}
+
+fn severity_of(rank: i64) -> Severity {
+    match rank {
+        i64::MIN..=0 => Severity::Low,
+        1 => Severity::Medium,
+        2 => Severity::High,
+        _ => Severity::Critical,
+    }
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A time in milliseconds since the epoch as RFC 3339, UTC, to the second.
+pub fn rfc3339(ms: i64) -> String {
+    let t = gix::date::Time::new(ms.div_euclid(1000), 0);
+    t.format_or_unix(gix::date::time::format::ISO8601_STRICT)
+        .replace("+00:00", "Z")
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
