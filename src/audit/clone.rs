@@ -1,6 +1,7 @@
 //! Bare clones of remote repositories, kept in the clone directory and fetched on later
-//! runs: every ref (`+refs/*:refs/*`, as `git clone --mirror`), since a secret pushed to a
-//! branch, a tag or a pull request's ref is as leaked as one on the default branch.
+//! runs: every branch and tag, and the heads of pull and merge requests (GitHub's and
+//! GitLab's refs), since a secret pushed to any of them is as leaked as one on the default
+//! branch.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -8,8 +9,14 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
-/// What a mirror fetches.
-const MIRROR: &str = "+refs/*:refs/*";
+/// What is fetched, each to the same name. (`+refs/*:refs/*`, git's mirror, matches nothing
+/// in gix 0.90.)
+const MIRROR: [&str; 4] = [
+    "+refs/heads/*:refs/heads/*",
+    "+refs/tags/*:refs/tags/*",
+    "+refs/pull/*/head:refs/pull/*/head",
+    "+refs/merge-requests/*/head:refs/merge-requests/*/head",
+];
 
 /// The default clone directory: the user's cache (`$XDG_CACHE_HOME` or `~/.cache`, else the
 /// temporary directory).
@@ -59,7 +66,7 @@ pub fn sync(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repos
     let mut prepare = gix::prepare_clone_bare(url, dest)
         .map_err(|e| no_https_hint(url, e.into()))
         .with_context(|| format!("cannot clone {url}"))?
-        .configure_remote(|r| r.with_refspecs([MIRROR], gix::remote::Direction::Fetch));
+        .configure_remote(|r| r.with_refspecs(MIRROR, gix::remote::Direction::Fetch));
     let (repo, _) = prepare
         .fetch_only(gix::progress::Discard, interrupt)
         .map_err(|e| no_https_hint(url, e.into()))
@@ -74,7 +81,7 @@ fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Reposito
     let remote = repo
         .remote_at(url)
         .with_context(|| format!("`{url}` is not a git URL"))?
-        .with_refspecs([MIRROR], gix::remote::Direction::Fetch)?;
+        .with_refspecs(MIRROR, gix::remote::Direction::Fetch)?;
     let fetched: Result<()> = (|| {
         remote
             .connect(gix::remote::Direction::Fetch)?

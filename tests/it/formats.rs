@@ -48,6 +48,11 @@ fn report_validator() -> jsonschema::Validator {
         .expect("docs/report.schema.json compiles")
 }
 
+/// Asserts that `doc` is valid SARIF 2.1.0 (the audit's reports use it too).
+pub fn assert_valid_sarif(doc: &Value) {
+    assert_valid(&sarif_validator(), doc);
+}
+
 fn assert_valid(v: &jsonschema::Validator, doc: &Value) {
     let errors: Vec<String> = v
         .iter_errors(doc)
