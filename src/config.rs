@@ -179,6 +179,13 @@ fn use_color(choice: ColorChoice) -> bool {
 /// Compiles the built-ins plus the config the rules come from.
 fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option<PathBuf>, f64)> {
     let started = Instant::now();
+    let (set, file) = load(rules)?;
+    let engine = Engine::new(set, options);
+    Ok((engine, file, started.elapsed().as_secs_f64() * 1e3))
+}
+
+/// Loads and checks the built-ins plus the config the rules come from.
+fn load(rules: RulesFrom) -> Result<(RuleSet, Option<PathBuf>)> {
     let (text, file) = match rules {
         RulesFrom::Disk(Some(p)) => {
             let text = std::fs::read_to_string(&p)
@@ -192,9 +199,7 @@ fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option
         name: name.clone(),
         text,
     });
-    let set = RuleSet::load_builtin(source.as_ref())?;
-    let engine = Engine::new(set, options);
-    Ok((engine, file, started.elapsed().as_secs_f64() * 1e3))
+    Ok((RuleSet::load_builtin(source.as_ref())?, file))
 }
 
 /// The built-in rules plus the discovered config, for `rules list|test`.
@@ -203,13 +208,34 @@ pub fn rules_only(args: &ConfigArgs) -> Result<Engine> {
     Ok(compile(RulesFrom::Disk(found), engine::Options::default())?.0)
 }
 
-/// What an audit runs with: the engine, the limits, and a digest of everything that decides
-/// what a blob yields (version, rules, config, limits), which the datastore's knowledge of
-/// clean blobs is valid for.
+/// What an audit runs with: the rules (checked up front, compiled on first use: a re-run
+/// where nothing moved never needs them), the limits, and a digest of everything that
+/// decides what a blob yields (version, rules, config, limits), which the datastore's
+/// knowledge of clean blobs is valid for.
 pub struct AuditSetup {
-    pub engine: Engine,
+    rules: std::sync::Mutex<Option<RuleSet>>,
+    engine: std::sync::OnceLock<Engine>,
     pub limits: Limits,
     pub digest: String,
+}
+
+impl AuditSetup {
+    /// The engine, compiled the first time it is asked for.
+    pub fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| {
+            let rules = self.rules.lock().ok().and_then(|mut r| r.take());
+            // Nor do the audited repositories' `leakguard:allow` comments silence anything.
+            let options = engine::Options {
+                policy: Policy {
+                    inline_allow: false,
+                    keep_suppressed: false,
+                },
+                bulk: true,
+                local: None,
+            };
+            Engine::new(rules.unwrap_or_default(), options)
+        })
+    }
 }
 
 /// The audit's rules: the built-ins plus `--config` (or `LEAKGUARD_CONFIG`) only. A config
@@ -222,25 +248,12 @@ pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Resu
         (Some(p), false) => Some(p.clone()),
         _ => None,
     };
-    // Nor do their `leakguard:allow` comments silence anything.
-    let options = engine::Options {
-        policy: Policy {
-            inline_allow: false,
-            keep_suppressed: false,
-        },
-        bulk: true,
-        local: None,
-    };
-    let (engine, file, _) = compile(RulesFrom::Disk(file), options)?;
+    let (rules, file) = load(RulesFrom::Disk(file))?;
     let limits = Limits {
         skip_binary: limits.skip_binary,
         max_file_size: limits.max_file_size,
         threads,
-        archive_depth: if limits.no_archives {
-            0
-        } else {
-            limits.archive_depth
-        },
+        archive_depth: if limits.no_archives { 0 } else { limits.archive_depth },
     };
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
@@ -252,16 +265,11 @@ pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Resu
         h.update(std::fs::read(f).unwrap_or_default());
     }
     let l = &limits;
-    h.update(format!(
-        "{} {} {}",
-        l.skip_binary, l.max_file_size, l.archive_depth
-    ));
-    let digest = h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    h.update(format!("{} {} {}", l.skip_binary, l.max_file_size, l.archive_depth));
+    let digest = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
     Ok(AuditSetup {
-        engine,
+        rules: std::sync::Mutex::new(Some(rules)),
+        engine: std::sync::OnceLock::new(),
         limits,
         digest,
     })

@@ -21,7 +21,6 @@ use sha2::{Digest, Sha256};
 use crate::cancel::{Cancel, Interrupted};
 use crate::chunk::Limits;
 use crate::cli::{AuditArgs, MergeArgs, ReportArgs, TriageArgs, TriageStatus};
-use crate::engine::Engine;
 use crate::exit::{ExitStatus, Messages};
 use crate::finding::{Finding, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
@@ -52,7 +51,7 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
     let clone_dir = args.clone_dir.clone().unwrap_or_else(clone::default_dir);
     let progress = crate::config::show_progress(args.progress, args.quiet);
     let ctx = Shared {
-        engine: &setup.engine,
+        setup: &setup,
         limits: setup.limits,
         key: &key,
         clone_dir: &clone_dir,
@@ -144,7 +143,7 @@ impl Tally {
 
 /// What every repository's audit shares.
 struct Shared<'a> {
-    engine: &'a Engine,
+    setup: &'a crate::config::AuditSetup,
     limits: Limits,
     key: &'a FingerprintKey,
     clone_dir: &'a std::path::Path,
@@ -203,7 +202,7 @@ impl Shared<'_> {
         let clean = store.clean_among(&pairs)?;
         plan.retain_blobs(|id, paths| paths.iter().any(|p| !clean.contains(&clean_key(id, p))));
         let (fed, outcome) =
-            crate::pipeline::run_with(self.engine, self.limits, progress, |make| {
+            crate::pipeline::run_with(self.setup.engine(), self.limits, progress, |make| {
                 history::feed(&repo, &plan, self.limits, self.cancel, make)
             });
         fed?;
