@@ -253,7 +253,11 @@ pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Resu
         skip_binary: limits.skip_binary,
         max_file_size: limits.max_file_size,
         threads,
-        archive_depth: if limits.no_archives { 0 } else { limits.archive_depth },
+        archive_depth: if limits.no_archives {
+            0
+        } else {
+            limits.archive_depth
+        },
     };
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
@@ -265,8 +269,14 @@ pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Resu
         h.update(std::fs::read(f).unwrap_or_default());
     }
     let l = &limits;
-    h.update(format!("{} {} {}", l.skip_binary, l.max_file_size, l.archive_depth));
-    let digest = h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+    h.update(format!(
+        "{} {} {}",
+        l.skip_binary, l.max_file_size, l.archive_depth
+    ));
+    let digest = h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok(AuditSetup {
         rules: std::sync::Mutex::new(Some(rules)),
         engine: std::sync::OnceLock::new(),

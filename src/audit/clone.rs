@@ -51,6 +51,7 @@ pub fn path_for(dir: &Path, name: &str) -> PathBuf {
 /// The repository at `url`, cloned into `dest` the first time and fetched afterwards.
 /// A clone left half-made by a killed run is removed and made again.
 pub fn sync(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repository> {
+    let shown = super::targets::shown(url);
     if dest.exists() {
         match fetch(dest, url, interrupt) {
             Ok(repo) => return Ok(repo),
@@ -65,22 +66,23 @@ pub fn sync(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repos
     }
     let mut prepare = gix::prepare_clone_bare(url, dest)
         .map_err(|e| no_https_hint(url, e.into()))
-        .with_context(|| format!("cannot clone {url}"))?
+        .with_context(|| format!("cannot clone {shown}"))?
         .configure_remote(|r| r.with_refspecs(MIRROR, gix::remote::Direction::Fetch));
     let (repo, _) = prepare
         .fetch_only(gix::progress::Discard, interrupt)
         .map_err(|e| no_https_hint(url, e.into()))
-        .with_context(|| format!("cannot clone {url}"))?;
+        .with_context(|| format!("cannot clone {shown}"))?;
     Ok(repo)
 }
 
 /// Fetches every ref of `url` into the bare clone at `dest`.
 fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Repository> {
+    let shown = super::targets::shown(url);
     let repo =
         gix::open(dest).with_context(|| format!("cannot open the clone {}", dest.display()))?;
     let remote = repo
         .remote_at(url)
-        .with_context(|| format!("`{url}` is not a git URL"))?
+        .with_context(|| format!("`{shown}` is not a git URL"))?
         .with_refspecs(MIRROR, gix::remote::Direction::Fetch)?;
     let fetched: Result<()> = (|| {
         remote
@@ -91,7 +93,7 @@ fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Reposito
     })();
     fetched
         .map_err(|e| no_https_hint(url, e))
-        .with_context(|| format!("cannot fetch {url}"))?;
+        .with_context(|| format!("cannot fetch {shown}"))?;
     Ok(repo)
 }
 

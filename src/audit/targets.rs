@@ -28,11 +28,12 @@ pub enum Source {
 }
 
 impl Target {
-    /// Where the repository is read from, for the datastore (a path or the URL).
+    /// Where the repository is read from, for the datastore and messages (a path, or the
+    /// URL without any password or token in it).
     pub fn location(&self) -> String {
         match &self.source {
             Source::Local(p) | Source::Broken(p, _) => p.display().to_string(),
-            Source::Remote(url) => url.clone(),
+            Source::Remote(url) => shown(url),
         }
     }
 
@@ -88,18 +89,34 @@ fn is_url(s: &str) -> bool {
 
 fn remote(url: &str) -> Result<Target> {
     let parsed = gix::url::parse(gix::bstr::BStr::new(url.as_bytes()))
-        .with_context(|| format!("`{url}` is not a git URL"))?;
+        .with_context(|| format!("`{}` is not a git URL", shown(url)))?;
     let path = String::from_utf8_lossy(&parsed.path).into_owned();
     let name = match parsed.scheme {
         // A local repository by URL is the same repository as by path.
         gix::url::Scheme::File => canonical_path(Path::new(&path)),
         _ => crate::fingerprint::normalize_url(parsed.host(), &path)
-            .with_context(|| format!("`{url}` names no repository"))?,
+            .with_context(|| format!("`{}` names no repository", shown(url)))?,
     };
     Ok(Target {
         name,
         source: Source::Remote(url.to_string()),
     })
+}
+
+/// `url` as it may be shown or stored: a password (an access token, often) is replaced.
+pub fn shown(url: &str) -> String {
+    match gix::url::parse(gix::bstr::BStr::new(url.as_bytes())) {
+        Ok(mut u) if u.password().is_some() => {
+            u.set_password(Some("***".into()));
+            u.to_bstring().to_string()
+        }
+        Ok(_) => url.to_string(),
+        // Unparsed: whatever comes before an `@` may be credentials.
+        Err(_) => match url.rsplit_once('@') {
+            Some((_, host)) => format!("***@{host}"),
+            None => url.to_string(),
+        },
+    }
 }
 
 fn canonical_path(p: &Path) -> String {
@@ -198,6 +215,15 @@ mod tests {
         assert_eq!(a.name, "example.test/org/repo");
         assert_eq!(a.name, b.name);
         assert_eq!(a.name, c.name);
+    }
+
+    #[test]
+    fn a_token_in_a_url_is_never_shown() {
+        let t =
+            remote("https://x-access-token:ghs_SYNTHETIC123@example.test/org/repo.git").unwrap();
+        assert!(!t.location().contains("SYNTHETIC"), "{}", t.location());
+        assert!(t.location().contains("example.test/org/repo"));
+        assert_eq!(t.name, "example.test/org/repo");
     }
 
     #[test]
