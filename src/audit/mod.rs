@@ -59,10 +59,14 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
         show_secrets: args.show_secrets,
     };
     let mut tally = Tally::default();
+    let probed = probe(&all, setup.limits.threads);
     crate::progress::Progress::run_counted(progress, "blobs", all.len(), |p| -> Result<()> {
-        for target in &all {
+        for (target, refs) in all.iter().zip(probed) {
             cancel.check()?;
-            let result = ctx.audit(target, &store, p);
+            let result = match refs {
+                Some(refs) if store.unchanged(&target.name, &refs)? => Ok(None),
+                _ => ctx.audit(target, &store, p),
+            };
             if cancel.is_cancelled() {
                 return Err(Interrupted.into());
             }
@@ -101,6 +105,27 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
     } else {
         ExitStatus::Findings
     })
+}
+
+/// The refs of every local repository, read in parallel: a re-run where little moved is
+/// mostly this. `None` where they cannot be read (the audit proper says why).
+fn probe(targets: &[Target], threads: usize) -> Vec<Option<Vec<(String, String)>>> {
+    use rayon::prelude::*;
+    let read = |t: &Target| match &t.source {
+        Source::Local(path) => open_local(path).ok().and_then(|r| raw_refs(&r).ok()),
+        _ => None,
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(|| targets.par_iter().map(read).collect()),
+        Err(_) => targets.iter().map(read).collect(),
+    }
+}
+
+/// Opens a repository on disk with its own config only: the user's and the system's have
+/// no say in what an audit reads (and reading them for every repository costs time).
+fn open_local(path: &std::path::Path) -> Result<gix::Repository> {
+    gix::open_opts(path, gix::open::Options::isolated())
+        .with_context(|| format!("cannot open the repository {}", path.display()))
 }
 
 /// `--shard I/N`, or `--shards N` with I from the environment.
@@ -161,38 +186,23 @@ impl Shared<'_> {
     ) -> Result<Option<Scanned>> {
         let mut repo = match &target.source {
             Source::Broken(_, why) => bail!("{why}"),
-            Source::Local(path) => gix::open(path)
-                .with_context(|| format!("cannot open the repository {}", path.display()))?,
+            Source::Local(path) => open_local(path)?,
             Source::Remote(url) => {
                 let dest = clone::path_for(self.clone_dir, &target.name);
                 clone::sync(url, &dest, &self.cancel.flag())?
             }
         };
         repo.object_cache_size_if_unset(8 * 1024 * 1024);
-        let refs = refs(&repo)?;
-        let named: Vec<(String, String)> = refs
-            .iter()
-            .map(|(n, id)| (n.clone(), id.to_string()))
-            .collect();
-        let known = store.known(&target.name)?;
-        if let Some(k) = &known {
-            if k.error.is_none() && k.refs == named {
-                return Ok(None);
-            }
+        // Refs as stored (no object is read): unchanged ones mean nothing to do.
+        let refs = raw_refs(&repo)?;
+        if store.unchanged(&target.name, &refs)? {
+            return Ok(None);
         }
+        let known = store.known(&target.name)?;
+        let tips = commits(&repo, refs.iter().map(|(_, t)| t), true)?;
         // What the last audit scanned is hidden from the walk, if this clone still has it.
-        let hidden: Vec<ObjectId> = known
-            .iter()
-            .flat_map(|k| &k.refs)
-            .filter_map(|(_, tip)| ObjectId::from_hex(tip.as_bytes()).ok())
-            .filter(|id| {
-                repo.find_header(*id)
-                    .is_ok_and(|h| h.kind() == gix::object::Kind::Commit)
-            })
-            .collect();
-        let mut tips: Vec<ObjectId> = refs.iter().map(|(_, id)| *id).collect();
-        tips.sort();
-        tips.dedup();
+        let old = known.iter().flat_map(|k| &k.refs).map(|(_, t)| t);
+        let hidden = commits(&repo, old, false)?;
         let selection = history::Selection::Since { tips, hidden };
         let mut plan = history::plan(&repo, &selection, self.cancel)?;
         let pairs: Vec<[u8; 16]> = plan
@@ -228,7 +238,7 @@ impl Shared<'_> {
             .filter_map(|f| self.location(&target.name, f))
             .collect();
         Ok(Some(Scanned {
-            refs: named,
+            refs,
             locations,
             clean: newly_clean,
             error,
@@ -280,33 +290,57 @@ fn clean_key(blob: &ObjectId, path: &[u8]) -> [u8; 16] {
     h.finalize()[..16].try_into().expect("16 bytes")
 }
 
-/// Every ref whose tip is a commit, and a detached HEAD, by name. A ref that cannot be read
-/// fails the repository: skipping it would leave its history unaudited.
-fn refs(repo: &gix::Repository) -> Result<Vec<(String, ObjectId)>> {
+/// Every ref and HEAD with its target as stored: an object id, or `ref: NAME` for a
+/// symbolic ref. Reads no object, so that an unchanged repository costs only this.
+fn raw_refs(repo: &gix::Repository) -> Result<Vec<(String, String)>> {
+    use gix::refs::TargetRef;
+    let show = |t: TargetRef<'_>| match t {
+        TargetRef::Object(id) => id.to_string(),
+        TargetRef::Symbolic(name) => format!("ref: {}", name.as_bstr()),
+    };
     let mut out = Vec::new();
     let platform = repo.references().context("cannot read references")?;
     for r in platform.all().context("cannot read references")? {
-        let mut r = r.map_err(|e| anyhow::anyhow!("cannot read references: {e}"))?;
-        let name = r.name().as_bstr().to_string();
-        let id = r
-            .peel_to_id()
-            .with_context(|| format!("cannot resolve {name}"))?
-            .detach();
-        let kind = repo
-            .find_header(id)
-            .with_context(|| format!("cannot read object {id} ({name})"))?
-            .kind();
-        if kind == gix::object::Kind::Commit {
-            out.push((name, id));
-        }
+        let r = r.map_err(|e| anyhow::anyhow!("cannot read references: {e}"))?;
+        out.push((r.name().as_bstr().to_string(), show(r.target())));
     }
-    let head = repo.head().context("cannot read HEAD")?;
-    if head.is_detached() {
-        if let Some(id) = head.id() {
-            out.push(("HEAD".to_string(), id.detach()));
+    if let Some(head) = repo.head_ref().context("cannot read HEAD")? {
+        out.push(("HEAD".to_string(), show(head.target())));
+    } else if let Ok(id) = repo.head_id() {
+        out.push(("HEAD".to_string(), id.to_string()));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The commits that ref targets (object ids; symbolic ones are skipped) peel to; trees,
+/// blobs and tags of them are skipped. With `strict`, an object that cannot be read fails
+/// the repository (skipping it would leave its history unaudited); otherwise it is left
+/// out (an old tip a force-push removed).
+fn commits<'a>(
+    repo: &gix::Repository,
+    targets: impl Iterator<Item = &'a String>,
+    strict: bool,
+) -> Result<Vec<ObjectId>> {
+    let mut out = Vec::new();
+    for t in targets {
+        let Ok(id) = ObjectId::from_hex(t.as_bytes()) else {
+            continue;
+        };
+        let peeled = repo
+            .find_object(id)
+            .and_then(|o| Ok(o.peel_tags_to_end()?))
+            .with_context(|| format!("cannot read object {id}"));
+        match peeled {
+            Ok(o) if o.kind == gix::object::Kind::Commit => out.push(o.id),
+            Ok(_) => {}
+            Err(e) if strict => return Err(e),
+            Err(_) => {}
         }
     }
     out.sort();
+    out.dedup();
     Ok(out)
 }
 

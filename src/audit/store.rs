@@ -281,6 +281,13 @@ impl Store {
         Ok(Some(Known { refs, error }))
     }
 
+    /// Was `repository` audited completely with exactly these refs?
+    pub fn unchanged(&self, repository: &str, refs: &[(String, String)]) -> Result<bool> {
+        Ok(self
+            .known(repository)?
+            .is_some_and(|k| k.error.is_none() && k.refs == refs))
+    }
+
     /// Which of `keys` are known clean (blob, path) pairs.
     pub fn clean_among(&self, keys: &[[u8; 16]]) -> Result<HashSet<[u8; 16]>> {
         let mut stmt = self

@@ -138,13 +138,13 @@ fn local(path: &Path, out: &mut Vec<Target>) {
     }
     if is_repo(path) {
         out.push(Target {
+            source: Source::Local(PathBuf::from(&name)),
             name,
-            source: Source::Local(PathBuf::from(canonical_path(path))),
         });
         return;
     }
     let before = out.len();
-    find_below(path, out);
+    find_below(Path::new(&name), out);
     if out.len() == before {
         out.push(broken(
             name,
@@ -168,8 +168,9 @@ fn is_repo(dir: &Path) -> bool {
         || (dir.join("HEAD").is_file() && dir.join("objects").is_dir() && dir.join("refs").is_dir())
 }
 
-/// Every repository below `dir` (not below a repository: submodules and nested checkouts
-/// are their own targets only when named). Symbolic links are not followed.
+/// Every repository below `dir`, an absolute path without symbolic links (not below a
+/// repository: submodules and nested checkouts are their own targets only when named).
+/// Symbolic links are not followed, so the names found need no resolving.
 fn find_below(dir: &Path, out: &mut Vec<Target>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -182,10 +183,9 @@ fn find_below(dir: &Path, out: &mut Vec<Target>) {
     dirs.sort();
     for d in dirs {
         if is_repo(&d) {
-            let name = canonical_path(&d);
             out.push(Target {
-                name: name.clone(),
-                source: Source::Local(PathBuf::from(name)),
+                name: d.to_string_lossy().into_owned(),
+                source: Source::Local(d),
             });
         } else {
             find_below(&d, out);
