@@ -330,6 +330,7 @@ fn commits<'a>(
         };
         let peeled = repo
             .find_object(id)
+            .map_err(anyhow::Error::from)
             .and_then(|o| Ok(o.peel_tags_to_end()?))
             .with_context(|| format!("cannot read object {id}"));
         match peeled {
