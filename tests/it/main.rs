@@ -1,6 +1,7 @@
 //! One integration test binary: each module drives the real `leakguard` binary.
 //!
 //! - `architecture`: module dependencies go one way (no cycles; sources never use the engine).
+//! - `audit_html`: the HTML audit report in the Nu Html Checker and headless Chromium.
 //! - `archives`: zip, tar and compressed files: formats, nesting, bombs, staged, history.
 //! - `scan`: walking, skipping, exit codes and output of `leakguard scan` (custom rules).
 //! - `builtin`: the built-in rules against synthetic secrets and decoys.
@@ -25,6 +26,7 @@
 
 mod architecture;
 mod archives;
+mod audit_html;
 mod baseline;
 mod bigfiles;
 mod builtin;
