@@ -129,7 +129,7 @@ th[aria-sort=ascending] button::after{content:" \25B2"}
 th[aria-sort=descending] button::after{content:" \25BC"}
 tbody tr:nth-child(even){background:var(--alt)}
 td.num{text-align:right}
-td.id{white-space:nowrap}
+.nowrap{white-space:nowrap}
 .badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid var(--line)}
 .sev{color:#fff;border:0}
 .sev-critical{background:var(--critical)}.sev-high{background:var(--high)}
@@ -496,11 +496,11 @@ fn row(i: &Incident, w: &mut dyn Write) -> io::Result<()> {
     write!(
         w,
         "<tr data-severity=\"{sev}\" data-status=\"{st}\"{re}>\
-         <td class=\"id\"><code>{id}</code></td>\
+         <td class=\"nowrap\"><code>{id}</code></td>\
          <td data-sort=\"{rank}\"><span class=\"badge sev {class}\">{sev}</span></td>\
          <td><code>{rule}</code><br><span class=\"desc\">{desc}</span>{kind}</td>\
          <td class=\"num\" data-sort=\"{spread}\">{spread}</td>\
-         <td data-sort=\"{first}\" title=\"{first}\">{first_day}</td>\
+         <td class=\"nowrap\" data-sort=\"{first}\" title=\"{first}\">{first_day}</td>\
          <td data-sort=\"{status_rank}\"><span class=\"badge\">{st}</span>",
         sev = i.severity,
         st = t.status,
