@@ -130,6 +130,8 @@ th[aria-sort=descending] button::after{content:" \25BC"}
 tbody tr:nth-child(even){background:var(--alt)}
 td.num{text-align:right}
 .nowrap{white-space:nowrap}
+td.locs{min-width:22em}
+td.fix{min-width:14em;max-width:28em;font-size:13px}
 .badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid var(--line)}
 .sev{color:#fff;border:0}
 .sev-critical{background:var(--critical)}.sev-high{background:var(--high)}
@@ -550,11 +552,11 @@ fn row(i: &Incident, w: &mut dyn Write) -> io::Result<()> {
         (None, FindingKind::Path) if i.redacted.is_empty() => {
             write!(w, "<span class=\"desc\">the file itself</span>")?
         }
-        (None, _) => write!(w, "<code>{}</code>", Esc(&i.redacted))?,
+        (None, _) => write!(w, "<code class=\"nowrap\">{}</code>", Esc(&i.redacted))?,
     }
     write!(
         w,
-        "</td><td data-sort=\"{}\"><ul class=\"locs\">",
+        "</td><td class=\"locs\" data-sort=\"{}\"><ul class=\"locs\">",
         i.locations.len()
     )?;
     let (first, rest) = i.locations.split_at(i.locations.len().min(SHOWN_LOCATIONS));
@@ -573,7 +575,11 @@ fn row(i: &Incident, w: &mut dyn Write) -> io::Result<()> {
         }
         write!(w, "</ul></details>")?;
     }
-    writeln!(w, "</td><td>{}</td></tr>", Esc(&i.remediation))
+    writeln!(
+        w,
+        "</td><td class=\"fix\">{}</td></tr>",
+        Esc(&i.remediation)
+    )
 }
 
 fn location(l: &Location, w: &mut dyn Write) -> io::Result<()> {
@@ -934,7 +940,7 @@ mod tests {
         let hidden = render(&report(vec![i]));
         assert!(!hidden.contains(clear));
         assert!(!hidden.contains("not redacted"));
-        assert!(hidden.contains("<code>EXAM…PLE</code>"));
+        assert!(hidden.contains(">EXAM…PLE</code>"));
     }
 
     #[test]
