@@ -7,6 +7,7 @@
 //! read a blob already found clean at the same path (in any repository: forks).
 
 pub mod clone;
+pub mod html;
 pub mod model;
 pub mod report;
 pub mod store;

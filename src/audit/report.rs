@@ -24,7 +24,7 @@ pub fn write(report: &AuditReport, format: AuditFormat, out: &mut dyn Write) -> 
             serde_json::to_writer_pretty(&mut *out, &sarif(report))?;
             writeln!(out)
         }
-        AuditFormat::Html => Err(io::Error::other("the HTML report is not built yet")),
+        AuditFormat::Html => super::html::write(report, out),
     }
 }
 

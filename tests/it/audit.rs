@@ -564,7 +564,7 @@ fn no_clear_secret_unless_asked() {
         "the datastore holds the secret"
     );
     let db = f.db("a.db");
-    for format in ["text", "json", "csv", "sarif"] {
+    for format in ["text", "json", "csv", "sarif", "html"] {
         let out = f.run(
             &["report", "--db", db.to_str().unwrap(), "--format", format],
             &[],

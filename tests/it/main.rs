@@ -2,6 +2,7 @@
 //!
 //! - `architecture`: module dependencies go one way (no cycles; sources never use the engine).
 //! - `audit`: `audit`, `triage`, `merge` and `report`: incidents, re-runs, shards, kill -9.
+//! - `audit_html`: the HTML audit report in the Nu Html Checker and headless Chromium.
 //! - `archives`: zip, tar and compressed files: formats, nesting, bombs, staged, history.
 //! - `scan`: walking, skipping, exit codes and output of `leakguard scan` (custom rules).
 //! - `builtin`: the built-in rules against synthetic secrets and decoys.
@@ -27,6 +28,7 @@
 mod architecture;
 mod archives;
 mod audit;
+mod audit_html;
 mod baseline;
 mod bigfiles;
 mod builtin;
