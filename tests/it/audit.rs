@@ -632,3 +632,22 @@ fn usage_errors_name_the_culprit() {
         "{err}"
     );
 }
+
+/// An https URL goes through gix's http transport in builds with the `https` feature (here
+/// to a closed local port: the failure is recorded, the audit goes on); without it, the
+/// error says how to get it.
+#[test]
+fn https_urls_fail_clearly_when_unreachable_or_unsupported() {
+    let f = Fleet::new();
+    f.repo("alpha", &[("a.py", &py(&monime(1391)))]);
+    let repos = f.repos();
+    let url = "https://127.0.0.1:9/org/repo.git";
+    let clones = f.root.join("clones");
+    let args = [repos.to_str().unwrap(), url, "--clone-dir", clones.to_str().unwrap()];
+    let (code, out, err) = f.audit("a.db", &args, &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("1 scanned, 0 unchanged, 1 failed"), "{out}");
+    assert!(err.contains("127.0.0.1/org/repo"), "{err}");
+    let hint = err.contains("built without https support");
+    assert_eq!(hint, !cfg!(feature = "https"), "{err}");
+}
