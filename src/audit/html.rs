@@ -148,28 +148,9 @@ details summary{cursor:pointer;color:var(--muted)}
 /// `'sha256-…'`: a CSP source allowing exactly this inline style or script.
 fn csp_hash(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    format!("'sha256-{}'", base64(&digest))
-}
-
-/// Standard base64 with padding, for the CSP hashes.
-fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            let c = if i <= chunk.len() {
-                A[((n >> (18 - 6 * i)) & 63) as usize]
-            } else {
-                b'='
-            };
-            out.push(char::from(c));
-        }
-    }
-    out
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+    format!("'sha256-{b64}'")
 }
 
 fn head(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
@@ -890,16 +871,7 @@ mod tests {
         for text in [STYLE, SCRIPT] {
             assert_eq!(text, text.trim(), "see STYLE");
         }
-        // RFC 4648's test vectors, then SHA-256("") as CSP writes it.
-        for (data, b64) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(data.as_bytes()), b64);
-        }
+        // SHA-256("") as CSP writes it.
         assert_eq!(
             csp_hash(""),
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"

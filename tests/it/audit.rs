@@ -8,7 +8,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::util::{leakguard, monime, monime_test, Repo, Tree};
+use crate::util::{git, leakguard, monime, monime_test, Repo, Tree};
 
 /// A directory of repositories and the datastores of the audits run on it.
 struct Fleet {
@@ -84,22 +84,6 @@ impl Fleet {
         );
         serde_json::from_slice(&out.stdout).unwrap()
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn commit(dir: &Path, msg: &str, date: &str) {
@@ -643,7 +627,12 @@ fn https_urls_fail_clearly_when_unreachable_or_unsupported() {
     let repos = f.repos();
     let url = "https://127.0.0.1:9/org/repo.git";
     let clones = f.root.join("clones");
-    let args = [repos.to_str().unwrap(), url, "--clone-dir", clones.to_str().unwrap()];
+    let args = [
+        repos.to_str().unwrap(),
+        url,
+        "--clone-dir",
+        clones.to_str().unwrap(),
+    ];
     let (code, out, err) = f.audit("a.db", &args, &[]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(out.contains("1 scanned, 0 unchanged, 1 failed"), "{out}");

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-use crate::util::{monime, Repo, Tree};
+use crate::util::{git, monime, Repo, Tree};
 
 /// `leakguard ARGS` in `dir` with the fingerprint key derived, not set.
 fn derived(dir: &Path, args: &[&str]) -> Command {
@@ -45,18 +45,6 @@ fn scan(dir: &Path) -> Vec<(String, String)> {
 
 fn history(dir: &Path) -> Vec<(String, String)> {
     fingerprints(&json(derived(dir, &["history", "--format", "json"])))
-}
-
-/// `git ARGS` in `dir` (which need not be a repository yet).
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {out:?}");
 }
 
 /// A repository of three commits, the secret in the second.

@@ -194,19 +194,7 @@ impl Repo {
 
     /// Runs git in the repository and returns its stdout; panics on failure.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("git")
-            .current_dir(self.path())
-            .args(args)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        git(self.path(), args)
     }
 
     pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> &Repo {
@@ -250,6 +238,24 @@ impl Repo {
         });
         (code, json, stderr)
     }
+}
+
+/// Runs git in `dir` (which need not be a repository yet), with no global or system
+/// config, and returns its stdout; panics on failure.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A synthetic Monime live token (the seed family every test can rely on).
