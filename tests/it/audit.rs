@@ -640,3 +640,35 @@ fn https_urls_fail_clearly_when_unreachable_or_unsupported() {
     let hint = err.contains("built without https support");
     assert_eq!(hint, !cfg!(feature = "https"), "{err}");
 }
+
+/// A bare repository on disk is audited in place, every branch of it.
+#[test]
+fn bare_repositories_are_audited_in_place() {
+    let f = Fleet::new();
+    let origin = Repo::new();
+    origin.write("a.py", py(&monime(1395)));
+    origin.commit_all("one");
+    origin.git(&["checkout", "-q", "-b", "side"]);
+    origin.write("b.py", py(&monime(1396)));
+    origin.commit_all("two");
+    origin.git(&["checkout", "-q", "main"]);
+    let bare = f.root.join("mirror.git");
+    git(
+        f.root.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            origin.path().to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    let (code, out, err) = f.audit("a.db", &[bare.to_str().unwrap()], &[]);
+    assert_eq!(code, 1, "{out}{err}");
+    let report = f.report("a.db", false);
+    assert_eq!(find(&report, "monime-live-token").len(), 2, "{report:#}");
+    assert!(
+        !f.root.join("cache").exists(),
+        "a local repository was cloned"
+    );
+}
