@@ -77,7 +77,7 @@ fn main() -> ExitCode {
         Ok(ExitStatus::Findings) => ExitCode::from(1),
         Ok(ExitStatus::Incomplete) => {
             say(format_args!(
-                "leakguard: error: incomplete scan: some files or blobs could not be read (see the warnings above)"
+                "leakguard: error: incomplete scan: some files, blobs or repositories could not be read (see the warnings above)"
             ));
             ExitCode::from(2)
         }

@@ -113,7 +113,7 @@ pub struct Incident {
     pub triage: Triage,
     /// Revoked, and found again in a place first seen after the revocation.
     pub reappeared: bool,
-    /// Author date of the earliest commit that holds it (RFC 3339).
+    /// Author date of the earliest commit that holds it (RFC 3339, UTC).
     pub first_seen: String,
     /// How many repositories hold it.
     pub spread: usize,

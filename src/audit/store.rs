@@ -594,9 +594,11 @@ impl Store {
                     entry.rule_id = rule_id;
                     entry.redacted = redacted;
                 }
+                // In UTC, so that first leaks compare as text too (commit dates keep their
+                // author's offset).
                 if seconds < best.1 {
                     best.1 = seconds;
-                    entry.first_seen = location.date.clone();
+                    entry.first_seen = rfc3339(seconds.saturating_mul(1000));
                 }
                 entry.reappeared |= location.after_revocation;
                 entry.locations.push(location);
@@ -708,4 +710,47 @@ pub fn rfc3339(ms: i64) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_datastore_from_a_newer_leakguard_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let (store, _) = Store::open(&path, Some("k"), false).unwrap();
+        store
+            .conn
+            .pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .unwrap();
+        drop(store);
+        let err = format!("{:#}", Store::open_existing(&path).err().unwrap());
+        assert!(err.contains("newer than this leakguard knows"), "{err}");
+        assert!(err.contains("a.db"), "{err}");
+    }
+
+    #[test]
+    fn a_new_datastore_gets_every_migration_and_keeps_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let (store, key) = Store::open(&path, None, false).unwrap();
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        drop(store);
+        let (_, again) = Store::open(&path, None, false).unwrap();
+        assert_eq!(key.hash("r", "p", b"s"), again.hash("r", "p", b"s"));
+        // The environment's key cannot replace the one the datastore keeps.
+        let err = Store::open(&path, Some("other"), false).err().unwrap();
+        assert!(format!("{err:#}").contains("keeps its own key"), "{err:#}");
+    }
+
+    #[test]
+    fn times_are_rfc3339_in_utc() {
+        assert_eq!(rfc3339(1_704_110_400_000), "2024-01-01T12:00:00Z");
+    }
 }

@@ -186,7 +186,7 @@ fn one_secret_in_many_repositories_is_one_incident() {
     assert_eq!(live["spread"], 2);
     assert_eq!(live["severity"], "critical");
     assert_eq!(live["locations"].as_array().unwrap().len(), 2);
-    assert_eq!(live["first_seen"], "2024-01-01T12:00:00+00:00", "{live:#}");
+    assert_eq!(live["first_seen"], "2024-01-01T12:00:00Z", "{live:#}");
     assert_eq!(live["triage"]["status"], "open");
     // Most severe first: the live token before the test one.
     let ids: Vec<&str> = report["incidents"]
