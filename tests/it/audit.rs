@@ -448,24 +448,35 @@ fn killed_audit_resumes_to_the_same_incidents() {
     assert_eq!(f.audit("whole.db", &[repos], &[]).0, 1);
     let whole = incidents(&f.report("whole.db", true));
     let db = f.db("killed.db");
-    let mut killed_mid_run = false;
-    for delay in [150, 300, 600] {
-        let _ = std::fs::remove_file(&db);
-        let mut child = crate::util::spawn(
-            f.root.path(),
-            &["audit", repos, "--db", db.to_str().unwrap()],
-            &[("XDG_CACHE_HOME", "/nonexistent")],
-            false,
-        );
-        std::thread::sleep(std::time::Duration::from_millis(delay));
-        if child.try_wait().unwrap().is_none() {
+    let mut child = crate::util::spawn(
+        f.root.path(),
+        &["audit", repos, "--db", db.to_str().unwrap()],
+        &[("XDG_CACHE_HOME", "/nonexistent")],
+        false,
+    );
+    // Kill as soon as a few repositories are recorded (read as a second SQLite client would).
+    let recorded = || -> i64 {
+        let Ok(c) =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        else {
+            return 0;
+        };
+        c.query_row("SELECT count(*) FROM repositories", [], |r| r.get(0))
+            .unwrap_or(0)
+    };
+    let killed_mid_run = loop {
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        if recorded() >= 3 {
             child.kill().unwrap();
             child.wait().unwrap();
-            killed_mid_run = true;
-            break;
+            break true;
         }
-        child.wait().unwrap();
-    }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let before = recorded();
+    assert!(before < 40, "{before} of 40 recorded before the kill");
     assert!(killed_mid_run, "every audit finished before the kill");
     let (code, out, err) = f.audit("killed.db", &[repos], &[]);
     assert_eq!(code, 1, "{out}{err}");
