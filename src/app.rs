@@ -5,13 +5,14 @@
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
+use clap::CommandFactory;
 
 use crate::baseline::Baseline;
 use crate::cancel::Cancel;
 use crate::cli::{
-    BaselineArgs, BaselineSource, Command, ConfigArgs, Format, HistoryArgs, RulesCommand, ScanArgs,
-    StagedArgs,
+    BaselineArgs, BaselineSource, Cli, Command, ConfigArgs, Format, HistoryArgs, ManArgs,
+    RulesCommand, ScanArgs, StagedArgs,
 };
 use crate::conclude::{conclude, Scanned};
 use crate::config::{self, Common, Config, RulesFrom};
@@ -22,7 +23,7 @@ use crate::source::{history, staged, worktree};
 
 /// Runs a parsed command line.
 /// `cancel` is set by Ctrl-C; a cancelled run returns [`crate::cancel::Interrupted`].
-pub fn run(cli: crate::cli::Cli, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
+pub fn run(cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => scan(&args, messages, cancel),
         Command::Staged(args) => staged(&args, cancel),
@@ -36,6 +37,8 @@ pub fn run(cli: crate::cli::Cli, messages: &mut Messages, cancel: &Cancel) -> Re
         Command::Triage(args) => crate::audit::triage(&args, messages),
         Command::Merge(args) => crate::audit::merge(&args, messages),
         Command::Report(args) => crate::audit::report(&args),
+        Command::Completions(args) => completions(args.shell),
+        Command::Man(args) => man(&args, messages),
     }
 }
 
@@ -263,4 +266,44 @@ fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus
     } else {
         ExitStatus::Findings
     })
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<ExitStatus> {
+    // clap_complete offers hidden subcommands too (clap issue 1335): complete a copy of the
+    // command line without them.
+    let full = Cli::command();
+    let mut cmd = clap::Command::new("leakguard")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+    // Into memory first: `generate` panics on a write error, such as a closed pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "leakguard", &mut script);
+    crate::output::to_stdout(|w| w.write_all(&script))?;
+    Ok(ExitStatus::Clean)
+}
+
+/// `leakguard man`: leakguard.1 on stdout, or every visible command's page into `--dir`.
+fn man(args: &ManArgs, messages: &mut Messages) -> Result<ExitStatus> {
+    // No `help` subcommand: its page would only repeat `--help`. Built, so that subcommands
+    // know their page names (`leakguard-rules-list`).
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let Some(dir) = &args.dir else {
+        crate::output::to_stdout(|w| clap_mangen::Man::new(cmd).render(w))?;
+        return Ok(ExitStatus::Clean);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (mut todo, mut written) = (vec![cmd], 0);
+    while let Some(cmd) = todo.pop() {
+        todo.extend(cmd.get_subcommands().filter(|c| !c.is_hide_set()).cloned());
+        let page = clap_mangen::Man::new(cmd);
+        crate::output::to_file(&dir.join(page.get_filename()), |w| page.render(w))?;
+        written += 1;
+    }
+    let dir = dir.display();
+    messages
+        .notes
+        .push(format!("{written} man pages written to {dir}"));
+    Ok(ExitStatus::Clean)
 }

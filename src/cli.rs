@@ -42,6 +42,41 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write a report of an audit datastore: HTML, JSON, SARIF, CSV or text.
     Report(ReportArgs),
+    /// Print a shell completion script to standard output.
+    #[command(after_long_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output, or write one page per subcommand.
+    // Hidden: packagers and the release archives need it, users read the result.
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+/// How each shell loads the script: in `leakguard completions --help`, not the README, so
+/// that it ships with the binary.
+const COMPLETIONS_HELP: &str = "\
+Install it where the shell looks (then start a new shell):
+  bash        leakguard completions bash > ~/.local/share/bash-completion/completions/leakguard
+  zsh         leakguard completions zsh > ~/.zfunc/_leakguard
+              (with `fpath+=~/.zfunc` before `compinit` in ~/.zshrc)
+  fish        leakguard completions fish > ~/.config/fish/completions/leakguard.fish
+  elvish      in rc.elv: eval (leakguard completions elvish | slurp)
+  powershell  in $PROFILE: leakguard completions powershell | Out-String | Invoke-Expression";
+
+/// `leakguard completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `leakguard man`
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write leakguard.1 and a page per subcommand (leakguard-audit.1, …) into DIR,
+    /// creating it, instead of printing leakguard.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// The audit datastore, shared by `audit`, `triage` and `report`.
