@@ -24,6 +24,7 @@
 //! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
 //! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
+//! - `completions`: `leakguard completions SHELL` run in bash (and fish), and `leakguard man`.
 
 mod architecture;
 mod archives;
@@ -34,6 +35,7 @@ mod bigfiles;
 mod builtin;
 mod ci;
 mod cli;
+mod completions;
 mod config;
 mod fingerprints;
 mod fixtures;
