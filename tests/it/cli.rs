@@ -309,6 +309,22 @@ fn errors_exit_2_with_one_line() {
 }
 
 #[test]
+fn help_lists_the_visible_commands() {
+    let t = Tree::new();
+    snapshot("help", &mut t.cmd(&["--help"]), &[]);
+    snapshot(
+        "completions_help",
+        &mut t.cmd(&["completions", "--help"]),
+        &[],
+    );
+    snapshot(
+        "error_unknown_shell",
+        &mut t.cmd(&["completions", "tcsh"]),
+        &[],
+    );
+}
+
+#[test]
 fn config_errors_name_the_file_and_place() {
     let t = Tree::new();
     t.file(
