@@ -4,7 +4,7 @@
 #  2. installed into a fresh venv from that wheel alone (no index), `leakguard --version`
 #     runs and a real scan finds a planted synthetic token (exit 1) and passes a clean tree;
 #  3. the pre-commit framework installs a `repo: local`, `language: python` hook with
-#     `additional_dependencies: [leakguard==VERSION]` from the wheel (PIP_FIND_LINKS, no
+#     `additional_dependencies: [leakguard-bin==VERSION]` from the wheel (PIP_FIND_LINKS, no
 #     index, no cargo on PATH: nothing can be built), and the hook blocks a staged token and
 #     passes a clean commit.
 # Prints the time from `pip install` of the wheel to the blocked commit.
@@ -36,8 +36,13 @@ unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
 
 echo "== maturin build --release --locked (leakguard $version)"
 (cd "$checkout" && "$tools/bin/maturin" build --release --locked --quiet --out "$tmp/dist")
-wheel="$(ls "$tmp"/dist/leakguard-"$version"-*.whl)"
+wheel="$(ls "$tmp"/dist/leakguard_bin-"$version"-*.whl)"
 echo "   $(basename "$wheel"), $(du -k "$wheel" | cut -f1) KiB"
+
+# pre-commit builds a `repo: local` hook's environment from a stub package that needs
+# setuptools: fetched now, so that below pip sees the wheels in dist/ and nothing else.
+"$tools/bin/pip" download --quiet --disable-pip-version-check --only-binary :all: \
+    --dest "$tmp/dist" setuptools wheel
 
 failed=0
 check() {  # check WHAT EXPECTED-STATUS ACTUAL-STATUS
@@ -54,7 +59,7 @@ export PIP_NO_INDEX=1 PIP_FIND_LINKS="$tmp/dist" PIP_DISABLE_PIP_VERSION_CHECK=1
 
 echo "== a fresh venv, the wheel alone"
 python3 -m venv "$tmp/venv"
-PATH="$safe_path" "$tmp/venv/bin/pip" install --quiet "leakguard==$version"
+PATH="$safe_path" "$tmp/venv/bin/pip" install --quiet "leakguard-bin==$version"
 lg="$tmp/venv/bin/leakguard"
 [[ $("$lg" --version) == "leakguard $version" ]] && echo "ok: $("$lg" --version)" || { echo "FAIL: --version"; failed=1; }
 mkdir -p "$tmp/tree/clean" "$tmp/tree/leaky"
@@ -81,7 +86,7 @@ repos:
         name: leakguard (secrets in staged changes)
         entry: leakguard staged
         language: python
-        additional_dependencies: [leakguard==$version]
+        additional_dependencies: [leakguard-bin==$version]
         pass_filenames: false
 EOF
 git add .pre-commit-config.yaml
@@ -111,9 +116,13 @@ PATH="$safe_path" git commit -q -m clean > "$tmp/clean.log" 2>&1
 s_pass=$?
 set -e
 check "the hook passes a clean commit" 0 "$s_pass"
-if find "$PRE_COMMIT_HOME" -name Cargo.toml -o -name '*.rlib' | grep -q .; then
-    echo "FAIL: something was built with cargo in the hook's environment"
+# What a Rust build would leave behind: a target directory or compiled crates.
+built="$(find "$PRE_COMMIT_HOME" \( -name '*.rlib' -o -name '.rustc_info.json' \) -print | head -n 3)"
+if [[ -n $built ]]; then
+    echo "FAIL: something was built with cargo in the hook's environment: $built"
     failed=1
+else
+    echo "ok: nothing was compiled for the hook (no cargo on PATH, no Rust build output)"
 fi
 
 echo "== from installing the hook (pip install of the wheel) to a blocked commit: $(python3 -c "print(f'{$finished - $started:.1f}')") s"
