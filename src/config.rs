@@ -117,15 +117,7 @@ impl Config {
             engine: std::mem::ManuallyDrop::new(engine),
             config_file,
             compile_ms,
-            limits: Limits {
-                skip_binary: common.limits.skip_binary,
-                max_file_size: common.limits.max_file_size,
-                threads: common.threads,
-                archive_depth: match common.limits.no_archives {
-                    true => 0,
-                    false => common.limits.archive_depth,
-                },
-            },
+            limits: limits(common.limits, common.threads),
             baseline,
             gates: Gates {
                 fail_on: out.fail_on.severity(),
@@ -150,6 +142,20 @@ fn output(out: &OutputArgs) -> Output {
         color,
         explain: out.explain,
         progress,
+    }
+}
+
+/// The limits the flags ask for (`--no-archives` is depth 0), the same for scans and audits.
+fn limits(flags: cli::Limits, threads: usize) -> Limits {
+    Limits {
+        skip_binary: flags.skip_binary,
+        max_file_size: flags.max_file_size,
+        threads,
+        archive_depth: if flags.no_archives {
+            0
+        } else {
+            flags.archive_depth
+        },
     }
 }
 
@@ -241,7 +247,7 @@ impl AuditSetup {
 /// The audit's rules: the built-ins plus `--config` (or `LEAKGUARD_CONFIG`) only. A config
 /// inside an audited repository is never read: the repositories under audit do not get to
 /// allowlist their own leaks.
-pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Result<AuditSetup> {
+pub fn for_audit(args: &ConfigArgs, flags: cli::Limits, threads: usize) -> Result<AuditSetup> {
     use sha2::{Digest, Sha256};
     let file = match (&args.config, args.no_config) {
         (Some(p), false) if !p.is_file() => bail!("config file {} does not exist", p.display()),
@@ -249,16 +255,7 @@ pub fn for_audit(args: &ConfigArgs, limits: cli::Limits, threads: usize) -> Resu
         _ => None,
     };
     let (rules, file) = load(RulesFrom::Disk(file))?;
-    let limits = Limits {
-        skip_binary: limits.skip_binary,
-        max_file_size: limits.max_file_size,
-        threads,
-        archive_depth: if limits.no_archives {
-            0
-        } else {
-            limits.archive_depth
-        },
-    };
+    let limits = limits(flags, threads);
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
     for src in crate::rules::builtin::sources() {
