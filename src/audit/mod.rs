@@ -196,10 +196,10 @@ impl Shared<'_> {
         repo.object_cache_size_if_unset(8 * 1024 * 1024);
         // Refs as stored (no object is read): unchanged ones mean nothing to do.
         let refs = raw_refs(&repo)?;
-        if store.unchanged(&target.name, &refs)? {
+        let known = store.known(&target.name)?;
+        if known.as_ref().is_some_and(|k| k.unchanged(&refs)) {
             return Ok(None);
         }
-        let known = store.known(&target.name)?;
         let tips = commits(&repo, refs.iter().map(|(_, t)| t), true)?;
         // What the last audit scanned is hidden from the walk, if this clone still has it.
         let old = known.iter().flat_map(|k| &k.refs).map(|(_, t)| t);

@@ -117,6 +117,13 @@ pub struct Known {
     pub error: Option<String>,
 }
 
+impl Known {
+    /// Was this audit complete, with exactly these refs? Then there is nothing to scan.
+    pub fn unchanged(&self, refs: &[(String, String)]) -> bool {
+        self.error.is_none() && self.refs == refs
+    }
+}
+
 impl Store {
     /// Opens (creating it if needed) the datastore at `path`, migrated to the current
     /// schema, with its key: from `env_key` (LEAKGUARD_FINGERPRINT_KEY) or its own.
@@ -283,9 +290,7 @@ impl Store {
 
     /// Was `repository` audited completely with exactly these refs?
     pub fn unchanged(&self, repository: &str, refs: &[(String, String)]) -> Result<bool> {
-        Ok(self
-            .known(repository)?
-            .is_some_and(|k| k.error.is_none() && k.refs == refs))
+        Ok(self.known(repository)?.is_some_and(|k| k.unchanged(refs)))
     }
 
     /// Which of `keys` are known clean (blob, path) pairs.
