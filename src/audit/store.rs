@@ -610,9 +610,18 @@ impl Store {
             }
         }
         let mut all: Vec<Incident> = incidents.into_values().collect();
+        let shown = |i: &Incident| all_statuses || needs_attention(i);
+        // One set of repositories per incident: its spread, and the per-repository counts of
+        // the incidents shown.
+        let mut per_repo: HashMap<String, usize> = HashMap::new();
         for i in &mut all {
             let repos: HashSet<&str> = i.locations.iter().map(|l| l.repository.as_str()).collect();
             i.spread = repos.len();
+            if shown(i) {
+                for r in repos {
+                    *per_repo.entry(r.to_string()).or_default() += 1;
+                }
+            }
         }
         let mut by_status: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
         for i in &all {
@@ -622,7 +631,7 @@ impl Store {
         }
         let reappeared = all.iter().filter(|i| i.reappeared).count();
         let incidents_total = all.len();
-        all.retain(|i| all_statuses || needs_attention(i));
+        all.retain(shown);
         all.sort_by(|a, b| {
             let first = |i: &Incident| order.get(&i.id).map_or(i64::MAX, |o| o.1);
             b.severity
@@ -643,15 +652,8 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        let mut per_repo: HashMap<&str, usize> = HashMap::new();
-        for i in &all {
-            let repos: HashSet<&str> = i.locations.iter().map(|l| l.repository.as_str()).collect();
-            for r in repos {
-                *per_repo.entry(r).or_default() += 1;
-            }
-        }
         for r in &mut repositories {
-            r.incidents = per_repo.get(r.name.as_str()).copied().unwrap_or(0);
+            r.incidents = per_repo.get(&r.name).copied().unwrap_or(0);
         }
         Ok(AuditReport {
             generated_at: rfc3339(now_ms()),
