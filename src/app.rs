@@ -192,9 +192,10 @@ fn history_scan(
     let config = Config::new(rules, common, baseline, None)?;
     let selection = history::Selection::new(args.range.as_deref(), args.all);
     let plan = history::plan(&repo, &selection, cancel)?;
+    let pool = history::pool(config.limits.threads)?;
     let progress = config.output.progress.then_some("blobs");
     let (fed, outcome) = pipeline::run(&config.engine, config.limits, progress, |make| {
-        history::feed(&repo, &plan, config.limits, cancel, make)
+        history::feed(&pool, &repo, &plan, config.limits, cancel, make)
     });
     fed?;
     let findings = history::attribute(&repo, &plan, outcome.found)?;

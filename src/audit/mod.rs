@@ -51,16 +51,20 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
     }
     let clone_dir = args.clone_dir.clone().unwrap_or_else(clone::default_dir);
     let progress = crate::config::show_progress(args.progress, args.quiet);
+    // One pool for the probe and every repository. If it cannot start, the probe reads the
+    // refs one repository at a time and each repository's scan fails with the reason.
+    let pool = history::pool(setup.limits.threads);
     let ctx = Shared {
         setup: &setup,
         limits: setup.limits,
+        pool: &pool,
         key: &key,
         clone_dir: &clone_dir,
         cancel,
         show_secrets: args.show_secrets,
     };
     let mut tally = Tally::default();
-    let probed = probe(&all, setup.limits.threads);
+    let probed = probe(&all, pool.as_ref().ok());
     crate::progress::Progress::run_counted(progress, "blobs", all.len(), |p| -> Result<()> {
         for (target, refs) in all.iter().zip(probed) {
             cancel.check()?;
@@ -110,15 +114,18 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
 
 /// The refs of every local repository, read in parallel: a re-run where little moved is
 /// mostly this. `None` where they cannot be read (the audit proper says why).
-fn probe(targets: &[Target], threads: usize) -> Vec<Option<Vec<(String, String)>>> {
+fn probe(
+    targets: &[Target],
+    pool: Option<&rayon::ThreadPool>,
+) -> Vec<Option<Vec<(String, String)>>> {
     use rayon::prelude::*;
     let read = |t: &Target| match &t.source {
         Source::Local(path) => open_local(path).ok().and_then(|r| raw_refs(&r).ok()),
         _ => None,
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
-        Ok(pool) => pool.install(|| targets.par_iter().map(read).collect()),
-        Err(_) => targets.iter().map(read).collect(),
+    match pool {
+        Some(pool) => pool.install(|| targets.par_iter().map(read).collect()),
+        None => targets.iter().map(read).collect(),
     }
 }
 
@@ -171,6 +178,8 @@ impl Tally {
 struct Shared<'a> {
     setup: &'a crate::config::AuditSetup,
     limits: Limits,
+    /// The worker threads of every repository's scan ([`history::pool`]).
+    pool: &'a Result<rayon::ThreadPool>,
     key: &'a FingerprintKey,
     clone_dir: &'a std::path::Path,
     cancel: &'a Cancel,
@@ -214,7 +223,8 @@ impl Shared<'_> {
         plan.retain_blobs(|id, paths| paths.iter().any(|p| !clean.contains(&clean_key(id, p))));
         let (fed, outcome) =
             crate::pipeline::run_with(self.setup.engine(), self.limits, progress, |make| {
-                history::feed(&repo, &plan, self.limits, self.cancel, make)
+                let pool = self.pool.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+                history::feed(pool, &repo, &plan, self.limits, self.cancel, make)
             });
         fed?;
         self.cancel.check()?;

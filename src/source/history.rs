@@ -248,10 +248,20 @@ pub fn plan(repo: &gix::Repository, selection: &Selection, cancel: &Cancel) -> R
     })
 }
 
-/// Hands every unique blob once (in parallel, each worker with its own repository handle
-/// and a sink made by `make`) with all the places it was seen, then every path's
+/// The worker threads [`feed`] runs on: built once by the caller, so that an audit does not
+/// start a pool per repository.
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")
+}
+
+/// Hands every unique blob once (in parallel on `pool`, each worker with its own repository
+/// handle and a sink made by `make`) with all the places it was seen, then every path's
 /// appearances for the path rules.
 pub fn feed<S: Sink>(
+    pool: &rayon::ThreadPool,
     repo: &gix::Repository,
     plan: &Plan,
     limits: Limits,
@@ -259,10 +269,6 @@ pub fn feed<S: Sink>(
     make: &(dyn Fn() -> S + Sync),
 ) -> Result<()> {
     let sync = repo.clone().into_sync();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(limits.threads)
-        .build()
-        .context("cannot start worker threads")?;
     pool.install(|| {
         plan.blobs.par_iter().for_each_init(
             || (sync.to_thread_local(), make()),
