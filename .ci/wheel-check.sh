@@ -61,7 +61,7 @@ echo "== a fresh venv, the wheel alone"
 python3 -m venv "$tmp/venv"
 PATH="$safe_path" "$tmp/venv/bin/pip" install --quiet "leakguard-bin==$version"
 lg="$tmp/venv/bin/leakguard"
-[[ $("$lg" --version) == "leakguard $version" ]] && echo "ok: $("$lg" --version)" || { echo "FAIL: --version"; failed=1; }
+[[ $("$lg" -V) == "leakguard $version" ]] && echo "ok: $("$lg" -V)" || { echo "FAIL: --version"; failed=1; }
 mkdir -p "$tmp/tree/clean" "$tmp/tree/leaky"
 printf 'def add(a, b):\n    return a + b\n' > "$tmp/tree/clean/app.py"
 printf 'MONIME_TOKEN = "%s"\n' "$(token)" > "$tmp/tree/leaky/config.py"

@@ -324,7 +324,7 @@ rm -f "$LG_OUT" "$KF_OUT" "$KF_VIEW_OUT"
 run_scan leakguard "0 1" "$LEAKGUARD" scan "$CORPUS" --no-config --format json --quiet \
     --threads "$THREADS" --output "$LG_OUT"
 LG_WALL=$WALL
-LG_VERSION=$("$LEAKGUARD" --version 2>/dev/null || echo "leakguard ?")
+LG_VERSION=$("$LEAKGUARD" -V 2>/dev/null || echo "leakguard ?")
 
 # Kingfisher (2.14) reports nothing in a file under a directory named node_modules, nor in
 # package-lock.json (nor vendor/bundle/, go.sum): it scans those files and drops what it finds

@@ -139,7 +139,7 @@ done
 echo
 echo "leakguard detection-quality benchmark ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
 echo "corpus: fixtures/corpus ($NFILES files, $NLABELS labelled secrets, $NDECOYS decoy lines; all synthetic)"
-VERSIONS="leakguard $("$LEAKGUARD" --version 2>/dev/null | awk '{print $NF}')"
+VERSIONS="leakguard $("$LEAKGUARD" -V 2>/dev/null | awk '{print $NF}')"
 [[ -n ${KINGFISHER:-} ]] && VERSIONS+=", kingfisher $("$KINGFISHER" --version 2>/dev/null | awk '{print $NF}')"
 [[ -n ${RIPSECRETS:-} ]] && VERSIONS+=", ripsecrets $("$RIPSECRETS" --version 2>/dev/null | awk '{print $NF}')"
 echo "versions: $VERSIONS"

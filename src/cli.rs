@@ -2,6 +2,7 @@
 //! into a validated `Config` once, and `app.rs` runs it.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -9,11 +10,39 @@ pub use crate::report::Format;
 
 /// leakguard: find secrets before they reach a repository.
 #[derive(Debug, Parser)]
-#[command(name = "leakguard", version, about, long_about = None)]
+#[command(name = "leakguard", version, long_version = LONG_VERSION.as_str(), about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// `--version` (not `-V`) also says how this binary was built: release binaries differ per
+/// platform (Vectorscan does not build everywhere), and a bug report needs to know which.
+static LONG_VERSION: LazyLock<String> = LazyLock::new(|| {
+    let features: Vec<&str> = [
+        ("https", cfg!(feature = "https")),
+        ("vectorscan", cfg!(feature = "vectorscan")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    let stage = if cfg!(feature = "vectorscan") {
+        "vectorscan"
+    } else {
+        "aho-corasick"
+    };
+    format!(
+        "{}\nkeyword stage: {stage}\noptional features: {}\nplatform: {}-{}",
+        env!("CARGO_PKG_VERSION"),
+        if features.is_empty() {
+            "none".to_string()
+        } else {
+            features.join(", ")
+        },
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+    )
+});
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]

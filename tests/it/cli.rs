@@ -324,6 +324,47 @@ fn help_lists_the_visible_commands() {
     );
 }
 
+/// `-V` is the bare version (scripts parse it); `--version` adds how the binary was built,
+/// which differs between release binaries (release/build.sh checks it).
+#[test]
+fn version_says_how_the_binary_was_built() {
+    let t = Tree::new();
+    let short = t.cmd(&["-V"]).output().unwrap();
+    let short = String::from_utf8(short.stdout).unwrap();
+    assert_eq!(short, format!("leakguard {}\n", env!("CARGO_PKG_VERSION")));
+
+    let long = t.cmd(&["--version"]).output().unwrap();
+    assert!(long.status.success());
+    let long = String::from_utf8(long.stdout).unwrap();
+    let lines: Vec<&str> = long.lines().collect();
+    assert_eq!(lines[0], short.trim_end());
+    let stage = if cfg!(feature = "vectorscan") {
+        "vectorscan"
+    } else {
+        "aho-corasick"
+    };
+    assert_eq!(lines[1], format!("keyword stage: {stage}"));
+    let features = lines[2].strip_prefix("optional features: ").unwrap();
+    assert_eq!(
+        features.contains("vectorscan"),
+        cfg!(feature = "vectorscan"),
+        "{long}"
+    );
+    assert_eq!(
+        features.contains("https"),
+        cfg!(feature = "https"),
+        "{long}"
+    );
+    assert_eq!(
+        lines[3],
+        format!(
+            "platform: {}-{}",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )
+    );
+}
+
 #[test]
 fn config_errors_name_the_file_and_place() {
     let t = Tree::new();
