@@ -225,6 +225,7 @@ const INPUTS: &[&str] = &[
     "sarif",
     "sarif-category",
     "args",
+    "install",
     "features",
 ];
 
@@ -252,6 +253,7 @@ fn action_is_composite_and_declares_every_input_it_uses() {
         ("no-inline-allow", "true"),
         ("sarif", "true"),
         ("args", ""),
+        ("install", "auto"),
     ] {
         assert_eq!(inputs[name]["default"], default, "input {name}");
     }
@@ -322,18 +324,11 @@ fn action_scripts_take_values_from_the_environment_only() {
 fn action_caches_the_binary_and_uploads_sarif_before_failing() {
     let a = action();
     let (cache_i, cache) = step_uses(&a, "actions/cache@v4");
-    assert_eq!(cache["with"]["path"], "~/.cargo/bin/leakguard");
+    assert_eq!(cache["with"]["path"], "~/.leakguard/bin");
     let key = s(&cache["with"], "key");
     assert!(key.contains("github.action_ref") && key.contains("steps.source.outputs.hash"));
-    let (install_i, install) = steps(&a)
-        .iter()
-        .enumerate()
-        .find(|(_, st)| {
-            st["run"]
-                .as_str()
-                .is_some_and(|r| r.contains("cargo install"))
-        })
-        .expect("an install step");
+    let (install_i, install) = step_id(&a, "install");
+    assert!(s(install, "run").contains("action/install.sh"));
     assert!(cache_i < install_i);
     assert!(s(install, "if").contains("steps.cache.outputs.cache-hit != 'true'"));
     assert_eq!(install["env"]["ACTION_PATH"], "${{ github.action_path }}");
@@ -656,6 +651,36 @@ fn action_an_explicit_range_wins_and_errors_fail_with_exit_2() {
     assert!(sb.calls().is_empty());
 }
 
+/// A stand-in for Python that does what the install step asks of it: `-m venv DIR` makes
+/// DIR/bin/python (itself), and `-m pip install ...` is recorded in pip.log and "installs" the
+/// leakguard wrapper into the venv; with `broken`, every call fails (no usable Python).
+fn fake_python(sb: &Sandbox, broken: bool) {
+    let body = if broken {
+        "#!/bin/sh\necho \"python: broken\" >&2\nexit 1\n".to_string()
+    } else {
+        "#!/bin/sh\n\
+         case \"$1 $2\" in\n\
+           '-m venv') mkdir -p \"$3/bin\" && ln -sf \"$0\" \"$3/bin/python\" ;;\n\
+           '-m pip') shift 2; { printf '%s\\037' \"$@\"; echo; } >> \"$SANDBOX/pip.log\"\n\
+             venv=$(dirname \"$(dirname \"$0\")\")\n\
+             ln -sf \"$SANDBOX/bin/leakguard\" \"$venv/bin/leakguard\" ;;\n\
+           *) exit 3 ;;\n\
+         esac\n"
+            .to_string()
+    };
+    for name in ["bin/python3", "bin/python"] {
+        sb.script(name, &body);
+    }
+}
+
+/// Runs the action's install step with `inputs`: (exit code, log, outputs).
+fn install(sb: &Sandbox, inputs: &[(&str, &str)]) -> (i32, String, BTreeMap<String, String>) {
+    let a = action();
+    let repo = Repo::new();
+    let ctx = context(&a, &[], inputs);
+    run_step(sb, step_id(&a, "install").1, &ctx, repo.path())
+}
+
 #[test]
 fn action_install_step_builds_from_its_own_checkout_into_the_cached_path() {
     let a = action();
@@ -674,32 +699,28 @@ fn action_install_step_builds_from_its_own_checkout_into_the_cached_path() {
     let (_, _, out2) = run_step(&sb, step_id(&a, "source").1, &ctx2, repo.path());
     assert_ne!(&out2["hash"], hash, "features are part of the key");
 
-    let install = steps(&a)
-        .iter()
-        .find(|st| {
-            st["run"]
-                .as_str()
-                .is_some_and(|r| r.contains("cargo install"))
-        })
-        .unwrap();
-    let (code, log, _) = run_step(&sb, install, &ctx, repo.path());
+    // Features mean a build from source, even where a wheel could be installed.
+    fake_python(&sb, false);
+    let (code, log, out) = run_step(&sb, step_id(&a, "install").1, &ctx, repo.path());
     assert_eq!(code, 0, "{log}");
+    assert_eq!(out["method"], "cargo");
+    assert!(sb.log("pip.log").is_empty(), "no pip for a features build");
     let home = sb.path("home");
     let expected = argv(&format!(
-        "install --locked --path {} --root {}/.cargo --target-dir {}/leakguard-target \
+        "install --locked --path {} --root {}/.leakguard --target-dir {}/leakguard-target \
          --features vectorscan",
         root().display(),
         home.display(),
         sb.path("temp").display()
     ));
     assert_eq!(sb.log("cargo.log"), vec![expected]);
-    // The cache step saves what cargo installed.
+    // The cache step saves what was installed.
     let cached = s(&step_uses(&a, "actions/cache@v4").1["with"], "path").replacen(
         '~',
         &home.display().to_string(),
         1,
     );
-    assert!(Path::new(&cached).exists(), "{cached}");
+    assert!(Path::new(&cached).join("leakguard").exists(), "{cached}");
 
     let put = steps(&a)
         .iter()
@@ -711,10 +732,79 @@ fn action_install_step_builds_from_its_own_checkout_into_the_cached_path() {
         .unwrap();
     run_step(&sb, put, &ctx, repo.path());
     let on_path = std::fs::read_to_string(sb.path("github_path")).unwrap();
+    assert_eq!(Path::new(on_path.trim()), Path::new(&cached));
+}
+
+/// By default the action installs the wheel of its own version with pip, and builds nothing.
+/// (.ci/wheel-check.sh runs the same script with the real wheel and pip.)
+#[test]
+fn action_install_step_prefers_the_wheel_of_its_own_version() {
+    let sb = Sandbox::new();
+    fake_python(&sb, false);
+    let (code, log, out) = install(&sb, &[]);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(out["method"], "pip", "{log}");
+    let pip = sb.log("pip.log");
+    assert_eq!(pip.len(), 1, "{pip:?}");
+    let want = format!("leakguard-bin=={}", env!("CARGO_PKG_VERSION"));
     assert_eq!(
-        Path::new(on_path.trim()).join("leakguard"),
-        Path::new(&cached)
+        pip[0].first().map(String::as_str),
+        Some("install"),
+        "{pip:?}"
     );
+    assert_eq!(pip[0].last(), Some(&want), "{pip:?}");
+    assert!(sb.log("cargo.log").is_empty(), "nothing built: {log}");
+    let bin = sb.path("home").join(".leakguard/bin/leakguard");
+    assert!(bin.exists(), "{log}");
+    assert!(
+        log.contains(&format!(
+            "leakguard {}, installed with pip",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{log}"
+    );
+}
+
+/// No usable Python (or no wheel): `auto` says so and builds with cargo; `pip` fails; a bad
+/// `install` value is a usage error. Nothing is left half-installed.
+#[test]
+fn action_install_step_falls_back_to_cargo_and_checks_its_input() {
+    let sb = Sandbox::new();
+    fake_python(&sb, true);
+    let (code, log, out) = install(&sb, &[]);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(out["method"], "cargo", "{log}");
+    assert!(
+        log.contains("::notice title=leakguard::no prebuilt leakguard-bin"),
+        "{log}"
+    );
+    assert_eq!(sb.log("cargo.log").len(), 1);
+
+    let sb = Sandbox::new();
+    fake_python(&sb, true);
+    let (code, log, _) = install(&sb, &[("install", "pip")]);
+    assert_eq!(code, 2, "{log}");
+    assert!(
+        log.contains("::error title=leakguard::pip could not install leakguard-bin=="),
+        "{log}"
+    );
+    assert!(sb.log("cargo.log").is_empty());
+
+    let sb = Sandbox::new();
+    let (code, log, _) = install(&sb, &[("install", "brew")]);
+    assert_eq!(code, 2, "{log}");
+    assert!(
+        log.contains("install must be auto, pip or cargo, not 'brew'"),
+        "{log}"
+    );
+    let (code, log, _) = install(&sb, &[("install", "pip"), ("features", "vectorscan")]);
+    assert_eq!(code, 2, "{log}");
+    assert!(
+        log.contains("features (vectorscan) need a build from source"),
+        "{log}"
+    );
+    assert!(sb.log("cargo.log").is_empty());
+    assert!(!sb.path("home").join(".leakguard/bin/leakguard").exists());
 }
 
 // ---------------------------------------------------------------------------------------------
