@@ -12,8 +12,9 @@
    count in the Job, its args and the merge Job, the security settings, the writable paths.
 3. The sh scripts in the ConfigMaps: shellcheck, then run against a stub `leakguard` (exit
    codes, the completion markers, SIGTERM forwarded as SIGINT, merge refusing a partial run).
-4. .github/workflows/audit.yml, beyond its JSON schema: matrix = 0..SHARDS-1, no `${{` in
-   any `run:` (values reach scripts through env:), actions pinned, shellcheck of every `run:`.
+4. Every workflow (.github/workflows/*.yml) and action.yml, beyond their JSON schemas: no
+   `${{` in any `run:` (values reach scripts through env:), actions pinned, shellcheck of every
+   `run:`; audit.yml's matrix = 0..SHARDS-1; shellcheck of the scripts in release/ and action/.
 5. Self-test: broken copies (an unknown field, a wrong type, an unknown kind, a mistyped
    $(VAR), disagreeing shard counts) must be rejected, so that a passing run means something.
 
@@ -389,6 +390,7 @@ def merge_tests(t: Path) -> None:
 
 
 def workflow_errors(wf: dict) -> list[str]:
+    """The audit workflow's shard matrix, then what every workflow must satisfy."""
     errs = []
     shards = (wf.get("env") or {}).get("SHARDS")
     try:
@@ -398,38 +400,69 @@ def workflow_errors(wf: dict) -> list[str]:
     matrix = ((wf["jobs"].get("shard") or {}).get("strategy") or {}).get("matrix") or {}
     if matrix.get("shard") != list(range(n)):
         errs.append(f"jobs.shard.strategy.matrix.shard is {matrix.get('shard')}, not 0..{n - 1} (SHARDS={n})")
-    for job_id, job in wf["jobs"].items():
-        for i, step in enumerate(job.get("steps", [])):
-            where = f"jobs.{job_id}.steps[{i}] ({step.get('name', '')})"
-            if "${{" in step.get("run", ""):
-                errs.append(f"{where}: `${{{{` in run: pass the value through env:")
-            uses = step.get("uses")
-            if uses and not uses.startswith("./") and "@" not in uses:
-                errs.append(f"{where}: {uses} is not pinned to a version")
+    return errs + step_errors(wf)
+
+
+def steps_of(doc: dict) -> list[tuple[str, dict, str]]:
+    """Every step of a workflow (jobs) or a composite action (runs.steps): where, step, and
+    the shell its run: script gets (the step's, else the job's or workflow's default, else
+    bash)."""
+    def default(d: dict) -> str | None:
+        return ((d.get("defaults") or {}).get("run") or {}).get("shell")
+    if "jobs" in doc:
+        return [(f"jobs.{j}.steps[{i}] ({st.get('name', '')})", st,
+                 st.get("shell") or default(job) or default(doc) or "bash")
+                for j, job in doc["jobs"].items() for i, st in enumerate(job.get("steps", []))]
+    return [(f"runs.steps[{i}] ({st.get('name', '')})", st, st.get("shell") or "bash")
+            for i, st in enumerate((doc.get("runs") or {}).get("steps", []))]
+
+
+def step_errors(doc: dict) -> list[str]:
+    """No expression in a run: script (an input or event field could inject shell: values go
+    through env:), and every action pinned to a version."""
+    errs = []
+    for where, step, _ in steps_of(doc):
+        if "${{" in step.get("run", ""):
+            errs.append(f"{where}: `${{{{` in run: pass the value through env:")
+        uses = step.get("uses")
+        if uses and not uses.startswith("./") and "@" not in uses:
+            errs.append(f"{where}: {uses} is not pinned to a version")
     return errs
 
 
-def run_blocks(wf: dict) -> list[tuple[str, str]]:
-    return [(f"jobs.{j}.steps[{i}] ({s.get('name', '')})", s["run"])
-            for j, job in wf["jobs"].items() for i, s in enumerate(job.get("steps", [])) if "run" in s]
+def shellcheck_script(shellcheck: str, what: str, shell: str, script: str) -> None:
+    # GitHub runs `shell: bash` as bash -e -o pipefail.
+    r = subprocess.run([shellcheck, f"--shell={shell}", "--severity=style", "-"],
+                       input="set -eo pipefail\n" + script, capture_output=True, text=True)
+    if r.returncode == 0:
+        ok(f"shellcheck {what}")
+    else:
+        fail(f"shellcheck {what}", "\n" + r.stdout)
 
 
 def workflow_checks(root: Path, shellcheck: str) -> None:
-    wf = yaml.safe_load((root / WORKFLOW).read_text())
-    errs = workflow_errors(wf)
-    for e in errs:
-        fail(WORKFLOW, e)
-    if not errs:
-        ok(f"{WORKFLOW}: SHARDS and the matrix agree, no expressions in run:, actions pinned")
-    shell = (wf.get("defaults") or {}).get("run", {}).get("shell", "bash")
-    for where, script in run_blocks(wf):
-        # GitHub runs `shell: bash` as bash -e -o pipefail.
-        r = subprocess.run([shellcheck, f"--shell={shell}", "--severity=style", "-"],
-                           input="set -eo pipefail\n" + script, capture_output=True, text=True)
+    """Every workflow and the composite action: the step rules, the audit workflow's matrix,
+    shellcheck of every run: script; then the scripts they call (release/, action/)."""
+    files = sorted((root / ".github/workflows").glob("*.yml")) + [root / "action.yml"]
+    for path in files:
+        rel = str(path.relative_to(root))
+        doc = yaml.safe_load(path.read_text())
+        errs = workflow_errors(doc) if rel == WORKFLOW else step_errors(doc)
+        for e in errs:
+            fail(rel, e)
+        if not errs:
+            ok(f"{rel}: no expressions in run:, actions pinned"
+               + (", SHARDS and the matrix agree" if rel == WORKFLOW else ""))
+        for where, step, shell in steps_of(doc):
+            if "run" in step:
+                shellcheck_script(shellcheck, f"{rel} {where}", shell, step["run"])
+    for script in sorted([*root.glob("release/*.sh"), *root.glob("action/*.sh")]):
+        rel = str(script.relative_to(root))
+        r = subprocess.run([shellcheck, "--severity=style", str(script)], capture_output=True, text=True)
         if r.returncode == 0:
-            ok(f"shellcheck {WORKFLOW} {where}")
+            ok(f"shellcheck {rel}")
         else:
-            fail(f"shellcheck {WORKFLOW} {where}", "\n" + r.stdout)
+            fail(f"shellcheck {rel}", "\n" + r.stdout)
 
 
 # --- 5. self-test ------------------------------------------------------------------------
@@ -547,7 +580,7 @@ def main() -> int:
     configmaps = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
     script_checks(root, configmaps, shellcheck)
 
-    print(f"== {WORKFLOW}: matrix, run: scripts")
+    print("== the workflows and action.yml: run: scripts, pinned actions; release/ and action/ scripts")
     workflow_checks(root, shellcheck)
 
     print("== self-test: broken copies must be rejected")

