@@ -349,14 +349,21 @@ fn four_shards_merged_equal_one_audit() {
         assert!(code == 0 || code == 1, "{out}{err}");
         shard_dbs.push(f.db(&db).to_str().unwrap().to_string());
     }
-    // A triage decision made in one shard travels with the merge.
-    let triaged = incidents(&f.report("shard-0.db", true))[0]
+    // A triage decision made in one shard travels with the merge. Which shard holds which
+    // repository depends on the temporary paths: take the first shard with an incident.
+    let (shard, first) = (0..4)
+        .find_map(|i| {
+            let found = incidents(&f.report(&format!("shard-{i}.db"), true));
+            found.first().map(|line| (i, line.clone()))
+        })
+        .expect("some shard holds an incident");
+    let triaged = first
         .split(' ')
         .next()
         .unwrap()
         .trim_matches('"')
         .to_string();
-    let shard0 = shard_dbs[0].clone();
+    let triaged_in = shard_dbs[shard].clone();
     let out = f.run(
         &[
             "triage",
@@ -364,7 +371,7 @@ fn four_shards_merged_equal_one_audit() {
             "--status",
             "false-positive",
             "--db",
-            &shard0,
+            &triaged_in,
         ],
         &[],
     );
