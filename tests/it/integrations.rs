@@ -1091,3 +1091,31 @@ fn gitlab_before_script_builds_the_requested_ref_once() {
     let cache = &job()["cache"]["paths"][0];
     assert_eq!(cache, ".leakguard-bin/");
 }
+
+// ---------------------------------------------------------------------------------------------
+// README
+
+/// The README's install lines pin the wheel by version (`leakguard-bin==X`), to be pasted as
+/// they are: a release that bumps Cargo.toml must bump them too.
+#[test]
+fn readme_pins_the_current_wheel_version() {
+    let readme = text("README.md");
+    let pins: Vec<&str> = readme
+        .match_indices("leakguard-bin==")
+        .map(|(i, m)| {
+            let rest = &readme[i + m.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    assert!(!pins.is_empty(), "the README shows the pinned wheel");
+    for pin in pins {
+        assert_eq!(
+            pin,
+            env!("CARGO_PKG_VERSION"),
+            "README: leakguard-bin=={pin}"
+        );
+    }
+}

@@ -21,7 +21,9 @@
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
-//! - `integrations`: `action.yml` and the GitLab CI template, their scripts run with bash.
+//! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
+//!   scripts run with bash; the README's pinned wheel version.
+//! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
 //! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
 //! - `completions`: `leakguard completions SHELL` run in bash (and fish), and `leakguard man`.
