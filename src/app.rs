@@ -198,7 +198,9 @@ fn history_scan(
         history::feed(&pool, &repo, &plan, config.limits, cancel, make)
     });
     fed?;
-    let findings = history::attribute(&repo, &plan, outcome.found)?;
+    let mut scanner = config.engine.scanner();
+    let mut shown = |s: &str| scanner.printable_path(s).into_owned();
+    let findings = history::attribute(&repo, &plan, outcome.found, &mut shown)?;
     messages.quiet |= args.output.quiet;
     let mut notes: Vec<String> = plan.notes.iter().cloned().chain(outcome.warnings).collect();
     notes.sort();

@@ -49,6 +49,10 @@ pub enum OriginKind {
     /// A path's first appearance in history (its content comes as a [`OriginKind::Blob`]):
     /// path rules only.
     Path,
+    /// A commit's message, author and committer (short id, for messages): content rules only.
+    Commit { commit: String },
+    /// A ref's name (`--all`, audits): content rules only.
+    Ref,
 }
 
 /// What a staged change adds over the blob it replaces.
@@ -210,6 +214,11 @@ impl Origin {
 
     /// Whether path rules (`.env`, `id_rsa`, …) apply here: to files, new staged paths and a
     /// history path's first appearance; not to a modified staged file or a history blob.
+    /// History's metadata (a commit's message and identities, a ref's name), not a file.
+    pub fn is_metadata(&self) -> bool {
+        matches!(self.kind, OriginKind::Commit { .. } | OriginKind::Ref)
+    }
+
     pub fn path_rules_apply(&self) -> bool {
         matches!(
             self.kind,

@@ -57,6 +57,9 @@ pub struct Finding {
     pub commit: Option<CommitInfo>,
     /// How the secret was hidden (`base64`) when it was found by decoding a value.
     pub decoded: Option<&'static str>,
+    /// Where in history's metadata it was found, when not in a file: `commit_message` (the
+    /// message, author or committer of [`Finding::commit`]) or `ref_name`.
+    pub origin: Option<&'static str>,
     /// Why this finding is not reported, when it is not (kept only for `--explain`).
     pub suppressed: Option<Suppression>,
     /// In an archive: the length of `path`'s prefix naming the file on disk or in git
@@ -134,6 +137,7 @@ impl Finding {
             also_matched,
             commit: None,
             decoded: None,
+            origin: None,
             suppressed: None,
             physical: None,
         }
@@ -159,6 +163,7 @@ impl Finding {
             also_matched: Vec::new(),
             commit: None,
             decoded: None,
+            origin: None,
             suppressed: None,
             physical: None,
         }
@@ -194,6 +199,7 @@ impl Finding {
             also_matched: Vec::new(),
             commit: None,
             decoded: None,
+            origin: None,
             suppressed: None,
             physical: None,
         }

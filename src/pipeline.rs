@@ -94,6 +94,7 @@ impl Sink for Worker<'_> {
                             OriginKind::Blob { commit } => {
                                 format!("cannot read {err} ({shown} in commit {commit})")
                             }
+                            OriginKind::Commit { .. } => format!("cannot read {err}"),
                             _ => format!("cannot read {shown}: {err}"),
                         }
                     }
@@ -177,8 +178,11 @@ impl Worker<'_> {
             self.path_only(origins);
             return;
         }
-        stats.files_scanned += 1;
-        stats.bytes_scanned += raw.len() as u64;
+        // Commit metadata and ref names are scanned, but they are not files.
+        if !origins.first().is_some_and(|o| o.is_metadata()) {
+            stats.files_scanned += 1;
+            stats.bytes_scanned += raw.len() as u64;
+        }
         let chunk = crate::chunk::Chunk {
             bytes: &prepared.bytes,
             binary: prepared.binary,

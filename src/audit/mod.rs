@@ -64,7 +64,7 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
         show_secrets: args.show_secrets,
     };
     let mut tally = Tally::default();
-    let probed = probe(&all, pool.as_ref().ok());
+    let probed = probe(&all, setup.engine(), pool.as_ref().ok());
     crate::progress::Progress::run_counted(progress, "blobs", all.len(), |p| -> Result<()> {
         for (target, refs) in all.iter().zip(probed) {
             cancel.check()?;
@@ -116,11 +116,14 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
 /// mostly this. `None` where they cannot be read (the audit proper says why).
 fn probe(
     targets: &[Target],
+    engine: &crate::engine::Engine,
     pool: Option<&rayon::ThreadPool>,
 ) -> Vec<Option<Vec<(String, String)>>> {
     use rayon::prelude::*;
     let read = |t: &Target| match &t.source {
-        Source::Local(path) => open_local(path).ok().and_then(|r| raw_refs(&r).ok()),
+        Source::Local(path) => open_local(path)
+            .ok()
+            .and_then(|r| raw_refs(&r, engine).ok()),
         _ => None,
     };
     match pool {
@@ -204,7 +207,7 @@ impl Shared<'_> {
         };
         repo.object_cache_size_if_unset(8 * 1024 * 1024);
         // Refs as stored (no object is read): unchanged ones mean nothing to do.
-        let refs = raw_refs(&repo)?;
+        let refs = raw_refs(&repo, self.setup.engine())?;
         let known = store.known(&target.name)?;
         if known.as_ref().is_some_and(|k| k.unchanged(&refs)) {
             return Ok(None);
@@ -243,7 +246,9 @@ impl Shared<'_> {
                 .flat_map(|(id, paths)| paths.into_iter().map(move |p| clean_key(&id, p)))
                 .collect(),
         };
-        let findings = history::attribute(&repo, &plan, outcome.found)?;
+        let mut scanner = self.setup.engine().scanner();
+        let mut shown = |s: &str| scanner.printable_path(s).into_owned();
+        let findings = history::attribute(&repo, &plan, outcome.found, &mut shown)?;
         let locations = findings
             .into_iter()
             .filter_map(|f| self.location(&target.name, f))
@@ -302,8 +307,15 @@ fn clean_key(blob: &ObjectId, path: &[u8]) -> [u8; 16] {
 }
 
 /// Every ref and HEAD with its target as stored: an object id, or `ref: NAME` for a
-/// symbolic ref. Reads no object, so that an unchanged repository costs only this.
-fn raw_refs(repo: &gix::Repository) -> Result<Vec<(String, String)>> {
+/// symbolic ref. Reads no object, so that an unchanged repository costs only this. Names
+/// come as they may be stored and shown: a secret a provider rule finds in one (a token
+/// pasted into a branch name) is redacted, the same way every time, so that an unchanged
+/// repository still compares equal.
+fn raw_refs(
+    repo: &gix::Repository,
+    engine: &crate::engine::Engine,
+) -> Result<Vec<(String, String)>> {
+    let mut scanner = engine.scanner();
     use gix::refs::TargetRef;
     let show = |t: TargetRef<'_>| match t {
         TargetRef::Object(id) => id.to_string(),
@@ -313,7 +325,9 @@ fn raw_refs(repo: &gix::Repository) -> Result<Vec<(String, String)>> {
     let platform = repo.references().context("cannot read references")?;
     for r in platform.all().context("cannot read references")? {
         let r = r.map_err(|e| anyhow::anyhow!("cannot read references: {e}"))?;
-        out.push((r.name().as_bstr().to_string(), show(r.target())));
+        let name = r.name().as_bstr().to_string();
+        let name = scanner.printable_path(&name).into_owned();
+        out.push((name, show(r.target())));
     }
     if let Some(head) = repo.head_ref().context("cannot read HEAD")? {
         out.push(("HEAD".to_string(), show(head.target())));
@@ -321,7 +335,9 @@ fn raw_refs(repo: &gix::Repository) -> Result<Vec<(String, String)>> {
         out.push(("HEAD".to_string(), id.to_string()));
     }
     out.sort();
-    out.dedup();
+    // Two names redacted alike keep one row: the other's tip is then walked again next
+    // time (its blobs known clean are not rescanned), never lost.
+    out.dedup_by(|a, b| a.0 == b.0);
     Ok(out)
 }
 

@@ -87,8 +87,14 @@ pub(crate) fn at_origin(
     let physical = origin
         .physical
         .map(|n| physical_len(shown, &origin.display, n));
+    let meta = match origin.kind {
+        OriginKind::Commit { .. } => Some("commit_message"),
+        OriginKind::Ref => Some("ref_name"),
+        _ => None,
+    };
     out.extend(here.into_iter().map(|mut f| {
         f.physical = physical;
+        f.origin = meta;
         (origin.tag, f)
     }));
 }

@@ -47,6 +47,8 @@ struct JsonFinding<'a> {
     commit: Option<&'a CommitInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decoded: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'static str>,
     /// Set on the items of `suppressed` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed_by: Option<&'a Suppression>,
@@ -71,6 +73,7 @@ impl<'a> JsonFinding<'a> {
             remediation: &f.remediation,
             commit: f.commit.as_ref(),
             decoded: f.decoded,
+            origin: f.origin,
             suppressed_by: f.suppressed.as_ref(),
         }
     }

@@ -58,6 +58,8 @@ pub struct Plan {
     places: Vec<Place>,
     /// Each unique blob with the range of its places in `places`.
     blobs: Vec<(ObjectId, std::ops::Range<usize>)>,
+    /// The refs whose names are scanned, with the commit each points to.
+    refs: Vec<(BString, ObjectId)>,
     /// Notes for stderr (a shallow clone, for instance).
     pub notes: Vec<String>,
 }
@@ -65,11 +67,29 @@ pub struct Plan {
 /// Where something was seen: the path (interned, after following renames) and the commit.
 #[derive(Debug, Clone, Copy)]
 struct Place {
+    /// Into `paths`; for a [`What::Ref`], into `refs`; unused for a [`What::Message`].
     path: u32,
+    /// Into `commits`; unused for a [`What::Ref`] (its tip is in `refs`).
     commit: u32,
-    /// A path's appearance (path rules), not a blob at it.
-    path_only: bool,
+    what: What,
 }
+
+/// What a [`Place`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum What {
+    /// A blob at a path.
+    Blob,
+    /// A path's first appearance (path rules).
+    Path,
+    /// A commit's message and its author's and committer's names and e-mails.
+    Message,
+    /// A ref's name (`--all` and audits: every ref the walk starts from).
+    Ref,
+}
+
+/// The path findings in commit metadata carry (and the path allowlist globs see); JSON
+/// tells them from a file of that name by their `origin`.
+pub const MESSAGE_PATH: &str = "(commit message)";
 
 impl Plan {
     /// Commits walked.
@@ -112,14 +132,22 @@ impl Plan {
 
     fn origin(&self, tag: usize) -> Origin {
         let place = self.places[tag];
-        let path = &self.paths[place.path as usize];
-        let kind = if place.path_only {
-            OriginKind::Path
-        } else {
-            let commit = self.commits[place.commit as usize]
+        let commit = || {
+            self.commits[place.commit as usize]
                 .to_hex_with_len(12)
-                .to_string();
-            OriginKind::Blob { commit }
+                .to_string()
+        };
+        let (path, kind) = match place.what {
+            What::Path => (self.paths[place.path as usize].as_bstr(), OriginKind::Path),
+            What::Blob => (
+                self.paths[place.path as usize].as_bstr(),
+                OriginKind::Blob { commit: commit() },
+            ),
+            What::Message => (
+                MESSAGE_PATH.as_bytes().as_bstr(),
+                OriginKind::Commit { commit: commit() },
+            ),
+            What::Ref => (self.refs[place.path as usize].0.as_bstr(), OriginKind::Ref),
         };
         Origin {
             path: path.to_str_lossy().into_owned(),
@@ -141,7 +169,7 @@ pub fn plan(repo: &gix::Repository, selection: &Selection, cancel: &Cancel) -> R
         );
     }
     let (tips, hidden) = select(repo, selection)?;
-    let commits = walk(repo, tips, hidden)?;
+    let commits = walk(repo, tips, hidden.clone())?;
 
     // Path interning and rename lineage: a renamed path continues its source's identity.
     let mut paths: Vec<BString> = Vec::new();
@@ -214,7 +242,7 @@ pub fn plan(repo: &gix::Repository, selection: &Selection, cancel: &Cancel) -> R
                 new_paths.push(Place {
                     path: pid,
                     commit,
-                    path_only: true,
+                    what: What::Path,
                 });
             }
             let canonical = *lineage.get(&pid).unwrap_or(&pid);
@@ -226,7 +254,7 @@ pub fn plan(repo: &gix::Repository, selection: &Selection, cancel: &Cancel) -> R
                 list.push(Place {
                     path: canonical,
                     commit,
-                    path_only: false,
+                    what: What::Blob,
                 });
             }
         }
@@ -239,13 +267,52 @@ pub fn plan(repo: &gix::Repository, selection: &Selection, cancel: &Cancel) -> R
         blobs.push((id, start..places.len()));
     }
     places.extend(new_paths);
+    places.extend((0..commits.len() as u32).map(|commit| Place {
+        path: 0,
+        commit,
+        what: What::Message,
+    }));
+    let refs = ref_names(repo, selection, &hidden)?;
+    places.extend((0..refs.len() as u32).map(|path| Place {
+        path,
+        commit: 0,
+        what: What::Ref,
+    }));
     Ok(Plan {
         commits,
         paths,
         places,
         blobs,
+        refs,
         notes,
     })
+}
+
+/// The refs whose names an `--all` walk or an audit scans: every ref pointing (through
+/// tags) at a commit, except those an audit's re-run already scanned (their tip is hidden).
+/// A branch name is text someone typed: a token pasted into it is as leaked as one in a file.
+fn ref_names(
+    repo: &gix::Repository,
+    selection: &Selection,
+    hidden: &[ObjectId],
+) -> Result<Vec<(BString, ObjectId)>> {
+    if !matches!(selection, Selection::All | Selection::Since { .. }) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    let refs = repo.references().context("cannot read references")?;
+    for r in refs.all().context("cannot read references")? {
+        let mut r = r.map_err(|e| anyhow::anyhow!("cannot read references: {e}"))?;
+        let name = r.name().as_bstr().to_owned();
+        // Unreadable targets are the walk's business (`select` fails on them for `--all`).
+        let Ok(id) = r.peel_to_id() else { continue };
+        let id = id.detach();
+        if !hidden.contains(&id) {
+            out.push((name, id));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// The worker threads [`feed`] runs on: built once by the caller, so that an audit does not
@@ -296,42 +363,120 @@ pub fn feed<S: Sink>(
         )
     });
     cancel.check()?;
+    // Commit metadata, one small chunk per commit, on the same workers.
+    let first = (plan.places.iter())
+        .position(|p| p.what == What::Message)
+        .unwrap_or(plan.places.len());
+    let messages = first..first + plan.commits.len();
+    pool.install(|| {
+        messages.into_par_iter().for_each_init(
+            || (sync.to_thread_local(), make()),
+            |(repo, sink), tag| {
+                if cancel.is_cancelled() {
+                    return;
+                }
+                let origins = [plan.origin(tag)];
+                let id = plan.commits[plan.places[tag].commit as usize];
+                let content = match commit_text(repo, id) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        let content = Content::Unreadable(format!("commit {id}: {e:#}"));
+                        return sink.take(Item {
+                            content,
+                            origins: &origins,
+                        });
+                    }
+                };
+                sink.take(Item {
+                    content: Content::Bytes(&content),
+                    origins: &origins,
+                });
+            },
+        )
+    });
+    cancel.check()?;
     let mut sink = make();
-    let first = plan.places.iter().position(|p| p.path_only);
-    for tag in first.unwrap_or(plan.places.len())..plan.places.len() {
-        let origins = [plan.origin(tag)];
+    for (tag, place) in plan.places.iter().enumerate() {
+        let (content, origins) = match place.what {
+            What::Blob | What::Message => continue,
+            What::Path => (Content::PathOnly, [plan.origin(tag)]),
+            What::Ref => {
+                let name = plan.refs[place.path as usize].0.as_slice();
+                (Content::Bytes(name), [plan.origin(tag)])
+            }
+        };
         sink.take(Item {
-            content: Content::PathOnly,
+            content,
             origins: &origins,
         });
     }
     Ok(())
 }
 
-/// What makes two sightings the same finding: rule, path lineage, secret, suppressed?
+/// What a commit says besides its tree, as one text: the message (raw, so that its line
+/// numbers are the message's own), then the author's and the committer's name and e-mail.
+fn commit_text(repo: &gix::Repository, id: ObjectId) -> Result<Vec<u8>> {
+    let commit = repo.find_commit(id)?;
+    let decoded = commit.decode()?;
+    let mut text = decoded.message.to_vec();
+    if !text.ends_with(b"\n") {
+        text.push(b'\n');
+    }
+    for (who, sig) in [
+        ("Author", decoded.author()?),
+        ("Committer", decoded.committer()?),
+    ] {
+        text.extend_from_slice(format!("{who}: ").as_bytes());
+        text.extend_from_slice(sig.name);
+        text.extend_from_slice(b" <");
+        text.extend_from_slice(sig.email);
+        text.extend_from_slice(b">\n");
+    }
+    Ok(text)
+}
+
+/// What makes two sightings the same finding: rule, path lineage (or what the place
+/// holds, for commit metadata), secret, suppressed?
 type SightingKey = (String, u32, Vec<u8>, bool);
 
 /// Credits each finding to the commit that introduced it: a secret is reported once per
 /// (rule, path lineage, secret), at its earliest commit, and not at all when the commit's
-/// parent already held it at that path (a range starting after the leak).
+/// parent already held it at that path (a range starting after the leak). A secret in
+/// commit messages or e-mails is reported once, at the first commit that holds it; one in
+/// a ref's name, at the ref's tip.
+/// `shown` makes a name or e-mail printable: the author of a commit can be a token too.
 pub fn attribute(
     repo: &gix::Repository,
     plan: &Plan,
     found: Vec<(u32, Finding)>,
+    shown: &mut dyn FnMut(&str) -> String,
 ) -> Result<Vec<Finding>> {
-    // (rule, path, secret, suppressed?) → (commit, path, finding). Suppressed and reported
+    // (rule, path, secret, suppressed?) → (commit, place, finding). Suppressed and reported
     // sightings are kept apart: an allowed copy must never hide an unallowed one.
-    let mut best: HashMap<SightingKey, (u32, u32, Finding)> = HashMap::new();
-    let mut paths_found = Vec::new();
-    for (tag, f) in found {
+    let mut best: HashMap<SightingKey, (u32, Place, Finding)> = HashMap::new();
+    let mut findings = Vec::new();
+    for (tag, mut f) in found {
         let place = plan.places[tag as usize];
-        if place.path_only {
-            paths_found.push((place.commit, place.path, f));
-            continue;
-        }
+        let lineage = match place.what {
+            What::Blob => place.path,
+            // Commit metadata has no path: one lineage of its own.
+            What::Message => u32::MAX,
+            What::Path => {
+                let id = plan.commits[place.commit as usize];
+                f.commit = Some(commit_info(repo, id, shown)?);
+                findings.push(f);
+                continue;
+            }
+            What::Ref => {
+                let id = plan.refs[place.path as usize].1;
+                f.commit = Some(commit_info(repo, id, shown)?);
+                findings.push(f);
+                continue;
+            }
+        };
         let key = (
             f.rule_id.clone(),
-            place.path,
+            lineage,
             f.secret_bytes().to_vec(),
             f.suppressed.is_some(),
         );
@@ -339,17 +484,18 @@ pub fn attribute(
             .get(&key)
             .is_none_or(|(c, _, old)| (place.commit, f.line) < (*c, old.line));
         if better {
-            best.insert(key, (place.commit, place.path, f));
+            best.insert(key, (place.commit, place, f));
         }
     }
-    let mut findings = Vec::new();
-    for (commit, path, mut f) in best.into_values().chain(paths_found) {
+    for (commit, place, mut f) in best.into_values() {
         let id = plan.commits[commit as usize];
-        let raw = plan.paths[path as usize].to_str_lossy();
-        if parent_had(repo, id, &raw, f.secret_bytes()) {
-            continue;
+        if place.what == What::Blob {
+            let raw = plan.paths[place.path as usize].to_str_lossy();
+            if parent_had(repo, id, &raw, f.secret_bytes()) {
+                continue;
+            }
         }
-        f.commit = Some(commit_info(repo, id)?);
+        f.commit = Some(commit_info(repo, id, shown)?);
         findings.push(f);
     }
     Ok(findings)
@@ -604,7 +750,11 @@ fn parent_had(repo: &gix::Repository, commit: ObjectId, path: &str, secret: &[u8
         .is_ok_and(|b| memchr::memmem::find(&b.data, secret).is_some())
 }
 
-fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
+fn commit_info(
+    repo: &gix::Repository,
+    id: ObjectId,
+    shown: &mut dyn FnMut(&str) -> String,
+) -> Result<CommitInfo> {
     let commit = repo
         .find_commit(id)
         .with_context(|| format!("cannot read commit {id}"))?;
@@ -617,8 +767,8 @@ fn commit_info(repo: &gix::Repository, id: ObjectId) -> Result<CommitInfo> {
         .unwrap_or_default();
     Ok(CommitInfo {
         id: id.to_string(),
-        author: author.name.to_str_lossy().into_owned(),
-        email: author.email.to_str_lossy().into_owned(),
+        author: shown(&author.name.to_str_lossy()),
+        email: shown(&author.email.to_str_lossy()),
         date,
         seconds: time.map_or(0, |t| t.seconds),
     })
