@@ -96,8 +96,7 @@ pub(crate) fn at_origin(
 /// Where the archive's name ends in `shown`, the printable form of `display` whose first
 /// `n` bytes name the archive (redacting a secret in a name can change lengths).
 fn physical_len(shown: &str, display: &str, n: usize) -> usize {
-    let inner = &display[n.min(display.len())..];
-    match shown.strip_suffix(inner) {
+    match display.get(n..).and_then(|inner| shown.strip_suffix(inner)) {
         Some(outer) => outer.len(),
         None => shown.find("!/").unwrap_or(shown.len()),
     }
@@ -287,8 +286,9 @@ pub(crate) fn printable_path<'p>(
         merge(rules, policy, path.as_bytes(), group, |m| {
             let rule = &rules.rules[m.best.rule as usize];
             if !rule.generic && m.best.end > m.best.start {
-                let secret = String::from_utf8_lossy(&path.as_bytes()[m.best.start..m.best.end]);
-                spans.push((m.best.start, m.best.end, redact(&secret, &rule.keywords)));
+                // A byte regex can stop inside a character: the whole character is hidden.
+                let (start, end) = crate::finding::char_span(path, m.best.start, m.best.end);
+                spans.push((start, end, redact(&path[start..end], &rule.keywords)));
             }
         });
     }
