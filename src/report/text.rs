@@ -71,7 +71,7 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
             writeln!(
                 out,
                 "           {dim}commit{dim:#}  {} by {} <{}> on {}",
-                &c.id[..c.id.len().min(12)],
+                c.id.get(..12).unwrap_or(&c.id),
                 c.author,
                 c.email,
                 c.date

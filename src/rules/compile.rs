@@ -385,6 +385,7 @@ fn strip_position_prefix(msg: &str) -> String {
     let msg = msg.trim().trim_start_matches("error: ");
     if let Some(rest) = msg.strip_prefix("line ") {
         if let Some(idx) = rest.find(": ") {
+            // `idx` is where `find` found ASCII ": ", so `idx` and `idx + 2` are boundaries.
             if rest[..idx].contains("column") {
                 return rest[idx + 2..].to_string();
             }
