@@ -70,8 +70,9 @@ pub struct Finding {
 pub enum Suppression {
     /// A `leakguard:allow` comment on the line.
     InlineComment,
-    /// An allowlist entry: a path glob, a secret regex or a stopword, and where it is defined
-    /// (the config file, or the rule's own allowlist).
+    /// An allowlist entry (a path glob, a secret regex or a stopword) named by its place,
+    /// never by its text, which may be the secret itself: `allow.regexes[2]` or
+    /// ``rule `x` allow.stopwords[0]``, defined in `file:line`.
     Allowlist { entry: String, defined_in: String },
     /// A baseline entry (`rule hash [path]`, never the secret) and the baseline file.
     Baseline { entry: String, file: String },

@@ -15,7 +15,7 @@ use super::localenv::Hit;
 use super::matcher::Candidate;
 use crate::chunk::{Chunk, Origin, OriginKind, Since};
 use crate::finding::{redact, Finding, FindingKind, Suppression};
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{AllowEntry, Rule, RuleSet};
 
 /// A base64 value whose decoded bytes hold candidates.
 pub(crate) struct Decoded {
@@ -42,7 +42,7 @@ pub(crate) struct At<'a> {
     /// Its printable path (any secret in it redacted).
     pub shown: &'a str,
     /// The global path allowlist entry covering it, if any.
-    pub global: Option<String>,
+    pub global: Option<AllowEntry>,
 }
 
 /// Builds the findings of `chunk` at one origin.
