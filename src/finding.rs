@@ -300,6 +300,9 @@ pub fn redact_spans(path: &str, mut spans: Vec<(usize, usize, String)>) -> Cow<'
     let mut out = String::with_capacity(path.len());
     let mut at = 0;
     for (start, end, redacted) in spans {
+        if start >= end.min(path.len()) {
+            continue; // nothing of the path to hide
+        }
         let (start, end) = char_span(path, start, end);
         if end <= at {
             continue;
