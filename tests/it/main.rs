@@ -21,6 +21,8 @@
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
+//! - `hostile_names`: non-ASCII names redacted on character boundaries in every command, no
+//!   allowlist text in `--explain`, SARIF URIs of a name's real bytes.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -46,6 +48,7 @@ mod history;
 mod hook;
 mod hostile_fs;
 mod hostile_git;
+mod hostile_names;
 mod integrations;
 mod properties;
 mod quality;
