@@ -314,7 +314,19 @@ mod tests {
 
     #[test]
     fn broken_escapes_are_kept_as_written() {
-        for s in ["a\\", "a\\x", "a\\xg1", "a\\u{", "a\\u{110000}", "a\\u{d800}", "a\\u{}", "a\\q", "\\x+f", "\\u{+41}", "\\x\u{e9}"] {
+        for s in [
+            "a\\",
+            "a\\x",
+            "a\\xg1",
+            "a\\u{",
+            "a\\u{110000}",
+            "a\\u{d800}",
+            "a\\u{}",
+            "a\\q",
+            "\\x+f",
+            "\\u{+41}",
+            "\\x\u{e9}",
+        ] {
             assert_eq!(name_bytes(s), s.as_bytes(), "{s:?}");
         }
     }

@@ -45,7 +45,12 @@ fuzz_target!(|data: &[u8]| {
     let spans: Vec<(usize, usize)> = head
         .chunks(2)
         .filter(|c| c.len() == 2)
-        .map(|c| (usize::from(c[0]), usize::from(c[0]) + usize::from(c[1] % 32)))
+        .map(|c| {
+            (
+                usize::from(c[0]),
+                usize::from(c[0]) + usize::from(c[1] % 32),
+            )
+        })
         .collect();
     for &(s, e) in &spans {
         let (a, b) = char_span(&lossy, s, e);
@@ -53,7 +58,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let out = redact_spans(
         &lossy,
-        spans.iter().map(|&(s, e)| (s, e, MARK.to_string())).collect(),
+        spans
+            .iter()
+            .map(|&(s, e)| (s, e, MARK.to_string()))
+            .collect(),
     );
     let kept: String = out.chars().filter(|&c| c != MARK).collect();
     let want: String = lossy

@@ -10,9 +10,7 @@ use std::fmt;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::syntax::{
-    AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleSyntax, Severity, Text,
-};
+use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleSyntax, Severity, Text};
 
 /// Compiled regexes larger than this are rejected: a rule must not be able to make every
 /// scan slow or eat memory.
@@ -512,8 +510,9 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
         }
     };
     let allow = match &s.allow {
-        Some(a) => compile_allow(a, eager, &file, Some(&s.id))
-            .map_err(|e| format!("allow: {e}"))?,
+        Some(a) => {
+            compile_allow(a, eager, &file, Some(&s.id)).map_err(|e| format!("allow: {e}"))?
+        }
         None => Allow::default(),
     };
     Ok(Rule {
@@ -676,7 +675,10 @@ mod tests {
         let set = load("allow:\n  paths: ['a/**']\n  regexes:\n    - '^x$'\n    - '^tok_[0-9]+$'\n  stopwords: ['', 'Sesame']\nrules:\n  - id: r\n    description: d\n    severity: low\n    keywords: [k]\n    regex: 'k[0-9]+'\n    allow: {stopwords: [open]}\n").unwrap();
         let a = &set.allow;
         let named = |e: AllowEntry| format!("{} in {}", a.entry_name(e), a.entry_place(e));
-        assert_eq!(named(a.path_entry("a/b").unwrap()), "allow.paths[0] in cfg.yaml:2");
+        assert_eq!(
+            named(a.path_entry("a/b").unwrap()),
+            "allow.paths[0] in cfg.yaml:2"
+        );
         let e = a.secret_entry(b"tok_123").unwrap();
         assert_eq!(named(e), "allow.regexes[1] in cfg.yaml:5");
         // The empty stopword is dropped, and the next keeps its position as written.

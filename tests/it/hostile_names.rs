@@ -82,7 +82,10 @@ fn hostile_names() -> Vec<(String, String)> {
     let hidden: String = wide.chars().skip(6).take(12).collect();
     out.push((format!("{name}.d/inner.txt"), hidden));
     let token = monime(21);
-    out.push((format!("keys/{token}\u{e9}\u{4e00}\u{1F600}.json"), token[12..].to_string()));
+    out.push((
+        format!("keys/{token}\u{e9}\u{4e00}\u{1F600}.json"),
+        token[12..].to_string(),
+    ));
     out
 }
 
@@ -110,7 +113,10 @@ fn scan_redacts_non_ascii_names_on_character_boundaries() {
             redacted(&r, &name, &hidden);
         }
         let r = run(&mut t.cmd(&["scan", "--no-config", "--format", "json", "."]));
-        let path = r.json()["findings"][0]["path"].as_str().unwrap().to_string();
+        let path = r.json()["findings"][0]["path"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert!(path.contains('…'), "{path}");
     }
 }
@@ -131,7 +137,11 @@ fn scan_redacts_hostile_names_inside_archives() {
     assert_eq!(r.code, 1, "{}", r.all());
     assert_eq!(r.json()["findings"].as_array().unwrap().len(), names.len());
     for (name, hidden) in &names {
-        assert!(!r.all().contains(hidden.as_str()), "{hidden:?}:\n{}", r.all());
+        assert!(
+            !r.all().contains(hidden.as_str()),
+            "{hidden:?}:\n{}",
+            r.all()
+        );
         assert!(!r.all().contains(name.as_str()));
     }
 }
@@ -173,7 +183,11 @@ fn history_range_redacts_non_ascii_names_on_character_boundaries() {
         ]));
         assert_eq!(r.code, 1, "{}", r.all());
         for (name, hidden) in &names {
-            assert!(!r.all().contains(hidden.as_str()), "{hidden:?}:\n{}", r.all());
+            assert!(
+                !r.all().contains(hidden.as_str()),
+                "{hidden:?}:\n{}",
+                r.all()
+            );
             assert!(!r.all().contains(name.as_str()));
         }
     }
@@ -227,38 +241,50 @@ fn audit_goes_on_past_hostile_names_and_reruns() {
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("XDG_CACHE_HOME", t.join("cache"))
-            .args(["audit", "--no-config", "--db", db.to_str().unwrap(), "repos"]);
+            .args([
+                "audit",
+                "--no-config",
+                "--db",
+                db.to_str().unwrap(),
+                "repos",
+            ]);
         run(&mut c)
     };
     for _ in 0..2 {
         let r = audit();
         assert_eq!(r.code, 1, "{}", r.all());
         for (name, hidden) in &names {
-            assert!(!r.all().contains(hidden.as_str()), "{hidden:?}:\n{}", r.all());
+            assert!(
+                !r.all().contains(hidden.as_str()),
+                "{hidden:?}:\n{}",
+                r.all()
+            );
             assert!(!r.all().contains(name.as_str()));
         }
     }
     let mut c = leakguard();
-    c.current_dir(t.path()).args([
-        "report",
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    c.current_dir(t.path())
+        .args(["report", "--db", db.to_str().unwrap(), "--format", "json"]);
     let r = run(&mut c);
     assert_eq!(r.code, 0, "{}", r.all());
     // Both repositories were audited: the one after the hostile names holds its incident.
     assert!(r.stdout.contains("z-after"), "{}", r.stdout);
     assert!(r.stdout.contains("app.py"), "{}", r.stdout);
     for (name, hidden) in &names {
-        assert!(!r.stdout.contains(hidden.as_str()), "{hidden:?}:\n{}", r.stdout);
+        assert!(
+            !r.stdout.contains(hidden.as_str()),
+            "{hidden:?}:\n{}",
+            r.stdout
+        );
         assert!(!r.stdout.contains(name.as_str()));
     }
     // Nor does the datastore keep them in clear.
     let bytes = std::fs::read(&db).unwrap();
     for (_, hidden) in &names {
-        assert!(memchr_find(&bytes, hidden.as_bytes()).is_none(), "{hidden:?} in the datastore");
+        assert!(
+            memchr_find(&bytes, hidden.as_bytes()).is_none(),
+            "{hidden:?} in the datastore"
+        );
     }
 }
 
@@ -303,12 +329,24 @@ fn explain_names_allowlist_entries_by_place_in_every_format() {
         let r = run(&mut t.cmd(&["scan", "--explain", "--format", format, "."]));
         assert_eq!(r.code, 0, "{}", r.all());
         for s in &never {
-            assert!(!r.all().contains(s.as_str()), "{format}: {s:?} printed:\n{}", r.all());
+            assert!(
+                !r.all().contains(s.as_str()),
+                "{format}: {s:?} printed:\n{}",
+                r.all()
+            );
         }
         for p in places {
             let (entry, file) = p.split_once(" in ").unwrap();
-            assert!(r.stdout.contains(entry), "{format}: no {entry:?}:\n{}", r.stdout);
-            assert!(r.stdout.contains(file), "{format}: no {file:?}:\n{}", r.stdout);
+            assert!(
+                r.stdout.contains(entry),
+                "{format}: no {entry:?}:\n{}",
+                r.stdout
+            );
+            assert!(
+                r.stdout.contains(file),
+                "{format}: no {file:?}:\n{}",
+                r.stdout
+            );
         }
     }
     let r = run(&mut t.cmd(&["scan", "--explain", "--format", "sarif", "."]));
@@ -361,7 +399,11 @@ fn odd_names() -> Vec<(Vec<u8>, &'static str, &'static str)> {
     vec![
         (b"lat\xff1.txt".to_vec(), "lat\\xff1.txt", "lat%FF1.txt"),
         (b"nl\nname.txt".to_vec(), "nl\\nname.txt", "nl%0Aname.txt"),
-        (b"esc\x1b[31m.txt".to_vec(), "esc\\u{1b}[31m.txt", "esc%1B%5B31m.txt"),
+        (
+            b"esc\x1b[31m.txt".to_vec(),
+            "esc\\u{1b}[31m.txt",
+            "esc%1B%5B31m.txt",
+        ),
         // A literal backslash that looks like an escape: shown doubled, encoded as itself.
         (b"lit\\xff.txt".to_vec(), "lit\\\\xff.txt", "lit%5Cxff.txt"),
         (b"half\xc3.txt".to_vec(), "half\\xc3.txt", "half%C3.txt"),
@@ -402,7 +444,11 @@ fn sarif_uris_percent_encode_the_real_bytes_of_a_name() {
     // The text report shows the escaped names, each on its own line.
     let r = run(&mut t.cmd(&["scan", "--no-config", "."]));
     for (_, shown, _) in odd_names() {
-        assert!(r.stdout.lines().any(|l| l == shown), "{shown:?}:\n{}", r.stdout);
+        assert!(
+            r.stdout.lines().any(|l| l == shown),
+            "{shown:?}:\n{}",
+            r.stdout
+        );
     }
 
     // The same names committed: history reads them from git's trees.
@@ -415,7 +461,14 @@ fn sarif_uris_percent_encode_the_real_bytes_of_a_name() {
     }
     repo.commit_all("odd names");
     let range = format!("{base}..HEAD");
-    let args = ["history", "--no-config", "--range", &range, "--format", "sarif"];
+    let args = [
+        "history",
+        "--no-config",
+        "--range",
+        &range,
+        "--format",
+        "sarif",
+    ];
     let r = run(&mut repo.cmd(&args));
     assert_eq!(r.code, 1, "{}", r.all());
     assert_eq!(sarif_uris(&r), want);

@@ -639,8 +639,7 @@ const MARK: char = '\u{E000}';
 fn unicode(max: usize) -> impl Strategy<Value = String> {
     let s = prop_oneof![
         proptest::string::string_regex(&format!("\\PC{{0,{max}}}")).unwrap(),
-        proptest::string::string_regex(&format!("[a-z\u{100}-\u{17f}/ ._'=-]{{0,{max}}}"))
-            .unwrap(),
+        proptest::string::string_regex(&format!("[a-z\u{100}-\u{17f}/ ._'=-]{{0,{max}}}")).unwrap(),
         proptest::collection::vec(any::<char>(), 0..max).prop_map(|v| v.into_iter().collect()),
     ];
     s.prop_map(|s: String| s.replace(MARK, "?"))
@@ -652,7 +651,9 @@ fn kept_chars(path: &str, spans: &[(usize, usize)]) -> String {
     path.char_indices()
         .filter(|&(i, c)| {
             let end = i + c.len_utf8();
-            !spans.iter().any(|&(s, e)| s < e.min(path.len()) && s < end && i < e)
+            !spans
+                .iter()
+                .any(|&(s, e)| s < e.min(path.len()) && s < end && i < e)
         })
         .map(|(_, c)| c)
         .collect()
