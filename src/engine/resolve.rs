@@ -272,26 +272,36 @@ fn keep_added(since: &Since, found: &mut Vec<Finding>) {
 }
 
 /// `path` with every provider-rule secret in it redacted (`keys/mon_4f9K….json`), given the
-/// candidates found in the path's own bytes.
+/// candidates found in the path's own bytes. A name is not a line of content: nothing
+/// silences a candidate here (an allowlist, or `leakguard:allow` written in the name itself),
+/// and overlapping candidates are hidden whole, not just the one a report would pick.
 pub(crate) fn printable_path<'p>(
     rules: &RuleSet,
-    policy: Policy,
     path: &'p str,
     cands: &[Candidate],
 ) -> Cow<'p, str> {
-    let mut spans = Vec::new();
-    let (mut kept, mut silenced): (Vec<Candidate>, Vec<Candidate>) =
-        cands.iter().partition(|c| c.why.is_none());
-    for group in [&mut kept, &mut silenced] {
-        merge(rules, policy, path.as_bytes(), group, |m| {
-            let rule = &rules.rules[m.best.rule as usize];
-            if !rule.generic && m.best.end > m.best.start {
-                // A byte regex can stop inside a character: the whole character is hidden.
-                let (start, end) = crate::finding::char_span(path, m.best.start, m.best.end);
-                spans.push((start, end, redact(&path[start..end], &rule.keywords)));
-            }
-        });
+    let mut found: Vec<(usize, usize, u32)> = cands
+        .iter()
+        .filter(|c| !rules.rules[c.rule as usize].generic && c.end > c.start)
+        .map(|c| (c.start, c.end, c.rule))
+        .collect();
+    found.sort_unstable();
+    let mut groups: Vec<(usize, usize, u32)> = Vec::with_capacity(found.len());
+    for (start, end, rule) in found {
+        match groups.last_mut() {
+            Some(last) if start < last.1 => last.1 = last.1.max(end),
+            _ => groups.push((start, end, rule)),
+        }
     }
+    let spans = groups
+        .into_iter()
+        .map(|(start, end, rule)| {
+            // A byte regex can stop inside a character: the whole character is hidden.
+            let (start, end) = crate::finding::char_span(path, start, end);
+            let keywords = &rules.rules[rule as usize].keywords;
+            (start, end, redact(&path[start..end], keywords))
+        })
+        .collect();
     crate::finding::redact_spans(path, spans)
 }
 

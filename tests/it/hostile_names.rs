@@ -292,6 +292,37 @@ fn memchr_find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Nothing that silences a finding in content unredacts a name: a `leakguard:allow` written
+/// in the name itself, or an allowlist entry that is the very token in the name.
+#[test]
+fn allow_markers_and_allowlists_never_unredact_a_name() {
+    let marked = monime(41);
+    let listed = monime(42);
+    let t = Tree::new();
+    t.file(&format!("leakguard:allow {marked}.txt"), content(43))
+        .file(&format!("keys/{listed}.json"), content(44))
+        .file(
+            ".leakguard.yaml",
+            format!("allow:\n  regexes: ['^{listed}$']\n"),
+        );
+    for args in [
+        &["scan", "."][..],
+        &["scan", "--format", "json", "."],
+        &["scan", "--explain", "--format", "sarif", "."],
+        &["scan", "--explain", "."],
+    ] {
+        let r = run(&mut t.cmd(args));
+        assert_eq!(r.code, 1, "{args:?}: {}", r.all());
+        for tok in [&marked, &listed] {
+            assert!(
+                !r.all().contains(&tok[12..]),
+                "{args:?}: {tok} printed:\n{}",
+                r.all()
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // --explain names allowlist entries by place
 // ---------------------------------------------------------------------------------------

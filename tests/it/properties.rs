@@ -720,6 +720,10 @@ proptest! {
         let path = format!("{before}/{token}.{after}");
         let shown = scanner.printable_path(&path);
         prop_assert!(!shown.contains(&token[12..]), "{:?} -> {:?}", path, shown);
+        // An allow marker in a name silences nothing there.
+        let path = format!("{before} leakguard:allow {token}.{after}");
+        let shown = scanner.printable_path(&path);
+        prop_assert!(!shown.contains(&token[12..]), "{:?} -> {:?}", path, shown);
         // The reproduction's shape: a secret-like span that ends inside a character.
         let wide: String = wide.into_iter().filter_map(char::from_u32).collect();
         let name = format!("{lead}a{wide}.txt");
