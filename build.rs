@@ -161,11 +161,19 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
             paths,
             regexes,
             stopwords,
-        }) => writeln!(
-            w,
-            "        allow: Some(StaticAllow {{ paths: &{paths:?}, regexes: &{regexes:?}, stopwords: &{stopwords:?} }}),"
-        )
-        .unwrap(),
+        }) => {
+            // `&[("entry", line), …]`: the line names the entry in `--explain`.
+            let list = |l: Vec<syntax::Entry>| {
+                let l: Vec<_> = l.into_iter().map(|e| (e.text, e.line)).collect();
+                format!("&{l:?}")
+            };
+            let (paths, regexes, stopwords) = (list(paths), list(regexes), list(stopwords));
+            writeln!(
+                w,
+                "        allow: Some(StaticAllow {{ paths: {paths}, regexes: {regexes}, stopwords: {stopwords} }}),"
+            )
+            .unwrap()
+        }
         None => writeln!(w, "        allow: None,").unwrap(),
     }
     writeln!(w, "        remediation: {remediation:?},").unwrap();

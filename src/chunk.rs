@@ -229,13 +229,17 @@ impl Origin {
 
 /// A file name as text that fits on one line of a report: control characters are escaped
 /// (`\n`, `\t`, `\u{1b}`) and bytes that are not UTF-8 are shown as `\xNN`, so that a name
-/// cannot break a report line or forge an extra one.
+/// cannot break a report line or forge an extra one. A backslash is doubled, so that the
+/// text says which bytes the name holds ([`name_bytes`] gives them back: SARIF URIs are
+/// made of the real bytes).
 pub fn printable_name(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             if c.is_control() {
                 out.extend(c.escape_default());
+            } else if c == '\\' {
+                out.push_str("\\\\");
             } else {
                 out.push(c);
             }
@@ -245,4 +249,94 @@ pub fn printable_name(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The bytes a [`printable_name`] text stands for: its escapes (`\\`, `\n`, `\t`, `\r`,
+/// `\xNN`, `\u{…}`) undone. Total: a backslash that starts no escape (as in a name whose
+/// secret was redacted in the middle of one) is kept as it is.
+pub fn name_bytes(shown: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(shown.len());
+    let mut rest = shown;
+    while let Some(i) = rest.find('\\') {
+        out.extend_from_slice(&rest.as_bytes()[..i]);
+        // `i` is where `find` found ASCII `\`: `i + 1` is a char boundary.
+        let after = &rest[i + 1..];
+        let (bytes, used) = unescape(after);
+        out.extend_from_slice(&bytes);
+        rest = &after[used..];
+    }
+    out.extend_from_slice(rest.as_bytes());
+    out
+}
+
+/// The bytes of the escape at the start of `s` (what follows a backslash) and how many bytes
+/// of `s` it takes (always ASCII, so the rest starts on a char boundary); a lone backslash
+/// when there is none.
+fn unescape(s: &str) -> (Vec<u8>, usize) {
+    let hex = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit());
+    let lone = (vec![b'\\'], 0);
+    match s.as_bytes().first() {
+        Some(b'\\') => (vec![b'\\'], 1),
+        Some(b'n') => (vec![b'\n'], 1),
+        Some(b't') => (vec![b'\t'], 1),
+        Some(b'r') => (vec![b'\r'], 1),
+        Some(b'x') => match s.get(1..3).filter(|h| hex(h)) {
+            Some(h) => (vec![u8::from_str_radix(h, 16).unwrap_or(0)], 3),
+            None => lone,
+        },
+        Some(b'u') => {
+            let digits = s
+                .strip_prefix("u{")
+                .and_then(|t| t.split_once('}'))
+                .map(|(h, _)| h)
+                .filter(|h| h.len() <= 6 && hex(h));
+            let c = digits.and_then(|h| char::from_u32(u32::from_str_radix(h, 16).ok()?));
+            match (c, digits) {
+                (Some(c), Some(h)) => (c.to_string().into_bytes(), h.len() + 3),
+                _ => lone,
+            }
+        }
+        _ => lone,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{name_bytes, printable_name};
+
+    #[test]
+    fn printable_names_give_their_bytes_back() {
+        for raw in [
+            &b"plain.txt"[..],
+            b"lat\xff1.txt",
+            b"a\nb\tc\rd\x1b\x7f",
+            b"back\\slash\\x41\\u{41}\\n",
+            "caf\u{e9} \u{202e} \u{85}".as_bytes(),
+            b"\\",
+        ] {
+            let shown = printable_name(raw);
+            assert!(!shown.chars().any(char::is_control), "{shown:?}");
+            assert_eq!(name_bytes(&shown), raw, "{shown:?}");
+        }
+        assert_eq!(printable_name(b"a\\x41"), "a\\\\x41");
+    }
+
+    #[test]
+    fn broken_escapes_are_kept_as_written() {
+        for s in [
+            "a\\",
+            "a\\x",
+            "a\\xg1",
+            "a\\u{",
+            "a\\u{110000}",
+            "a\\u{d800}",
+            "a\\u{}",
+            "a\\q",
+            "\\x+f",
+            "\\u{+41}",
+            "\\x\u{e9}",
+        ] {
+            assert_eq!(name_bytes(s), s.as_bytes(), "{s:?}");
+        }
+    }
 }

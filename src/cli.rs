@@ -500,6 +500,7 @@ pub enum ColorChoice {
 /// Parses `1048576`, `512K`, `10M`, `1G` (binary units; `KiB`/`MB` spellings accepted).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
+    // Where `find` stopped, or the end: a char boundary.
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let n: u64 = num

@@ -73,8 +73,9 @@ pub struct Finding {
 pub enum Suppression {
     /// A `leakguard:allow` comment on the line.
     InlineComment,
-    /// An allowlist entry: a path glob, a secret regex or a stopword, and where it is defined
-    /// (the config file, or the rule's own allowlist).
+    /// An allowlist entry (a path glob, a secret regex or a stopword) named by its place,
+    /// never by its text, which may be the secret itself: `allow.regexes[2]` or
+    /// ``rule `x` allow.stopwords[0]``, defined in `file:line`.
     Allowlist { entry: String, defined_in: String },
     /// A baseline entry (`rule hash [path]`, never the secret) and the baseline file.
     Baseline { entry: String, file: String },
@@ -277,8 +278,26 @@ pub fn redact(secret: &str, keywords: &[impl AsRef<str>]) -> String {
     out
 }
 
+/// `start..end` widened to the character boundaries around it (clamped to `s`): a span
+/// found by a byte regex may start or end inside a UTF-8 character, and what it covers must
+/// be hidden whole, never cut short (nor sliced inside a character, which panics).
+pub fn char_span(s: &str, start: usize, end: usize) -> (usize, usize) {
+    let end = end.min(s.len());
+    let mut start = start.min(end);
+    while !s.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = end;
+    while !s.is_char_boundary(end) {
+        end += 1;
+    }
+    (start, end)
+}
+
 /// `path` with the given byte spans replaced by their redacted forms: a secret in a file
 /// name (`keys/mon_4f9K….json`) is hidden like any other, in every output and message.
+/// Spans are widened to character boundaries ([`char_span`]); overlapping spans are hidden
+/// together, behind the first one's redacted form.
 pub fn redact_spans(path: &str, mut spans: Vec<(usize, usize, String)>) -> Cow<'_, str> {
     if spans.is_empty() {
         return Cow::Borrowed(path);
@@ -287,13 +306,21 @@ pub fn redact_spans(path: &str, mut spans: Vec<(usize, usize, String)>) -> Cow<'
     let mut out = String::with_capacity(path.len());
     let mut at = 0;
     for (start, end, redacted) in spans {
-        if start < at || end > path.len() || !path.is_char_boundary(start) {
+        if start >= end.min(path.len()) {
+            continue; // nothing of the path to hide
+        }
+        let (start, end) = char_span(path, start, end);
+        if end <= at {
             continue;
         }
-        out.push_str(&path[at..start]);
-        out.push_str(&redacted);
+        if start >= at {
+            // Both on character boundaries: `at` is a previous span's widened end.
+            out.push_str(&path[at..start]);
+            out.push_str(&redacted);
+        }
         at = end;
     }
+    // `at` is 0 or a widened end: a character boundary.
     out.push_str(&path[at..]);
     Cow::Owned(out)
 }

@@ -29,7 +29,7 @@ pub const SCRIPT: &str = r#"#!/bin/sh
 # Scans what this commit adds for secrets: `leakguard staged`. A finding stops the commit.
 # Skip it once with `git commit --no-verify`; remove it with `leakguard uninstall`.
 if ! command -v leakguard >/dev/null 2>&1; then
-    echo "leakguard pre-commit hook: \`leakguard\` is not on PATH; install it (cargo install leakguard)," >&2
+    echo "leakguard pre-commit hook: \`leakguard\` is not on PATH; install it (pipx install leakguard-bin, or cargo install leakguard-cli --locked)," >&2
     echo "or remove this hook with \`leakguard uninstall\` (skip it once: git commit --no-verify)" >&2
     exit 1
 fi

@@ -175,6 +175,8 @@ pub fn expand(template: &str, rule_id: &str, salt: u64) -> String {
     let mut rng = SplitMix(seed ^ salt.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
+    // `open` and `close` are where `find` found ASCII `{{` and `}}`; `+ 2` and `+ 4` step
+    // past that ASCII: all char boundaries.
     while let Some(open) = rest.find("{{") {
         out.push_str(&rest[..open]);
         let after = &rest[open + 2..];

@@ -42,6 +42,7 @@ pub fn path_for(dir: &Path, name: &str) -> PathBuf {
         })
         .collect();
     let readable = readable.trim_matches('.');
+    // Only ASCII characters are left (every other one became `_`): any index is a boundary.
     let tail = &readable[readable.len().saturating_sub(60)..];
     let digest = Sha256::digest(name.as_bytes());
     let short: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();

@@ -57,6 +57,7 @@ impl fmt::Display for Esc<'_> {
                 c if c.is_control() || is_noncharacter(c) => "\u{fffd}",
                 _ => continue,
             };
+            // `i` comes from `char_indices`, `last` is the end of a previous character.
             f.write_str(&s[last..i])?;
             f.write_str(rep)?;
             last = i + c.len_utf8();

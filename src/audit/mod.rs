@@ -293,6 +293,7 @@ fn incident_id(key: &FingerprintKey, repository: &str, f: &Finding) -> String {
             b"audit-path",
         ),
     };
+    // A hex digest: ASCII, so 16 is a char boundary.
     id.truncate(16);
     id
 }

@@ -3,7 +3,7 @@
 //! Applying it to an origin is [`super::resolve`]'s job; this module answers the questions.
 
 use crate::finding::Suppression;
-use crate::rules::{Allow, Rule};
+use crate::rules::{Allow, AllowEntry, Rule};
 
 /// The marker that silences every finding on its line.
 pub const ALLOW_MARKER: &[u8] = b"leakguard:allow";
@@ -36,11 +36,11 @@ pub(crate) enum Why {
     GlobalSecret,
 }
 
-/// The suppression for an allowlist entry.
-pub(crate) fn allowlisted(entry: String, allow: &Allow) -> Suppression {
+/// The suppression for an allowlist entry, named by its place, never by its text.
+pub(crate) fn allowlisted(entry: AllowEntry, allow: &Allow) -> Suppression {
     Suppression::Allowlist {
-        entry,
-        defined_in: allow.origin.clone(),
+        entry: allow.entry_name(entry),
+        defined_in: allow.entry_place(entry),
     }
 }
 

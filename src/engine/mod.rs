@@ -183,14 +183,15 @@ impl Scanner<'_> {
     pub fn printable_path<'p>(&mut self, path: &'p str) -> std::borrow::Cow<'p, str> {
         let engine = self.engine;
         let mut cands = Vec::new();
-        let keep = engine.policy.keep_suppressed;
+        // Secrets an allowlist silences are hidden in a name all the same.
+        let keep = true;
         let bytes = (path.as_bytes(), false);
         let (index, w) = (&engine.index, &mut self.windows);
         matcher::candidates(index, &engine.rules, w, bytes, keep, |_| false, &mut cands);
         if cands.is_empty() {
             return std::borrow::Cow::Borrowed(path);
         }
-        resolve::printable_path(&engine.rules, engine.policy, path, &cands)
+        resolve::printable_path(&engine.rules, path, &cands)
     }
 }
 

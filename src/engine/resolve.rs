@@ -15,7 +15,7 @@ use super::localenv::Hit;
 use super::matcher::Candidate;
 use crate::chunk::{Chunk, Origin, OriginKind, Since};
 use crate::finding::{redact, Finding, FindingKind, Suppression};
-use crate::rules::{Rule, RuleSet};
+use crate::rules::{AllowEntry, Rule, RuleSet};
 
 /// A base64 value whose decoded bytes hold candidates.
 pub(crate) struct Decoded {
@@ -42,7 +42,7 @@ pub(crate) struct At<'a> {
     /// Its printable path (any secret in it redacted).
     pub shown: &'a str,
     /// The global path allowlist entry covering it, if any.
-    pub global: Option<String>,
+    pub global: Option<AllowEntry>,
 }
 
 /// Builds the findings of `chunk` at one origin.
@@ -102,8 +102,7 @@ pub(crate) fn at_origin(
 /// Where the archive's name ends in `shown`, the printable form of `display` whose first
 /// `n` bytes name the archive (redacting a secret in a name can change lengths).
 fn physical_len(shown: &str, display: &str, n: usize) -> usize {
-    let inner = &display[n.min(display.len())..];
-    match shown.strip_suffix(inner) {
+    match display.get(n..).and_then(|inner| shown.strip_suffix(inner)) {
         Some(outer) => outer.len(),
         None => shown.find("!/").unwrap_or(shown.len()),
     }
@@ -279,25 +278,36 @@ fn keep_added(since: &Since, found: &mut Vec<Finding>) {
 }
 
 /// `path` with every provider-rule secret in it redacted (`keys/mon_4f9K….json`), given the
-/// candidates found in the path's own bytes.
+/// candidates found in the path's own bytes. A name is not a line of content: nothing
+/// silences a candidate here (an allowlist, or `leakguard:allow` written in the name itself),
+/// and overlapping candidates are hidden whole, not just the one a report would pick.
 pub(crate) fn printable_path<'p>(
     rules: &RuleSet,
-    policy: Policy,
     path: &'p str,
     cands: &[Candidate],
 ) -> Cow<'p, str> {
-    let mut spans = Vec::new();
-    let (mut kept, mut silenced): (Vec<Candidate>, Vec<Candidate>) =
-        cands.iter().partition(|c| c.why.is_none());
-    for group in [&mut kept, &mut silenced] {
-        merge(rules, policy, path.as_bytes(), group, |m| {
-            let rule = &rules.rules[m.best.rule as usize];
-            if !rule.generic && m.best.end > m.best.start {
-                let secret = String::from_utf8_lossy(&path.as_bytes()[m.best.start..m.best.end]);
-                spans.push((m.best.start, m.best.end, redact(&secret, &rule.keywords)));
-            }
-        });
+    let mut found: Vec<(usize, usize, u32)> = cands
+        .iter()
+        .filter(|c| !rules.rules[c.rule as usize].generic && c.end > c.start)
+        .map(|c| (c.start, c.end, c.rule))
+        .collect();
+    found.sort_unstable();
+    let mut groups: Vec<(usize, usize, u32)> = Vec::with_capacity(found.len());
+    for (start, end, rule) in found {
+        match groups.last_mut() {
+            Some(last) if start < last.1 => last.1 = last.1.max(end),
+            _ => groups.push((start, end, rule)),
+        }
     }
+    let spans = groups
+        .into_iter()
+        .map(|(start, end, rule)| {
+            // A byte regex can stop inside a character: the whole character is hidden.
+            let (start, end) = crate::finding::char_span(path, start, end);
+            let keywords = &rules.rules[rule as usize].keywords;
+            (start, end, redact(&path[start..end], keywords))
+        })
+        .collect();
     crate::finding::redact_spans(path, spans)
 }
 

@@ -134,7 +134,7 @@ pub fn suppression_reason(s: &Suppression) -> String {
     match s {
         Suppression::InlineComment => "leakguard:allow comment".to_string(),
         Suppression::Allowlist { entry, defined_in } => {
-            format!("allowlist {entry} ({defined_in})")
+            format!("allowlist {entry} in {defined_in}")
         }
         Suppression::Baseline { entry, file } => format!("baseline entry {entry} in {file}"),
     }
@@ -208,8 +208,8 @@ rules:
         let suppressed = [
             Suppression::InlineComment,
             Suppression::Allowlist {
-                entry: "tests/**".into(),
-                defined_in: ".leakguard.yaml".into(),
+                entry: "allow.paths[0]".into(),
+                defined_in: ".leakguard.yaml:3".into(),
             },
             Suppression::Baseline {
                 entry: "tok 0011aabb src/x.py".into(),

@@ -262,15 +262,16 @@ pub fn camel_case(id: &str) -> String {
 }
 
 /// A relative, `/`-separated path as a URI reference: everything but unreserved
-/// characters, `/` and the sub-delimiters is percent-encoded (UTF-8), `:` included, so a
-/// first segment like `c:x` is never read as a scheme. An absolute path becomes a
-/// `file://` URI.
+/// characters, `/` and the sub-delimiters is percent-encoded, `:` included, so a first
+/// segment like `c:x` is never read as a scheme. An absolute path becomes a `file://` URI.
+/// `path` is a reported path, escaped onto one line ([`crate::chunk::printable_name`]): what
+/// is encoded are the name's real bytes (`lat\xff1.txt` is `lat%FF1.txt`), not its escapes.
 pub fn path_to_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len() + 8);
     if path.starts_with('/') {
         out.push_str("file://");
     }
-    for &b in path.as_bytes() {
+    for b in crate::chunk::name_bytes(path) {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
                 out.push(b as char)
@@ -379,7 +380,7 @@ fn message(f: &Finding, opts: Options) -> String {
     if let Some(c) = &f.commit {
         text.push_str(&format!(
             " Introduced in commit {} by {} on {}.",
-            &c.id[..c.id.len().min(12)],
+            c.id.get(..12).unwrap_or(&c.id),
             c.author,
             c.date
         ));
@@ -511,6 +512,10 @@ mod tests {
         assert_eq!(path_to_uri("a#b?c[d]"), "a%23b%3Fc%5Bd%5D");
         assert_eq!(path_to_uri("ünï.txt"), "%C3%BCn%C3%AF.txt");
         assert_eq!(path_to_uri("a\\b"), "a%5Cb");
+        // The real bytes of escaped names: not UTF-8, control characters, a backslash.
+        assert_eq!(path_to_uri("lat\\xff1.txt"), "lat%FF1.txt");
+        assert_eq!(path_to_uri("a\\nb\\u{1b}c"), "a%0Ab%1Bc");
+        assert_eq!(path_to_uri("lit\\\\x41"), "lit%5Cx41");
         assert_eq!(path_to_uri("keep-._~!$&'()*+,;=@"), "keep-._~!$&'()*+,;=@");
         assert_eq!(path_to_uri("/abs/x y"), "file:///abs/x%20y");
     }

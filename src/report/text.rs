@@ -71,7 +71,7 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
             writeln!(
                 out,
                 "           {dim}commit{dim:#}  {} by {} <{}> on {}",
-                &c.id[..c.id.len().min(12)],
+                c.id.get(..12).unwrap_or(&c.id),
                 c.author,
                 c.email,
                 c.date
@@ -284,7 +284,7 @@ mod tests {
             section[1],
             "  tests/s0.py:3  tok  tok_Fc…  by leakguard:allow comment"
         );
-        assert!(section[2].ends_with("by allowlist tests/** (.leakguard.yaml)"));
+        assert!(section[2].ends_with("by allowlist allow.paths[0] in .leakguard.yaml:3"));
         assert!(
             section[3].ends_with("by baseline entry tok 0011aabb src/x.py in .leakguard-baseline")
         );

@@ -9,7 +9,7 @@
 use super::compile::Source;
 use std::borrow::Cow;
 
-use super::syntax::{AllowSyntax, Checksum, Examples, RuleSyntax, Severity, Text};
+use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleSyntax, Severity, Text};
 
 /// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
 pub(super) struct StaticRule {
@@ -37,11 +37,11 @@ pub(super) struct StaticRule {
     examples: (&'static [&'static str], &'static [&'static str]),
 }
 
-/// A built-in rule's allowlist.
+/// A built-in rule's allowlist: each entry with its line in the rule file.
 pub(super) struct StaticAllow {
-    paths: &'static [&'static str],
-    regexes: &'static [&'static str],
-    stopwords: &'static [&'static str],
+    paths: &'static [(&'static str, u32)],
+    regexes: &'static [(&'static str, u32)],
+    stopwords: &'static [(&'static str, u32)],
 }
 
 // `FILES`: `(file name, contents)` of every built-in rule file, in load order;
@@ -50,6 +50,15 @@ include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 fn strings(list: &'static [&'static str]) -> Vec<Text> {
     list.iter().map(|s| Cow::Borrowed(*s)).collect()
+}
+
+fn entries(list: &'static [(&'static str, u32)]) -> Vec<Entry> {
+    list.iter()
+        .map(|&(text, line)| Entry {
+            text: Cow::Borrowed(text),
+            line,
+        })
+        .collect()
 }
 
 impl StaticRule {
@@ -73,9 +82,9 @@ impl StaticRule {
             checksum: self.checksum,
             overlaps: strings(self.overlaps),
             allow: self.allow.as_ref().map(|a| AllowSyntax {
-                paths: strings(a.paths),
-                regexes: strings(a.regexes),
-                stopwords: strings(a.stopwords),
+                paths: entries(a.paths),
+                regexes: entries(a.regexes),
+                stopwords: entries(a.stopwords),
             }),
             remediation: self.remediation.map(Cow::Borrowed),
             examples: Examples {

@@ -10,7 +10,7 @@ use std::fmt;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::syntax::{AllowSyntax, Checksum, Examples, RuleFile, RuleSyntax, Severity, Text};
+use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleSyntax, Severity, Text};
 
 /// Compiled regexes larger than this are rejected: a rule must not be able to make every
 /// scan slow or eat memory.
@@ -49,10 +49,28 @@ impl std::error::Error for RuleError {}
 pub struct Allow {
     paths: LazyGlobs,
     regexes: Vec<LazyRegex>,
-    /// Lowercased.
-    stopwords: Vec<Vec<u8>>,
-    /// Where this allowlist is defined: a config file, or `rule <id> (<file>)`.
-    pub origin: String,
+    /// Lowercased, with their position in the list as written (empty ones are dropped).
+    stopwords: Vec<(usize, Vec<u8>)>,
+    /// The line each entry is written on, per list (0: unknown).
+    lines: [Vec<u32>; 3],
+    /// The file this allowlist is written in (a config, or a built-in `rules/*.yaml`).
+    pub file: String,
+    /// The rule it belongs to; `None` for the config's global allowlist.
+    pub rule: Option<String>,
+}
+
+/// One entry of an [`Allow`], by place: which list and its position there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowEntry {
+    list: AllowList,
+    index: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AllowList {
+    Paths,
+    Regexes,
+    Stopwords,
 }
 
 impl Allow {
@@ -63,39 +81,64 @@ impl Allow {
 
     /// Is this secret allowlisted (by regex or stopword)?
     pub fn allows_secret(&self, secret: &[u8]) -> bool {
-        if self.regexes.iter().any(|r| r.get().is_match(secret)) {
-            return true;
-        }
-        if self.stopwords.is_empty() {
-            return false;
-        }
-        let lower = secret.to_ascii_lowercase();
-        self.stopwords
-            .iter()
-            .any(|w| lower.windows(w.len()).any(|win| win == w.as_slice()))
+        self.secret_entry(secret).is_some()
     }
 
     /// The path glob that allowlists `path`, if one does (for `--explain`).
-    pub fn path_entry(&self, path: &str) -> Option<String> {
+    pub fn path_entry(&self, path: &str) -> Option<AllowEntry> {
         // `is_match` first: this runs for every file, and `matches` allocates.
         if !self.allows_path(path) {
             return None;
         }
-        let i = *self.paths.get().matches(path).first()?;
-        Some(format!("path `{}`", self.paths.globs[i]))
+        let index = *self.paths.get().matches(path).first()?;
+        Some(AllowEntry {
+            list: AllowList::Paths,
+            index,
+        })
     }
 
-    /// The regex or stopword that allowlists `secret`, if one does (for `--explain`; the
-    /// entry is the pattern as written in the config, never the secret).
-    pub fn secret_entry(&self, secret: &[u8]) -> Option<String> {
-        if let Some(r) = self.regexes.iter().find(|r| r.get().is_match(secret)) {
-            return Some(format!("regex `{}`", r.pattern));
+    /// The regex or stopword that allowlists `secret`, if one does.
+    pub fn secret_entry(&self, secret: &[u8]) -> Option<AllowEntry> {
+        if let Some(index) = self.regexes.iter().position(|r| r.get().is_match(secret)) {
+            return Some(AllowEntry {
+                list: AllowList::Regexes,
+                index,
+            });
+        }
+        if self.stopwords.is_empty() {
+            return None;
         }
         let lower = secret.to_ascii_lowercase();
         self.stopwords
             .iter()
-            .find(|w| lower.windows(w.len()).any(|win| win == w.as_slice()))
-            .map(|w| format!("stopword `{}`", String::from_utf8_lossy(w)))
+            .find(|(_, w)| lower.windows(w.len()).any(|win| win == w.as_slice()))
+            .map(|&(index, _)| AllowEntry {
+                list: AllowList::Stopwords,
+                index,
+            })
+    }
+
+    /// How `--explain` names an entry: by its list and position (`allow.regexes[2]`, or
+    /// ``rule `x` allow.stopwords[0]``), never by its text, which may be the secret itself.
+    pub fn entry_name(&self, e: AllowEntry) -> String {
+        let list = match e.list {
+            AllowList::Paths => "paths",
+            AllowList::Regexes => "regexes",
+            AllowList::Stopwords => "stopwords",
+        };
+        match &self.rule {
+            Some(id) => format!("rule `{id}` allow.{list}[{}]", e.index),
+            None => format!("allow.{list}[{}]", e.index),
+        }
+    }
+
+    /// Where an entry is written: `file:line` (the file alone when the line is unknown).
+    pub fn entry_place(&self, e: AllowEntry) -> String {
+        let line = self.lines[e.list as usize].get(e.index).copied();
+        match line {
+            Some(n) if n > 0 => format!("{}:{n}", self.file),
+            _ => self.file.clone(),
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -303,7 +346,7 @@ impl RuleSet {
             }
             if let Some(allow) = &file.allow {
                 set.allow =
-                    compile_allow(allow, true, cfg.name.clone()).map_err(|message| RuleError {
+                    compile_allow(allow, true, &cfg.name, None).map_err(|message| RuleError {
                         file: cfg.name.clone(),
                         rule: None,
                         position: None,
@@ -385,6 +428,7 @@ fn strip_position_prefix(msg: &str) -> String {
     let msg = msg.trim().trim_start_matches("error: ");
     if let Some(rest) = msg.strip_prefix("line ") {
         if let Some(idx) = rest.find(": ") {
+            // `idx` is where `find` found ASCII ": ", so `idx` and `idx + 2` are boundaries.
             if rest[..idx].contains("column") {
                 return rest[idx + 2..].to_string();
             }
@@ -466,8 +510,9 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
         }
     };
     let allow = match &s.allow {
-        Some(a) => compile_allow(a, eager, format!("rule `{}` in {file}", s.id))
-            .map_err(|e| format!("allow: {e}"))?,
+        Some(a) => {
+            compile_allow(a, eager, &file, Some(&s.id)).map_err(|e| format!("allow: {e}"))?
+        }
         None => Allow::default(),
     };
     Ok(Rule {
@@ -533,29 +578,39 @@ fn build_globs(globs: &[Text]) -> Result<GlobSet, String> {
     b.build().map_err(|e| e.to_string())
 }
 
-fn compile_allow(a: &AllowSyntax, eager: bool, origin: String) -> Result<Allow, String> {
+/// Compiles an allowlist written in `file` (for `rule`, or the global one).
+fn compile_allow(
+    a: &AllowSyntax,
+    eager: bool,
+    file: &str,
+    rule: Option<&str>,
+) -> Result<Allow, String> {
+    let texts = |l: &[Entry]| l.iter().map(|e| e.text.clone()).collect::<Vec<_>>();
+    let lines = |l: &[Entry]| l.iter().map(|e| e.line).collect::<Vec<_>>();
     let allow = Allow {
-        origin,
+        file: file.to_string(),
+        rule: rule.map(str::to_string),
+        lines: [lines(&a.paths), lines(&a.regexes), lines(&a.stopwords)],
         paths: match eager {
-            true => LazyGlobs::eager(a.paths.clone())?,
-            false => LazyGlobs::lazy(a.paths.clone()),
+            true => LazyGlobs::eager(texts(&a.paths))?,
+            false => LazyGlobs::lazy(texts(&a.paths)),
         },
-        regexes: a
-            .regexes
-            .iter()
+        regexes: texts(&a.regexes)
+            .into_iter()
             .map(|r| {
                 if eager {
-                    LazyRegex::eager(r.clone())
+                    LazyRegex::eager(r)
                 } else {
-                    Ok(LazyRegex::lazy(r.clone()))
+                    Ok(LazyRegex::lazy(r))
                 }
             })
             .collect::<Result<_, _>>()?,
         stopwords: a
             .stopwords
             .iter()
-            .filter(|w| !w.is_empty())
-            .map(|w| w.to_ascii_lowercase().into_bytes())
+            .enumerate()
+            .filter(|(_, w)| !w.text.is_empty())
+            .map(|(i, w)| (i, w.text.to_ascii_lowercase().into_bytes()))
             .collect(),
     };
     debug_assert!(!allow.is_empty() || (a.paths.is_empty() && a.regexes.is_empty()));
@@ -612,6 +667,43 @@ mod tests {
     fn missing_keywords_warns() {
         let set = load("rules:\n  - {id: x, description: d, severity: low, regex: a}\n").unwrap();
         assert_eq!(set.warnings.len(), 1);
+    }
+
+    /// `--explain` names an allowlist entry by list, position and line, never by its text.
+    #[test]
+    fn allow_entries_are_named_by_place() {
+        let set = load("allow:\n  paths: ['a/**']\n  regexes:\n    - '^x$'\n    - '^tok_[0-9]+$'\n  stopwords: ['', 'Sesame']\nrules:\n  - id: r\n    description: d\n    severity: low\n    keywords: [k]\n    regex: 'k[0-9]+'\n    allow: {stopwords: [open]}\n").unwrap();
+        let a = &set.allow;
+        let named = |e: AllowEntry| format!("{} in {}", a.entry_name(e), a.entry_place(e));
+        assert_eq!(
+            named(a.path_entry("a/b").unwrap()),
+            "allow.paths[0] in cfg.yaml:2"
+        );
+        let e = a.secret_entry(b"tok_123").unwrap();
+        assert_eq!(named(e), "allow.regexes[1] in cfg.yaml:5");
+        // The empty stopword is dropped, and the next keeps its position as written.
+        let e = a.secret_entry(b"xSESAMEx").unwrap();
+        assert_eq!(named(e), "allow.stopwords[1] in cfg.yaml:6");
+        let r = set.rules.iter().find(|r| r.id == "r").unwrap();
+        let e = r.allow.secret_entry(b"k1open").unwrap();
+        assert_eq!(
+            format!("{} in {}", r.allow.entry_name(e), r.allow.entry_place(e)),
+            "rule `r` allow.stopwords[0] in cfg.yaml:13"
+        );
+        // A built-in rule's allowlist carries the lines build.rs read.
+        let builtin = RuleSet::load_builtin(None).unwrap();
+        let mut hf = builtin.rules.iter();
+        let hf = hf.find(|r| r.id == "huggingface-access-token").unwrap();
+        let e = hf.allow.secret_entry(b"hf_abcdefgh").unwrap();
+        let line = include_str!("../../rules/ai.yaml")
+            .lines()
+            .position(|l| l.contains("allow: { regexes: ['^hf_"))
+            .unwrap();
+        let place = format!("rules/ai.yaml:{}", line + 1);
+        assert_eq!(hf.allow.entry_place(e), place);
+        for r in builtin.rules.iter().filter(|r| !r.allow.is_empty()) {
+            assert!(r.allow.lines.iter().flatten().all(|&n| n > 0), "{}", r.id);
+        }
     }
 
     #[test]

@@ -39,6 +39,8 @@ fn expand_at(pattern: &str, depth: usize) -> Result<String, String> {
     }
     let mut out = String::with_capacity(pattern.len() * 2);
     let mut rest = pattern;
+    // Every index below is where `find` found a character or ASCII `{{`/`}}`, or just past
+    // that ASCII: all char boundaries.
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];

@@ -6,5 +6,7 @@ pub mod compile;
 pub mod fragments;
 pub mod syntax;
 
-pub use compile::{Allow, LazyGlobs, LazyRegex, Matcher, Rule, RuleError, RuleSet, Source};
+pub use compile::{
+    Allow, AllowEntry, LazyGlobs, LazyRegex, Matcher, Rule, RuleError, RuleSet, Source,
+};
 pub use syntax::{Checksum, Severity};

@@ -130,11 +130,30 @@ impl RuleSyntax {
 #[serde(deny_unknown_fields)]
 pub struct AllowSyntax {
     #[serde(default)]
-    pub paths: Vec<Text>,
+    pub paths: Vec<Entry>,
     #[serde(default)]
-    pub regexes: Vec<Text>,
+    pub regexes: Vec<Entry>,
     #[serde(default)]
-    pub stopwords: Vec<Text>,
+    pub stopwords: Vec<Entry>,
+}
+
+/// An allowlist entry and the line of its file it is written on (0: unknown). `--explain`
+/// names an entry by its list, position and line, never by its text: a regex or stopword
+/// may be the very secret it allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub text: Text,
+    pub line: u32,
+}
+
+impl<'de> Deserialize<'de> for Entry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Entry, D::Error> {
+        let s = serde_saphyr::Spanned::<String>::deserialize(d)?;
+        Ok(Entry {
+            text: Text::Owned(s.value),
+            line: u32::try_from(s.referenced.line()).unwrap_or(0),
+        })
+    }
 }
 
 /// Inputs that must and must not produce a finding of the rule. For path rules they are paths.

@@ -208,6 +208,8 @@ fn stripped(name: &str) -> String {
     let base = name.rsplit('/').next().unwrap_or(name);
     for ext in [".gz", ".bz2", ".xz", ".gzip", ".z"] {
         if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
+            // The last `ext.len()` bytes matched ASCII `ext` (ASCII lowercasing keeps every
+            // byte where it is, and only ASCII bytes equal ASCII): a char boundary.
             return base[..base.len() - ext.len()].to_string();
         }
     }

@@ -294,11 +294,6 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
 /// that a file name cannot break a report line or forge an extra one.
 pub fn slash_path(p: &Path) -> String {
     let s = escape_name(p);
-    let s = if std::path::MAIN_SEPARATOR == '\\' {
-        s.replace('\\', "/")
-    } else {
-        s
-    };
     let mut s = s.as_str();
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
@@ -313,8 +308,9 @@ fn escape_name(p: &Path) -> String {
         use std::os::unix::ffi::OsStrExt;
         p.as_os_str().as_bytes()
     };
+    // Separators become `/` before escaping (which would double them).
     #[cfg(not(unix))]
-    let lossy = p.to_string_lossy();
+    let lossy = p.to_string_lossy().replace('\\', "/");
     #[cfg(not(unix))]
     let bytes = lossy.as_bytes();
     super::printable_name(bytes)

@@ -473,6 +473,10 @@ fn the_hook_says_so_when_leakguard_is_not_on_path() {
     assert!(!out.status.success(), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`leakguard` is not on PATH"), "{err}");
+    // The packages' real names: `leakguard` on crates.io is another project.
+    assert!(err.contains("cargo install leakguard-cli"), "{err}");
+    assert!(err.contains("pipx install leakguard-bin"), "{err}");
+    assert!(!err.contains("cargo install leakguard)"), "{err}");
 }
 
 /// The real thing: `leakguard install`, then `git commit` with the built binary on PATH.

@@ -22,6 +22,8 @@
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `hostile_metadata`: secrets in commit messages, authors' names and e-mails, ref names.
+//! - `hostile_names`: non-ASCII names redacted on character boundaries in every command, no
+//!   allowlist text in `--explain`, SARIF URIs of a name's real bytes.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -48,6 +50,7 @@ mod hook;
 mod hostile_fs;
 mod hostile_git;
 mod hostile_metadata;
+mod hostile_names;
 mod integrations;
 mod properties;
 mod quality;

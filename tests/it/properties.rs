@@ -625,3 +625,179 @@ proptest! {
         prop_assert!(handed <= 16);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. Path redaction over arbitrary Unicode (issue 21: a byte regex ending inside a UTF-8
+//    character made `redact_spans` panic on a non-ASCII file name)
+// ---------------------------------------------------------------------------------------
+
+/// Text that stands for a redacted span in the model below: a private-use character that
+/// the generated paths never hold.
+const MARK: char = '\u{E000}';
+
+/// Any string, without [`MARK`].
+fn unicode(max: usize) -> impl Strategy<Value = String> {
+    let s = prop_oneof![
+        proptest::string::string_regex(&format!("\\PC{{0,{max}}}")).unwrap(),
+        proptest::string::string_regex(&format!("[a-z\u{100}-\u{17f}/ ._'=-]{{0,{max}}}")).unwrap(),
+        proptest::collection::vec(any::<char>(), 0..max).prop_map(|v| v.into_iter().collect()),
+    ];
+    s.prop_map(|s: String| s.replace(MARK, "?"))
+}
+
+/// The characters of `path` no span touches: what [`redact_spans`] must keep, in order.
+/// A character is hidden if any byte of it is in a span (clamped to the path).
+fn kept_chars(path: &str, spans: &[(usize, usize)]) -> String {
+    path.char_indices()
+        .filter(|&(i, c)| {
+            let end = i + c.len_utf8();
+            !spans
+                .iter()
+                .any(|&(s, e)| s < e.min(path.len()) && s < end && i < e)
+        })
+        .map(|(_, c)| c)
+        .collect()
+}
+
+/// A synthetic Monime token from a seed (the token family the built-in rules know).
+fn seeded_token(seed: u64) -> String {
+    crate::util::monime(seed)
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// `redact_spans` never panics, hides every character any span touches (a span is
+    /// widened to character boundaries, never narrowed), keeps every other character in
+    /// order, and puts one redacted text per run of hidden characters at most.
+    #[test]
+    fn redact_spans_hides_whole_characters(
+        path in unicode(40),
+        raw in proptest::collection::vec((0usize..200, 0usize..200), 0..5),
+    ) {
+        use leakguard::finding::redact_spans;
+        let spans: Vec<(usize, usize)> = raw
+            .iter()
+            .map(|&(a, len)| (a % (path.len() + 3), a % (path.len() + 3) + len % 12))
+            .collect();
+        let out = redact_spans(&path, spans.iter().map(|&(s, e)| (s, e, MARK.to_string())).collect());
+        let kept: String = out.chars().filter(|&c| c != MARK).collect();
+        prop_assert_eq!(&kept, &kept_chars(&path, &spans), "{:?} {:?} -> {:?}", path, spans, out);
+        prop_assert!(out.chars().filter(|&c| c == MARK).count() <= spans.len());
+        if spans.iter().any(|&(s, e)| s < e && s < path.len()) {
+            prop_assert!(out.contains(MARK));
+        }
+    }
+
+    /// `char_span` gives character boundaries around the span it is given, clamped.
+    #[test]
+    fn char_span_widens_to_boundaries(path in unicode(20), s in 0usize..90, len in 0usize..20) {
+        let (a, b) = leakguard::finding::char_span(&path, s, s + len);
+        prop_assert!(path.is_char_boundary(a) && path.is_char_boundary(b) && a <= b);
+        prop_assert!(a <= s.min(path.len()) && b >= (s + len).min(path.len()));
+        prop_assert!(path.get(a..b).is_some());
+    }
+
+    /// The engine's path redaction (`Scanner::printable_path`, which every report and
+    /// message names a file through) never panics on any name, and hides a token planted
+    /// in it between arbitrary Unicode; so does the reproduction's shape, a password
+    /// assignment running into letters past U+00FF.
+    #[test]
+    fn printable_path_hides_tokens_in_any_unicode_name(
+        before in unicode(24),
+        after in unicode(24),
+        seed in any::<u64>(),
+        wide in proptest::collection::vec(0x100u32..0x3000, 0..80),
+        lead in prop_oneof![Just("snowflake password='"), Just("password: \""), Just("token=")],
+    ) {
+        let engine = engine();
+        let mut scanner = engine.scanner();
+        // Anything at all.
+        let _ = scanner.printable_path(&before);
+        let _ = scanner.printable_path(&format!("{before}{after}"));
+        // A token between arbitrary text, set off by `/` and `.`.
+        let token = seeded_token(seed);
+        let path = format!("{before}/{token}.{after}");
+        let shown = scanner.printable_path(&path);
+        prop_assert!(!shown.contains(&token[12..]), "{:?} -> {:?}", path, shown);
+        // An allow marker in a name silences nothing there.
+        let path = format!("{before} leakguard:allow {token}.{after}");
+        let shown = scanner.printable_path(&path);
+        prop_assert!(!shown.contains(&token[12..]), "{:?} -> {:?}", path, shown);
+        // The reproduction's shape: a secret-like span that ends inside a character.
+        let wide: String = wide.into_iter().filter_map(char::from_u32).collect();
+        let name = format!("{lead}a{wide}.txt");
+        let shown = scanner.printable_path(&name);
+        prop_assert!(shown.chars().count() <= name.chars().count() + 1);
+    }
+
+    /// Names as reports print them: no control character survives, and `name_bytes`
+    /// gives the exact bytes back (so a SARIF URI can be made of them); the URI is ASCII
+    /// and percent-decodes to the same bytes.
+    #[test]
+    fn printable_names_round_trip(raw in proptest::collection::vec(any::<u8>(), 0..40), text in unicode(20)) {
+        use leakguard::chunk::{name_bytes, printable_name};
+        use leakguard::report::sarif::path_to_uri;
+        for bytes in [raw, text.into_bytes()] {
+            let shown = printable_name(&bytes);
+            prop_assert!(!shown.chars().any(char::is_control), "{:?}", shown);
+            prop_assert_eq!(name_bytes(&shown), bytes.clone());
+            let uri = path_to_uri(&shown);
+            prop_assert!(uri.is_ascii());
+            let rel = uri.strip_prefix("file://").unwrap_or(&uri);
+            prop_assert_eq!(percent_decode(rel), bytes);
+        }
+    }
+
+    /// `name_bytes` and `path_to_uri` take any text, redacted or not, without panicking.
+    #[test]
+    fn name_bytes_is_total(text in unicode(30), tail in "\\\\(x[0-9a-f]?|u\\{[0-9a-fA-F]{0,8}\\}?|.)?") {
+        let s = format!("{text}{tail}");
+        let _ = leakguard::chunk::name_bytes(&s);
+        prop_assert!(leakguard::report::sarif::path_to_uri(&s).is_ascii());
+    }
+
+    /// A finding's archive split (`physical_path`, `inner_path`) never panics, whatever
+    /// the path and the prefix length.
+    #[test]
+    fn archive_split_is_total(path in unicode(30), n in 0usize..140) {
+        let rule = &engine().rules().rules[0];
+        let mut f = Finding::path(rule, &path);
+        f.physical = Some(n);
+        let p = f.physical_path();
+        prop_assert!(path.starts_with(p));
+        let _ = f.inner_path();
+    }
+
+    /// The audit's URL redaction never panics, and a password in a URL never shows.
+    #[test]
+    fn url_redaction_is_total(text in unicode(40), seed in any::<u64>()) {
+        use leakguard::audit::targets::shown;
+        let _ = shown(&text);
+        let secret = crate::util::synthetic(seed, 24, crate::util::ALNUM);
+        for url in [
+            format!("https://user:{secret}@example.test/{text}"),
+            format!("ssh://git:{secret}@example.test/x/{text}"),
+        ] {
+            prop_assert!(!shown(&url).contains(&secret), "{}", url);
+        }
+    }
+}
+
+/// `%XX` escapes undone (a test oracle for `path_to_uri`).
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let h = std::str::from_utf8(&b[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(h, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
