@@ -8,6 +8,7 @@ pub mod history;
 pub mod preflight;
 pub mod staged;
 pub mod stdin;
+pub mod walkguard;
 pub mod worktree;
 
 use std::borrow::Cow;
