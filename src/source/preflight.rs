@@ -227,7 +227,7 @@ impl Checker {
         &mut self,
         dir: &Path,
         depth: usize,
-        cap: &dyn Fn(&str) -> Option<u64>,
+        cap_of: &dyn Fn(&str) -> Option<u64>,
     ) -> Result<(), Refused> {
         let refuse = |why: String| {
             Err(Refused {
@@ -256,17 +256,19 @@ impl Checker {
         };
         for e in entries.flatten() {
             let path = e.path();
-            // `d_type` from the directory read: no `stat` per loose object.
+            let name = e.file_name();
+            let cap = cap_of(&name.to_string_lossy());
+            // `d_type` from the directory read: no `stat` per loose object or pack.
             let is_dir = match e.file_type() {
+                Ok(t) if t.is_file() && cap.is_none() => continue,
                 Ok(t) if t.is_dir() => true,
                 Ok(t) if t.is_symlink() => matches!(kind(&path), Kind::Link(_, true)),
                 _ => false,
             };
             if is_dir {
-                self.walk(&path, depth + 1, cap)?;
+                self.walk(&path, depth + 1, cap_of)?;
             } else {
-                let name = e.file_name();
-                check_file(&path, cap(&name.to_string_lossy()), &self.roots)?;
+                check_file(&path, cap, &self.roots)?;
             }
         }
         Ok(())
