@@ -116,11 +116,20 @@ fn check_git_dir(git_dir: &Path, work_tree: Option<&Path>) -> Result<bool> {
         .filter_map(|p| p.canonicalize().ok())
         .collect();
     let refused = |e: Refused| anyhow::anyhow!("cannot open the repository: {e}");
+    // What gix reads to decide whether this is a repository at all.
+    check_file(&head, Some(MAX_TEXT), &roots).map_err(refused)?;
     check_file(&git_dir.join("commondir"), Some(MAX_POINTER), &roots).map_err(refused)?;
+    check_file(&git_dir.join("gitdir"), Some(MAX_POINTER), &roots).map_err(refused)?;
     let common = match read_text(&git_dir.join("commondir"), MAX_POINTER, "commondir file") {
         Ok(text) => git_dir.join(text.trim_end_matches(['\n', '\r'])),
         Err(_) => git_dir.to_path_buf(),
     };
+    // Not a repository without both (gix looks further up): a directory that merely holds
+    // a file named HEAD is not held to the rules of git metadata.
+    let is_dir = |p: PathBuf| matches!(kind(&p), Kind::Dir | Kind::Link(_, true));
+    if !is_dir(common.join("objects")) || !is_dir(common.join("refs")) {
+        return Ok(false);
+    }
     if let Ok(c) = common.canonicalize() {
         roots.push(c);
     }
@@ -153,8 +162,7 @@ fn check_git_dir(git_dir: &Path, work_tree: Option<&Path>) -> Result<bool> {
     for config in [common.join("config"), git_dir.join("config.worktree")] {
         includes(&config, 0)?;
     }
-    Ok(!matches!(kind(&common.join("objects")), Kind::Missing)
-        && !matches!(kind(&common.join("refs")), Kind::Missing))
+    Ok(true)
 }
 
 /// Walks a repository's metadata.

@@ -676,3 +676,20 @@ fn install_refuses_a_special_existing_hook() {
         restore(&hook);
     }
 }
+
+/// A directory that merely holds a file named `HEAD` (and a `config/` directory, a FIFO
+/// named `index`) is not a repository: its files are not held to the rules of git
+/// metadata, and it is scanned as usual.
+#[test]
+fn a_file_named_head_does_not_make_a_repository() {
+    let t = Tree::new();
+    t.file(".leakguard.yaml", TOK_CONFIG);
+    t.file("HEAD", "ref: refs/heads/main\n");
+    t.file("config/app.txt", format!("token = {}\n", tok(7501)));
+    mkfifo(&t.join("index"));
+    let got = run(t.path(), &["scan", "--format", "json"]);
+    assert_eq!(got.code, 1, "{}", got.stderr);
+    let json: Value = serde_json::from_str(&got.stdout).unwrap();
+    let paths: Vec<String> = hits(&json).into_iter().map(|h| h.0).collect();
+    assert_eq!(paths, ["config/app.txt"]);
+}
