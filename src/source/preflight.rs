@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
+use gix::bstr::{BString, ByteSlice};
 
 use crate::fsguard::{check_file, kind, read_text, Kind, Refused, MAX_TEXT};
 
@@ -287,8 +288,10 @@ impl Checker {
     }
 }
 
-/// The files a repository config includes (`include.path`, `includeIf.*.path`), which gix
-/// reads as well: each must be a regular file (anywhere: `~/.gitconfig-work` is usual).
+/// The files a repository config names that gix reads as well: those it includes
+/// (`include.path`, `includeIf.*.path`, checked in turn) and `core.attributesFile` (read
+/// for history's rename detection), `core.excludesFile`. Each must be a regular file
+/// (anywhere: `~/.gitconfig-work` is usual).
 fn includes(config: &Path, depth: usize) -> Result<()> {
     if depth > MAX_DEPTH {
         return Ok(());
@@ -302,39 +305,56 @@ fn includes(config: &Path, depth: usize) -> Result<()> {
         return Ok(());
     };
     let dir = config.parent().unwrap_or(Path::new("."));
-    let mut paths = Vec::new();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let expand = |v: &BString, base: &Path| -> Option<PathBuf> {
+        let v = gix::path::from_bstr(v.as_bstr()).ok()?;
+        match v.strip_prefix("~") {
+            Ok(rest) => home.as_ref().map(|h| h.join(rest)),
+            // An absolute `v` replaces `base`.
+            Err(_) => Some(base.join(v)),
+        }
+    };
+    // (path, included: checked in turn)
+    let mut paths: Vec<(PathBuf, bool)> = Vec::new();
     for section in ["include", "includeIf"] {
         for s in file.sections_by_name(section).into_iter().flatten() {
-            paths.extend(s.values("path").into_iter().map(|v| v.to_string()));
+            for v in s.values("path") {
+                paths.extend(expand(&v, dir).map(|p| (p, true)));
+            }
         }
     }
-    for p in paths {
-        let path = match p.strip_prefix("~/") {
-            Some(rest) => match std::env::var_os("HOME") {
-                Some(home) => Path::new(&home).join(rest),
-                None => continue,
-            },
-            None => dir.join(&p),
-        };
-        match kind(&path) {
-            Kind::Special(why) => bail!(
-                "cannot open the repository: {} (included by {}) {why}",
-                path.display(),
-                config.display()
-            ),
-            Kind::Dir | Kind::Link(_, true) => bail!(
-                "cannot open the repository: {} (included by {}) is a directory",
-                path.display(),
-                config.display()
-            ),
-            Kind::File(len) if len > MAX_TEXT => bail!(
-                "cannot open the repository: {} (included by {}) is {len} bytes, over the limit of {MAX_TEXT} bytes",
-                path.display(),
-                config.display()
-            ),
-            Kind::Missing => {}
-            _ => includes(&path, depth + 1)?,
+    for key in ["core.attributesFile", "core.excludesFile"] {
+        for v in file.strings(key).into_iter().flatten() {
+            // Relative: to the current directory for git; the config's directory too.
+            for base in [dir, Path::new(".")] {
+                paths.extend(expand(&v, base).map(|p| (p, false)));
+            }
         }
+    }
+    for (path, included) in paths {
+        let by = match included {
+            true => "included by",
+            false => "named by",
+        };
+        let why = match kind(&path) {
+            Kind::Missing => continue,
+            Kind::File(len) if len > MAX_TEXT => {
+                format!("is {len} bytes, over the limit of {MAX_TEXT} bytes")
+            }
+            Kind::File(_) | Kind::Link(_, false) => {
+                if included {
+                    includes(&path, depth + 1)?;
+                }
+                continue;
+            }
+            Kind::Dir | Kind::Link(_, true) => "is a directory, not a regular file".into(),
+            Kind::Special(why) => why,
+        };
+        bail!(
+            "cannot open the repository: {} ({by} {}) {why}",
+            path.display(),
+            config.display()
+        );
     }
     Ok(())
 }

@@ -295,17 +295,22 @@ fn git_dir_pointers_and_includes() {
         }
     }
     assert_eq!(run(&wt_dir, &["staged"]).code, 0);
-    // `include.path` in the repository's config names a FIFO or a device.
+    // The repository's config names a FIFO or a device as a file to include or read.
     let fifo = outside.join("include-fifo");
     mkfifo(&fifo);
     // (Written by hand: git itself would read the FIFO.)
     let config = r.path().join(".git/config");
     let original = std::fs::read_to_string(&config).unwrap();
     for target in [fifo.to_str().unwrap(), "/dev/zero"] {
-        for section in ["[include]", "[includeIf \"gitdir:/\"]"] {
-            std::fs::write(&config, format!("{original}{section}\n\tpath = {target}\n")).unwrap();
+        for entry in [
+            "[include]\n\tpath",
+            "[includeIf \"gitdir:/\"]\n\tpath",
+            // Read by gix for history's rename detection.
+            "[core]\n\tattributesFile",
+        ] {
+            std::fs::write(&config, format!("{original}{entry} = {target}\n")).unwrap();
             let got = run(r.path(), &["history"]);
-            assert_error(&got, &format!("{section} {target}"), target);
+            assert_error(&got, &format!("{entry} {target}"), target);
         }
     }
     std::fs::write(&config, original).unwrap();
