@@ -255,9 +255,12 @@ impl<S: Sink> Reader<'_, S> {
     ///
     /// The file is opened without blocking and checked to be a regular file after opening: a
     /// path given on the command line, or one replaced since the walk saw it, may be a FIFO
-    /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends).
+    /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends). Only a
+    /// path given on the command line is opened through a link: one found by the walk that
+    /// became a link since is not followed (out of the tree, perhaps).
     fn read(&self, path: &Path, buf: &mut Vec<u8>) -> Result<Got, ReadError> {
-        let mut file = open_nonblocking(path)?;
+        let named = self.walk.roots.iter().any(|r| r.path == path);
+        let mut file = open_nonblocking(path, named)?;
         let meta = file.metadata()?;
         if let Some(kind) = special_kind(meta.file_type()) {
             return Err(ReadError::Special(kind));
@@ -350,15 +353,19 @@ fn special_kind(t: std::fs::FileType) -> Option<&'static str> {
 }
 
 /// Opens `path` for reading; on Unix with `O_NONBLOCK`, so that a FIFO without a writer
-/// cannot block the scan (regular files read the same either way).
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+/// cannot block the scan (regular files read the same either way), and unless `follow`
+/// with `O_NOFOLLOW`: a link there is an error, not followed.
+fn open_nonblocking(path: &Path, follow: bool) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | nofollow);
     }
+    #[cfg(not(unix))]
+    let _ = follow;
     o.open(path)
 }
 
@@ -397,6 +404,20 @@ fn escape_name(p: &Path) -> String {
 mod tests {
     use super::slash_path;
     use std::path::Path;
+
+    /// A file the walk found that became a link since is not opened through it.
+    #[cfg(unix)]
+    #[test]
+    fn walked_files_are_opened_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, "x").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(super::open_nonblocking(&link, false).is_err());
+        assert!(super::open_nonblocking(&link, true).is_ok());
+        assert!(super::open_nonblocking(&target, false).is_ok());
+    }
 
     #[test]
     fn names_are_printable_on_one_line() {
