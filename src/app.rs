@@ -23,7 +23,26 @@ use crate::source::{history, staged, worktree};
 
 /// Runs a parsed command line.
 /// `cancel` is set by Ctrl-C; a cancelled run returns [`crate::cancel::Interrupted`].
-pub fn run(cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
+pub fn run(mut cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
+    let threads = match &mut cli.command {
+        Command::Scan(a)
+        | Command::Baseline(BaselineArgs {
+            source: Some(BaselineSource::Scan(a)),
+            ..
+        }) => Some(&mut a.threads),
+        Command::History(a)
+        | Command::Baseline(BaselineArgs {
+            source: Some(BaselineSource::History(a)),
+            ..
+        }) => Some(&mut a.threads),
+        Command::Audit(a) => Some(&mut a.threads),
+        _ => None,
+    };
+    if let Some(t) = threads {
+        if let Some(warning) = config::cap_threads(t) {
+            messages.warnings.push(warning);
+        }
+    }
     match cli.command {
         Command::Scan(args) => scan(&args, messages, cancel),
         Command::Staged(args) => staged(&args, cancel),
@@ -93,6 +112,9 @@ fn scan_files(
         }
         false => {
             let walk = worktree::walk(&args.paths, config.config_file.as_deref(), args.no_ignore);
+            if !args.no_ignore {
+                crate::source::walkguard::check_roots(&walk)?;
+            }
             pipeline::run(&config.engine, config.limits, progress, |make| {
                 worktree::feed(&walk, config.limits, cancel, make)
             })
@@ -150,16 +172,21 @@ fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
 }
 
 /// The developer's own values from untracked `.env*` files at the top of the work tree and
-/// beside every staged file.
+/// beside every staged file; a directory that is a link now (out of the tree, perhaps) is
+/// not read.
 fn local_values(
     workdir: &Path,
     index: &gix::index::File,
     files: &[staged::StagedFile],
 ) -> LocalSecrets {
-    let dirs = staged::env_dirs(files).into_iter();
-    LocalSecrets::load(dirs.map(|d| (workdir.join(&d), d)), |rel| {
-        index.entry_by_path(rel.into()).is_some()
-    })
+    let top = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let dirs = staged::env_dirs(files)
+        .into_iter()
+        .map(|d| (top.join(&d), d))
+        .filter(|(dir, _)| dir.canonicalize().is_ok_and(|c| c == dir.as_path()));
+    LocalSecrets::load(dirs, |rel| index.entry_by_path(rel.into()).is_some())
 }
 
 fn history(args: &HistoryArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {

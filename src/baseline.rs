@@ -18,6 +18,9 @@ use sha2::Sha256;
 
 use crate::finding::{Finding, FindingKind, Suppression};
 
+/// The largest baseline read: about five million entries.
+pub const MAX_FILE: u64 = 1024 * 1024 * 1024;
+
 /// The default baseline file name.
 pub const DEFAULT_FILE: &str = ".leakguard-baseline.json";
 
@@ -137,13 +140,18 @@ impl Baseline {
     }
 
     /// Reads a baseline file.
+    /// It must be a regular file (a FIFO or a device is refused, not read) of at most
+    /// [`MAX_FILE`] bytes.
     pub fn load(path: &Path) -> Result<Baseline> {
-        let text = std::fs::read_to_string(path).with_context(|| {
-            format!(
-                "cannot read baseline {} (create it with `leakguard baseline`)",
-                path.display()
-            )
-        })?;
+        if let Err(e) = std::fs::metadata(path) {
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot read baseline {} (create it with `leakguard baseline`)",
+                    path.display()
+                )
+            });
+        }
+        let text = crate::fsguard::read_text(path, MAX_FILE, "baseline")?;
         Baseline::parse(&text, &path.display().to_string())
     }
 

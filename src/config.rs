@@ -159,6 +159,20 @@ fn limits(flags: cli::Limits, threads: usize) -> Limits {
     }
 }
 
+/// `-j N` beyond this many threads per core only costs memory and start-up time (5000
+/// threads took a minute to start): N is lowered to it, with a warning.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// Lowers `-j` to [`THREADS_PER_CORE`] times the cores available; the warning, if it did.
+pub fn cap_threads(threads: &mut usize) -> Option<String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = cores * THREADS_PER_CORE;
+    (*threads > cap).then(|| {
+        let asked = std::mem::replace(threads, cap);
+        format!("-j {asked} lowered to {cap} ({THREADS_PER_CORE} per core on {cores} cores)")
+    })
+}
+
 /// `--progress`: `auto` shows it when stderr is a terminal outside CI.
 pub fn show_progress(choice: ColorChoice, quiet: bool) -> bool {
     match choice {
@@ -194,8 +208,7 @@ fn compile(rules: RulesFrom, options: engine::Options) -> Result<(Engine, Option
 fn load(rules: RulesFrom) -> Result<(RuleSet, Option<PathBuf>)> {
     let (text, file) = match rules {
         RulesFrom::Disk(Some(p)) => {
-            let text = std::fs::read_to_string(&p)
-                .with_context(|| format!("cannot read config file {}", p.display()))?;
+            let text = crate::fsguard::read_text(&p, crate::fsguard::MAX_TEXT, "config file")?;
             (Some((p.display().to_string(), text)), Some(p))
         }
         RulesFrom::Disk(None) => (None, None),
@@ -250,8 +263,7 @@ impl AuditSetup {
 pub fn for_audit(args: &ConfigArgs, flags: cli::Limits, threads: usize) -> Result<AuditSetup> {
     use sha2::{Digest, Sha256};
     let file = match (&args.config, args.no_config) {
-        (Some(p), false) if !p.is_file() => bail!("config file {} does not exist", p.display()),
-        (Some(p), false) => Some(p.clone()),
+        (Some(p), false) => Some(explicit_config(p)?),
         _ => None,
     };
     let (rules, file) = load(RulesFrom::Disk(file))?;
@@ -263,7 +275,11 @@ pub fn for_audit(args: &ConfigArgs, flags: cli::Limits, threads: usize) -> Resul
         h.update(src.text.as_bytes());
     }
     if let Some(f) = &file {
-        h.update(std::fs::read(f).unwrap_or_default());
+        h.update(crate::fsguard::read_regular(
+            f,
+            crate::fsguard::MAX_TEXT,
+            "config file",
+        )?);
     }
     let l = &limits;
     h.update(format!(
@@ -289,10 +305,7 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     if let Some(path) = &args.config {
-        if !path.is_file() {
-            bail!("config file {} does not exist", path.display());
-        }
-        return Ok(Some(path.clone()));
+        return explicit_config(path).map(Some);
     }
     let dir = if start.is_dir() {
         start.to_path_buf()
@@ -309,10 +322,34 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
     let abs = dir.canonicalize().unwrap_or(dir);
     let cwd = std::env::current_dir().and_then(|c| c.canonicalize()).ok();
     let in_repo = abs.ancestors().any(|a| a.join(".git").exists());
+    // A discovered config may be a link within the repository (or the current directory),
+    // never out of it: the scanned tree does not get to read files elsewhere.
+    let top = match in_repo {
+        true => abs.ancestors().find(|a| a.join(".git").exists()),
+        false => cwd.as_deref().filter(|c| abs.starts_with(c)),
+    }
+    .unwrap_or(&abs)
+    .to_path_buf();
     for anc in abs.ancestors() {
         let c = anc.join(CONFIG_FILE);
-        if c.is_file() {
-            return Ok(Some(c));
+        use crate::fsguard::Kind;
+        match crate::fsguard::kind(&c) {
+            Kind::Missing => {}
+            Kind::File(_) => return Ok(Some(c)),
+            Kind::Link(real, false) if real.starts_with(&top) => return Ok(Some(c)),
+            Kind::Link(real, false) => bail!(
+                "config file {} is a link out of {}, to {}: not read",
+                c.display(),
+                top.display(),
+                real.display()
+            ),
+            Kind::Dir | Kind::Link(_, true) => {
+                bail!(
+                    "config file {} is a directory, not a regular file",
+                    c.display()
+                )
+            }
+            Kind::Special(why) => bail!("config file {} {why}", c.display()),
         }
         let at_top = if in_repo {
             anc.join(".git").exists()
@@ -325,6 +362,23 @@ pub fn find_config(args: &ConfigArgs, start: &Path) -> Result<Option<PathBuf>> {
         }
     }
     Ok(None)
+}
+
+/// `--config FILE`: it must exist and be a regular file (or a link to one: the user named
+/// it); the error says what it is otherwise.
+fn explicit_config(path: &Path) -> Result<PathBuf> {
+    match std::fs::metadata(path) {
+        Err(_) if std::fs::symlink_metadata(path).is_ok() => {
+            bail!("config file {} is a dangling link", path.display())
+        }
+        Err(_) => bail!("config file {} does not exist", path.display()),
+        Ok(m) if !m.is_file() => bail!(
+            "config file {} is {}, not a regular file",
+            path.display(),
+            crate::fsguard::describe(m.file_type())
+        ),
+        Ok(_) => Ok(path.to_path_buf()),
+    }
 }
 
 /// Loads `--baseline` from disk, if given.

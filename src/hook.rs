@@ -178,6 +178,7 @@ fn discover(path: &Path) -> Result<gix::Repository> {
     } else {
         path.to_path_buf()
     };
+    crate::source::preflight::check(path)?;
     // Find it first, for a one-line error naming the path; then open it.
     if let Err(e) = gix::discover::upwards(path) {
         use gix::discover::upwards::Error as E;
@@ -248,12 +249,10 @@ fn read_hook(hook: &Path) -> Result<Option<Existing>> {
     if std::fs::symlink_metadata(hook).is_err() {
         return Ok(None);
     }
-    let bytes = match std::fs::read(hook) {
-        Ok(b) => b,
+    // A hook is a small script; a FIFO or a device there is refused, not read.
+    let bytes = match std::fs::metadata(hook) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read {}", display(hook).display()))
-        }
+        _ => crate::fsguard::read_regular(&display(hook), crate::fsguard::MAX_TEXT, "hook")?,
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let is_symlink = std::fs::symlink_metadata(hook).is_ok_and(|m| m.file_type().is_symlink());

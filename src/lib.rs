@@ -27,6 +27,7 @@ pub mod engine;
 pub mod exit;
 pub mod finding;
 pub mod fingerprint;
+pub mod fsguard;
 pub mod hook;
 pub mod output;
 pub mod pipeline;

@@ -134,7 +134,9 @@ fn probe(
 
 /// Opens a repository on disk with its own config only: the user's and the system's have
 /// no say in what an audit reads (and reading them for every repository costs time).
+/// Its metadata is checked first ([`crate::source::preflight`]).
 fn open_local(path: &std::path::Path) -> Result<gix::Repository> {
+    crate::source::preflight::check_at(path)?;
     gix::open_opts(path, gix::open::Options::isolated())
         .with_context(|| format!("cannot open the repository {}", path.display()))
 }

@@ -85,7 +85,10 @@ impl LocalSecrets {
                 if is_tracked(&rel) || !seen.insert(rel.clone()) {
                     continue;
                 }
-                if let Ok(text) = std::fs::read(dir.join(&name)) {
+                // Opened without blocking and checked again: it may have become a FIFO.
+                let path = dir.join(&name);
+                if let Ok(text) = crate::fsguard::read_regular(&path, crate::fsguard::MAX_TEXT, "")
+                {
                     me.add_file(&rel, &text);
                 }
             }

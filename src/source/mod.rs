@@ -5,8 +5,10 @@
 
 pub mod archive;
 pub mod history;
+pub mod preflight;
 pub mod staged;
 pub mod stdin;
+pub mod walkguard;
 pub mod worktree;
 
 use std::borrow::Cow;
@@ -20,8 +22,10 @@ use crate::chunk::{Origin, Sink};
 
 /// Opens the repository holding `path`, as git does: `GIT_DIR` names the repository (no
 /// discovery from `path`) and `GIT_WORK_TREE` its work tree; `gix::discover` alone would
-/// ignore both. The object cache is 8 MiB unless git's config sets one.
+/// ignore both. The object cache is 8 MiB unless git's config sets one. Its metadata is
+/// checked first ([`preflight`]): a FIFO or a device there is an error, not a hang.
 pub fn open_repo(path: &Path) -> Result<gix::Repository> {
+    preflight::check(path)?;
     let mut repo = match std::env::var_os("GIT_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => gix::open_with_environment_overrides(path).with_context(|| {
             format!(

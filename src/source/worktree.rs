@@ -3,12 +3,15 @@
 //! bytes, or, over [`window_size`], the open file, streamed (scanned in windows).
 //!
 //! Hidden files are scanned (`.env`, `.npmrc` are where secrets live), `.git/` never is,
-//! `.gitignore`d files are not (an ignored file is never committed) unless `no_ignore`.
+//! `.gitignore`d files are not (an ignored file is never committed) unless `no_ignore`,
+//! except those git tracks all the same (`git add -f`).
 //! A file that cannot be read is a warning and a count, never an abort.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
@@ -80,7 +83,10 @@ fn root(path: &Path, base: Option<&Path>) -> Root {
 }
 
 /// Walks every root in parallel and hands each file to a sink made by `make` (one per
-/// thread). Stops early once `cancel` is set.
+/// thread), then the tracked files the ignore rules hid ([`super::walkguard::tracked`]).
+/// Stops early once `cancel` is set. The roots were checked with
+/// [`super::walkguard::check_roots`]; a directory whose ignore files are not regular files
+/// is not entered, and said so.
 pub fn feed<S: Sink + Send>(
     walk: &Walk,
     limits: Limits,
@@ -95,6 +101,20 @@ pub fn feed<S: Sink + Send>(
         builder.add(&r.path);
     }
     let respect = !walk.no_ignore;
+    // Directories refused by `dir_ok`, with why; and the tracked files the walk has not
+    // seen (yet).
+    let refused = std::sync::Arc::new(Mutex::new(Vec::<(PathBuf, String)>::new()));
+    let (tracked, tracked_error) = match respect {
+        true => match super::walkguard::tracked(walk) {
+            Ok(t) => (t, None),
+            Err(e) => (HashSet::new(), Some(e)),
+        },
+        false => (HashSet::new(), None),
+    };
+    let track = !tracked.is_empty();
+    let left = Mutex::new(tracked);
+    let roots = std::sync::Arc::new(super::walkguard::real_roots(walk));
+    let guard = respect.then(|| (refused.clone(), roots));
     builder
         .hidden(false)
         .git_ignore(respect)
@@ -105,7 +125,26 @@ pub fn feed<S: Sink + Send>(
         .require_git(false)
         .follow_links(false)
         .threads(limits.threads)
-        .filter_entry(|e| e.file_name() != ".git");
+        .filter_entry(move |e| {
+            if e.file_name() == ".git" {
+                return false;
+            }
+            let Some((refused, roots)) = &guard else {
+                return true;
+            };
+            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                return true;
+            }
+            match super::walkguard::dir_ok(e.path(), roots) {
+                Ok(()) => true,
+                Err(why) => {
+                    if let Ok(mut r) = refused.lock() {
+                        r.push((e.path().to_path_buf(), why));
+                    }
+                    false
+                }
+            }
+        });
     builder.build_parallel().run(|| {
         let mut reader = Reader {
             walk,
@@ -114,9 +153,15 @@ pub fn feed<S: Sink + Send>(
             buf: Vec::new(),
             sink: make(),
         };
+        let left = &left;
         Box::new(move |entry| {
             if cancel.is_cancelled() {
                 return WalkState::Quit;
+            }
+            if let (true, Ok(e)) = (track, &entry) {
+                if let Ok(mut left) = left.lock() {
+                    left.remove(e.path());
+                }
             }
             match entry {
                 Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => reader.file(e.path()),
@@ -134,6 +179,34 @@ pub fn feed<S: Sink + Send>(
             WalkState::Continue
         })
     });
+    if !respect || cancel.is_cancelled() {
+        return;
+    }
+    let mut reader = Reader {
+        walk,
+        limits,
+        cancel,
+        buf: Vec::new(),
+        sink: make(),
+    };
+    let refused = std::mem::take(&mut *refused.lock().unwrap_or_else(|e| e.into_inner()));
+    let skip: Vec<PathBuf> = refused.iter().map(|(p, _)| p.clone()).collect();
+    for (dir, why) in refused {
+        reader.give(&dir, Content::Unreadable(format!("not scanned: {why}")));
+    }
+    if let Some(e) = tracked_error {
+        reader.sink.take(Item {
+            content: Content::Unreadable(format!("cannot list the tracked files: {e:#}")),
+            origins: &[],
+        });
+    }
+    let left = left.into_inner().unwrap_or_else(|e| e.into_inner());
+    for p in super::walkguard::unseen(walk, left, &skip) {
+        if cancel.is_cancelled() {
+            return;
+        }
+        reader.file(&p);
+    }
 }
 
 /// One thread's reader: a reused buffer and the thread's sink.
@@ -182,9 +255,12 @@ impl<S: Sink> Reader<'_, S> {
     ///
     /// The file is opened without blocking and checked to be a regular file after opening: a
     /// path given on the command line, or one replaced since the walk saw it, may be a FIFO
-    /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends).
+    /// (whose `open` would wait for a writer) or a device (`/dev/zero` never ends). Only a
+    /// path given on the command line is opened through a link: one found by the walk that
+    /// became a link since is not followed (out of the tree, perhaps).
     fn read(&self, path: &Path, buf: &mut Vec<u8>) -> Result<Got, ReadError> {
-        let mut file = open_nonblocking(path)?;
+        let named = self.walk.roots.iter().any(|r| r.path == path);
+        let mut file = open_nonblocking(path, named)?;
         let meta = file.metadata()?;
         if let Some(kind) = special_kind(meta.file_type()) {
             return Err(ReadError::Special(kind));
@@ -277,15 +353,19 @@ fn special_kind(t: std::fs::FileType) -> Option<&'static str> {
 }
 
 /// Opens `path` for reading; on Unix with `O_NONBLOCK`, so that a FIFO without a writer
-/// cannot block the scan (regular files read the same either way).
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+/// cannot block the scan (regular files read the same either way), and unless `follow`
+/// with `O_NOFOLLOW`: a link there is an error, not followed.
+fn open_nonblocking(path: &Path, follow: bool) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let nofollow = if follow { 0 } else { libc::O_NOFOLLOW };
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | nofollow);
     }
+    #[cfg(not(unix))]
+    let _ = follow;
     o.open(path)
 }
 
@@ -320,6 +400,20 @@ fn escape_name(p: &Path) -> String {
 mod tests {
     use super::slash_path;
     use std::path::Path;
+
+    /// A file the walk found that became a link since is not opened through it.
+    #[cfg(unix)]
+    #[test]
+    fn walked_files_are_opened_without_following_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, "x").unwrap();
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert!(super::open_nonblocking(&link, false).is_err());
+        assert!(super::open_nonblocking(&link, true).is_ok());
+        assert!(super::open_nonblocking(&target, false).is_ok());
+    }
 
     #[test]
     fn names_are_printable_on_one_line() {

@@ -24,6 +24,8 @@
 //! - `hostile_metadata`: secrets in commit messages, authors' names and e-mails, ref names.
 //! - `hostile_names`: non-ASCII names redacted on character boundaries in every command, no
 //!   allowlist text in `--explain`, SARIF URIs of a name's real bytes.
+//! - `hostile_special`: FIFOs, devices and links out in git metadata, ignore files, config and
+//!   baseline (a hang fails); `-j` capped; tracked files `.gitignore` matches are scanned.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -51,6 +53,7 @@ mod hostile_fs;
 mod hostile_git;
 mod hostile_metadata;
 mod hostile_names;
+mod hostile_special;
 mod integrations;
 mod properties;
 mod quality;
