@@ -613,7 +613,7 @@ proptest! {
             bytes[i] ^= b;
         }
         bytes.truncate(cut.index(bytes.len() + 1));
-        let mut budget = Budget { bytes: 1 << 20, entries: 16 };
+        let mut budget = Budget { bytes: 1 << 20, entries: 16, memory: 1 << 20 };
         let mut handed = 0u64;
         let mut visit = |e: leakguard::source::archive::Entry<'_>, _: &mut Budget| {
             handed += 1;
