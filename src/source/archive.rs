@@ -570,11 +570,11 @@ mod tests {
         w.finish().unwrap().into_inner()
     }
 
+    /// An entry's name, and its bytes or the reason it was skipped.
+    type Got = (String, Result<Vec<u8>, String>);
+
     /// Every entry as (name, bytes, or the reason it was skipped).
-    fn read_all(
-        raw: &[u8],
-        budget: &mut Budget,
-    ) -> (Vec<(String, Result<Vec<u8>, String>)>, Option<Stop>) {
+    fn read_all(raw: &[u8], budget: &mut Budget) -> (Vec<Got>, Option<Stop>) {
         let mut got = Vec::new();
         let format = sniff(raw).unwrap();
         let stop = expand(raw, format, "t", 1 << 30, budget, &mut |e, _| {
@@ -665,7 +665,7 @@ mod tests {
             &[("ok.txt", b"fine"), ("zeros.bin", &zeros)],
             zip::CompressionMethod::Zstd,
         );
-        let (got, stop) = read_all(&z, &mut Budget::DEFAULT);
+        let (got, stop) = read_all(&z, &mut Budget::for_file(0));
         assert_eq!(got.len(), 1);
         assert_eq!(stop, Some(Stop::Ratio(b"zeros.bin".to_vec())));
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -687,7 +687,7 @@ mod tests {
     fn zstd_streams_are_read() {
         let z = zstd::stream::encode_all(&b"line one\nline two\n"[..], 3).unwrap();
         assert_eq!(sniff(&z), Some(Format::Zstd));
-        let (got, stop) = read_all(&z, &mut Budget::DEFAULT);
+        let (got, stop) = read_all(&z, &mut Budget::for_file(0));
         assert_eq!(stop, None);
         assert_eq!(
             got,
