@@ -228,6 +228,7 @@ impl Worker<'_> {
                 .collect();
             match e.data {
                 Data::Bytes(bytes) => self.bytes(bytes, &inner, depth + 1, Some(b)),
+                Data::Stream(reader) => self.windows(reader, &inner, false),
                 Data::TooLarge => {
                     self.local.stats.files_skipped_size += 1;
                     self.path_only(&inner);

@@ -3,7 +3,8 @@
 //!
 //! Recognised by their first bytes, not their names: a renamed `.jar` or a `.bin` that is a
 //! zip is still opened. Entries are never written to disk: a stored one is handed over as a
-//! slice of its archive, a compressed one is read into memory. A [`Budget`] shared by an
+//! slice of its archive, a big compressed zip entry as a reader ([`Data::Stream`]), any
+//! other compressed one is read into memory. A [`Budget`] shared by an
 //! archive and everything nested in it bounds the work an archive can ask for (entries,
 //! bytes, compression ratio) and the memory its buffers hold at once, so a zip or tar bomb
 //! costs a warning (and makes the scan incomplete), not the scan.
@@ -158,6 +159,10 @@ pub enum Data<'a> {
     /// Cannot be read (encrypted, an unsupported compression method, damaged, more than
     /// the memory budget left): the scan is incomplete.
     Skipped(String),
+    /// A compressed zip entry declared bigger than a scan window, and not an archive: to be
+    /// read to its end (and scanned in windows) by the visitor, with no buffer held here.
+    /// A read error is the visitor's to report; a limit met is reported as a [`Stop`].
+    Stream(&'a mut dyn Read),
 }
 
 /// Reads the archive in `raw` and hands each regular file in it to `visit`, together with
@@ -346,12 +351,45 @@ fn zip(
         let bomb = (file.compressed_size().max(1))
             .saturating_mul(MAX_RATIO)
             .max(RATIO_FLOOR);
+        let size = file.size();
+        let mut file = Tally {
+            inner: (&mut file).take(limit.min(bomb) + 1),
+            read: 0,
+        };
+        let mut data = Vec::new();
+        let mut failed = None;
+        // An entry declared bigger than a window is streamed to `visit` unless its first
+        // bytes say archive: it needs no buffer (what it holds is read in windows).
+        if size > crate::chunk::window_size() as u64 {
+            if let Err(e) = (&mut file).take(512).read_to_end(&mut data) {
+                failed = Some(e);
+            } else if sniff(&data).is_none() {
+                let mut reader = Cursor::new(std::mem::take(&mut data)).chain(&mut file);
+                visit(entry(&name, Data::Stream(&mut reader)), budget);
+                let n = file.read;
+                if n > bomb {
+                    return Ok(Some(Stop::Ratio(name)));
+                }
+                if n > limit {
+                    return Ok(Some(match limit < max_entry {
+                        true => Stop::Bytes(name),
+                        false => Stop::Damaged("an entry is larger than its header says".into()),
+                    }));
+                }
+                budget.bytes -= n;
+                continue;
+            }
+        }
         let cap = limit.min(bomb).min(room);
         // Room for the declared size (bounded: it may lie), so that the buffer does not
         // double past it.
-        let mut data = Vec::new();
-        let _ = data.try_reserve_exact(file.size().min(cap) as usize + 1);
-        let read = (&mut file).take(cap + 1).read_to_end(&mut data);
+        let _ = data.try_reserve_exact(size.min(cap) as usize + 1);
+        let read = match failed {
+            Some(e) => Err(e),
+            None => (&mut file)
+                .take((cap + 1).saturating_sub(data.len() as u64))
+                .read_to_end(&mut data),
+        };
         let n = data.len() as u64;
         if n > bomb {
             return Ok(Some(Stop::Ratio(name)));
@@ -377,6 +415,20 @@ fn zip(
         });
     }
     Ok(None)
+}
+
+/// A reader counting the bytes read through it.
+struct Tally<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// A stored (uncompressed, unencrypted) zip entry's bytes, as a slice of the archive.
@@ -582,6 +634,10 @@ mod tests {
                 Data::Bytes(b) => Ok(b.to_vec()),
                 Data::TooLarge => Err("too large".to_string()),
                 Data::Skipped(why) => Err(why),
+                Data::Stream(r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v).map(|_| v).map_err(|e| e.to_string())
+                }
             };
             got.push((String::from_utf8_lossy(e.name).into_owned(), data));
         });

@@ -2,7 +2,8 @@
 //! command (`scan`, `staged`, `history --range`, `audit`), and an entry that cannot be read
 //! (an unsupported method, a damaged stream, a bomb limit, a zip that cannot be opened)
 //! makes every command incomplete: exit 2 with a one-line warning naming `archive!/entry`,
-//! `-q` included. Also: nested stored zips are read in place, in bounded memory.
+//! `-q` included. Also: nested stored zips are read in place and big compressed entries are
+//! streamed, in bounded memory.
 
 use std::io::{Cursor, Write};
 use std::path::Path;
@@ -396,6 +397,75 @@ fn an_archive_on_standard_input_that_cannot_be_read_is_incomplete() {
     }
 }
 
+#[test]
+fn a_big_compressed_entry_is_streamed_in_windows() {
+    // With 64 KiB windows, a 400 KiB deflated entry is scanned as it is decompressed: the
+    // token on its last line is found with that line's number, in a jar nested in a zip.
+    let noise = crate::util::synthetic(40, 400 << 10, b"0123456789abcdef\n");
+    let lines = noise.matches('\n').count();
+    let body = format!("{noise}\ntoken {}\n", monime(40));
+    let jar = zip(
+        &[("data.txt", body.into_bytes())],
+        zip::CompressionMethod::Deflated,
+    );
+    let outer = zip(
+        &[("lib/app.jar", jar.clone())],
+        zip::CompressionMethod::Deflated,
+    );
+    let broken = damage(jar.clone(), "data.txt");
+    let tree = Tree::new();
+    tree.file("release.zip", outer).file("broken.jar", broken);
+    let out = tree
+        .cmd(&["scan", ".", "--format", "json"])
+        .env("LEAKGUARD_WINDOW_SIZE", "65536")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, u64)> = hits(&json).into_iter().map(|h| (h.0, h.2)).collect();
+    let want = (
+        "release.zip!/lib/app.jar!/data.txt".to_string(),
+        lines as u64 + 2,
+    );
+    assert_eq!(got, vec![want]);
+    // The damaged one is named, and without the finding the scan is incomplete.
+    assert!(stderr.contains("broken.jar!/data.txt"), "{stderr}");
+    std::fs::remove_file(tree.join("release.zip")).unwrap();
+    let out = tree
+        .cmd(&["scan", ".", "-q"])
+        .env("LEAKGUARD_WINDOW_SIZE", "65536")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("warning: cannot read broken.jar!/data.txt"),
+        "{stderr}"
+    );
+
+    // Streamed, a 48 MiB entry costs a window, not 48 MiB.
+    let noise = crate::util::synthetic(41, 48 << 20, b"0123456789abcdef\n");
+    let jar = zip(
+        &[("data.txt", noise.into_bytes())],
+        zip::CompressionMethod::Deflated,
+    );
+    let tree = Tree::new();
+    tree.file("big.jar", &jar);
+    let args = ["scan", ".", "--format", "json", "-j", "1"];
+    let small = [("LEAKGUARD_WINDOW_SIZE", "65536")];
+    if let Some(kb) = peak_rss_kb(tree.path(), &args, &small) {
+        let jar_kb = jar.len() as u64 / 1024;
+        // The jar, the engine (about 25 MiB) and small windows: a buffer of the entry
+        // would add its 48 MiB.
+        let most = jar_kb + 50 * 1024;
+        assert!(
+            kb < most,
+            "peak RSS {kb} kB, over {most}: the entry was buffered"
+        );
+    }
+}
+
 /// A stored zip holding a stored zip holding a stored zip holding `size` bytes of text
 /// with a token at its end.
 fn nested_stored(size: usize) -> Vec<u8> {
@@ -413,7 +483,7 @@ fn nested_stored(size: usize) -> Vec<u8> {
 }
 
 /// Peak RSS in kB of `leakguard ARGS` run in `dir`, when `/usr/bin/time` is there.
-fn peak_rss_kb(dir: &Path, args: &[&str]) -> Option<u64> {
+fn peak_rss_kb(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Option<u64> {
     if !Path::new("/usr/bin/time").exists() {
         return None;
     }
@@ -423,6 +493,7 @@ fn peak_rss_kb(dir: &Path, args: &[&str]) -> Option<u64> {
         .arg("-v")
         .arg(bin)
         .args(args)
+        .envs(envs.iter().copied())
         .current_dir(dir)
         .output()
         .ok()?;
@@ -446,7 +517,7 @@ fn nested_stored_zips_are_read_in_place() {
         vec!["release.zip!/middle.zip!/inner.zip!/data.txt".to_string()]
     );
     let args = ["scan", ".", "--format", "json", "-j", "1"];
-    if let Some(kb) = peak_rss_kb(tree.path(), &args) {
+    if let Some(kb) = peak_rss_kb(tree.path(), &args, &[]) {
         // The file itself (64 MiB) and the engine (about 60 MiB); no copy of an entry,
         // which used to cost 4 x 64 MiB.
         assert!(kb < 144 * 1024, "peak RSS {kb} kB: entries were copied");
