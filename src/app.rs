@@ -45,7 +45,7 @@ pub fn run(mut cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<Exi
     }
     match cli.command {
         Command::Scan(args) => scan(&args, messages, cancel),
-        Command::Staged(args) => staged(&args, cancel),
+        Command::Staged(args) => staged(&args, messages, cancel),
         Command::History(args) => history(&args, messages, cancel),
         Command::Install(args) => crate::hook::install(&args, messages),
         Command::Uninstall(args) => crate::hook::uninstall(&args, messages),
@@ -136,7 +136,7 @@ leakguard: this commit is blocked. Ways out:
   - a genuine false positive: add a `leakguard:allow` comment on that line
 ";
 
-fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
+fn staged(args: &StagedArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     let started = Instant::now();
     let repo = crate::source::open_repo(&args.repo)?;
     let Some(workdir) = repo.workdir().map(Path::to_path_buf) else {
@@ -162,10 +162,10 @@ fn staged(args: &StagedArgs, cancel: &Cancel) -> Result<ExitStatus> {
         staged::feed(&repo, &files, config.limits, cancel, &mut make())
     });
     fed?;
-    // A blob the hook could not read is an error: it cannot vouch for that commit.
-    if let Some(unread) = outcome.warnings.first() {
-        bail!("{unread}");
-    }
+    // A blob or archive entry the hook could not read makes the scan incomplete, as in
+    // every command: it cannot vouch for that commit (exit 2 unless findings make it 1).
+    messages.quiet |= args.output.quiet;
+    messages.warnings.extend(outcome.warnings.iter().cloned());
     let stats = outcome.stats;
     let scanned = Scanned::new(outcome.findings(), stats, None);
     conclude(&config, scanned, started, Some(STAGED_FOOTER))

@@ -146,14 +146,22 @@ pub struct Stats {
     pub files_unreadable: u64,
     /// Archives opened (each nested one counts).
     pub archives: u64,
-    /// Archives not read to their end: a bomb limit or damage (each has a warning).
+    /// Archives not read to their end: a bomb limit or damage, or not openable at all
+    /// (each has a warning; the scan is incomplete).
     pub archives_limited: u64,
-    /// Archive entries that could not be read (encrypted, unsupported method; each has a
-    /// warning).
+    /// Archive entries that could not be read (encrypted, unsupported method, damaged, over
+    /// the memory budget; each has a warning; the scan is incomplete).
     pub archive_entries_skipped: u64,
 }
 
 impl Stats {
+    /// Whether some content could not be read: a file or blob, an archive entry, or the
+    /// rest of an archive cut short by a bomb limit or damage. The one test every command
+    /// applies: such a run cannot report "clean" (exit 2 unless findings make it 1).
+    pub fn incomplete(&self) -> bool {
+        self.files_unreadable + self.archives_limited + self.archive_entries_skipped > 0
+    }
+
     /// Adds another worker's counts.
     pub fn add(&mut self, o: &Stats) {
         self.files_scanned += o.files_scanned;

@@ -419,7 +419,7 @@ pub struct Limits {
     // engine is linear and big files are streamed, so only time bounds the limit.
     #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
     pub max_file_size: u64,
-    /// Do not look inside archives (zip, jar, whl, tar, tgz, gz, bz2, xz, …).
+    /// Do not look inside archives (zip, jar, whl, tar, tgz, gz, bz2, xz, zst, …).
     #[arg(long)]
     pub no_archives: bool,
     /// Open archives nested up to this deep (a jar in a zip is depth 2).

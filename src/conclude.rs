@@ -68,7 +68,7 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
     }
     reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let unreadable = scanned.stats.files_unreadable;
+    let incomplete = scanned.stats.incomplete();
     let mut summary = Summary::new(
         &reported,
         scanned.stats,
@@ -83,7 +83,7 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
     summary.fingerprint_key = config.fingerprint_key.as_ref().map(|k| k.source.name());
     let status = if reported.iter().any(|f| f.severity >= config.gates.fail_on) {
         ExitStatus::Findings
-    } else if unreadable > 0 {
+    } else if incomplete {
         ExitStatus::Incomplete
     } else {
         ExitStatus::Clean

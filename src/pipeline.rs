@@ -122,7 +122,7 @@ impl Sink for Worker<'_> {
                     return Ok(false);
                 }
                 let room = (self.limits.max_file_size + 1).saturating_sub(head.len() as u64);
-                reader.take(room).read_to_end(&mut head)?;
+                read_stepwise(&mut reader.take(room), &mut head)?;
                 Ok(self.limits.admits(head.len() as u64))
             });
             match read {
@@ -135,7 +135,16 @@ impl Sink for Worker<'_> {
             }
         }
         let reader = &mut std::io::Cursor::new(head).chain(reader);
-        let (scanner, progress) = (&mut self.scanner, self.progress);
+        self.windows(reader, origins, true);
+    }
+}
+
+impl Worker<'_> {
+    /// Scans `reader` to its end in windows ([`crate::stream`]); `progress` counts what it
+    /// reads on the progress line.
+    fn windows(&mut self, reader: &mut dyn Read, origins: &[Origin], progress: bool) {
+        let progress = self.progress.filter(|_| progress);
+        let scanner = &mut self.scanner;
         let mut scan = |chunk: &Chunk<'_>, out: &mut Found| scanner.scan(chunk, out);
         let mut read = |n| {
             if let Some(p) = progress {
@@ -158,9 +167,7 @@ impl Sink for Worker<'_> {
             }),
         }
     }
-}
 
-impl Worker<'_> {
     /// Scans bytes found at `origins`, `depth` archives deep; an archive is opened instead
     /// (sharing `budget` with the archive it is in).
     fn bytes(&mut self, raw: &[u8], origins: &[Origin], depth: u8, budget: Option<&mut Budget>) {
@@ -170,6 +177,11 @@ impl Worker<'_> {
                     return;
                 }
             }
+        }
+        // An archive's big entry (in memory already) is scanned in windows like a big file,
+        // so that the engine's memory stays that of a window.
+        if depth > 0 && raw.len() > crate::chunk::window_size() {
+            return self.windows(&mut std::io::Cursor::new(raw), origins, false);
         }
         let stats = &mut self.local.stats;
         let prepared = crate::source::prepare(raw);
@@ -207,11 +219,11 @@ impl Worker<'_> {
         depth: u8,
         budget: Option<&mut Budget>,
     ) -> bool {
-        let mut own = Budget::DEFAULT;
+        let max_entry = self.limits.max_file_size;
+        let mut own = Budget::for_file(max_entry);
         let budget = budget.unwrap_or(&mut own);
         let name = origins.first().map_or("", |o| o.path.as_str());
-        let old = old_entries(origins);
-        let max_entry = self.limits.max_file_size;
+        let old = old_entries(origins, max_entry);
         let result = archive::expand(raw, format, name, max_entry, budget, &mut |e, b| {
             let since = |n: &[u8]| old.as_ref()?.get(n).cloned().map(Since::Bytes);
             let inner: Vec<Origin> = origins
@@ -220,6 +232,7 @@ impl Worker<'_> {
                 .collect();
             match e.data {
                 Data::Bytes(bytes) => self.bytes(bytes, &inner, depth + 1, Some(b)),
+                Data::Stream(reader) => self.windows(reader, &inner, false),
                 Data::TooLarge => {
                     self.local.stats.files_skipped_size += 1;
                     self.path_only(&inner);
@@ -228,30 +241,46 @@ impl Worker<'_> {
                     self.local.stats.archive_entries_skipped += 1;
                     if let Some(o) = inner.first() {
                         let shown = self.scanner.printable_path(&o.display);
-                        let msg = format!("skipped {shown}: {err}");
+                        let msg = format!("cannot read {shown}: {err}");
                         self.local.warnings.push(msg);
                     }
                     self.path_only(&inner);
                 }
             }
         });
-        let Ok(stopped) = result else {
-            return false;
-        };
         self.local.stats.archives += 1;
-        if let Some(stop) = stopped {
-            self.local.stats.archives_limited += 1;
-            if let Some(o) = origins.first() {
-                let shown = self.scanner.printable_path(&o.display);
-                let msg = format!("{shown}: archive not read to its end: {}", stop.reason());
-                self.local.warnings.push(msg);
+        let stopped = match result {
+            Ok(stopped) => stopped,
+            // Its first bytes say archive, but it cannot be opened as one: scanned as it is
+            // by the caller, and what it holds is unread.
+            Err(err) => {
+                self.limited(origins, None, &format!("cannot be opened: {err}"));
+                return false;
             }
+        };
+        if let Some(stop) = stopped {
+            self.limited(origins, stop.entry(), &stop.reason());
         }
         self.path_only(origins);
         if let Some(p) = self.progress.filter(|_| depth == 0) {
             p.add(raw.len() as u64);
         }
         true
+    }
+
+    /// An archive not read to its end (a bomb limit, damage): the scan is incomplete, and a
+    /// warning names the archive and the entry it stopped in.
+    fn limited(&mut self, origins: &[Origin], entry: Option<&[u8]>, reason: &str) {
+        self.local.stats.archives_limited += 1;
+        if let Some(o) = origins.first() {
+            let o = match entry {
+                Some(name) => o.inner(name, None),
+                None => o.clone(),
+            };
+            let shown = self.scanner.printable_path(&o.display);
+            let msg = format!("{shown}: archive not read to its end: {reason}");
+            self.local.warnings.push(msg);
+        }
     }
 
     /// Content not scanned: its origins' path rules still apply.
@@ -294,9 +323,22 @@ impl Drop for Worker<'_> {
     }
 }
 
+/// Reads `reader` to its end into `buf`, growing it by at most 8 MiB at a time: a doubling
+/// buffer can hold (and touch) up to twice what it read, and this one is a whole archive.
+fn read_stepwise(reader: &mut dyn Read, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    loop {
+        buf.reserve_exact((buf.len() / 8).clamp(1 << 20, 8 << 20));
+        let want = buf.capacity() - buf.len();
+        if reader.take(want as u64).read_to_end(buf)? < want {
+            return Ok(());
+        }
+    }
+}
+
 /// The entries of the archive a staged archive replaces, by name: each entry's findings are
-/// new only where that entry's old bytes did not hold them.
-fn old_entries(origins: &[Origin]) -> Option<HashMap<Vec<u8>, Vec<u8>>> {
+/// new only where that entry's old bytes did not hold them. Kept up to one file's memory
+/// budget: an entry left out counts as new, so its findings are all reported.
+fn old_entries(origins: &[Origin], max_entry: u64) -> Option<HashMap<Vec<u8>, Vec<u8>>> {
     let [o] = origins else { return None };
     let OriginKind::Staged {
         since: Some(Since::Bytes(old)),
@@ -306,12 +348,16 @@ fn old_entries(origins: &[Origin]) -> Option<HashMap<Vec<u8>, Vec<u8>>> {
     };
     let format = archive::sniff(old)?;
     let mut entries = HashMap::new();
-    let mut budget = Budget::DEFAULT;
+    let mut budget = Budget::for_file(max_entry);
+    let mut room = budget.memory;
     let mut keep = |e: archive::Entry<'_>, _: &mut Budget| {
         if let Data::Bytes(b) = e.data {
-            entries.insert(e.name.to_vec(), b.to_vec());
+            if let Some(left) = room.checked_sub(b.len() as u64) {
+                room = left;
+                entries.insert(e.name.to_vec(), b.to_vec());
+            }
         }
     };
-    archive::expand(old, format, &o.path, u64::MAX, &mut budget, &mut keep).ok()?;
+    archive::expand(old, format, &o.path, max_entry, &mut budget, &mut keep).ok()?;
     Some(entries)
 }

@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
         Format::Gzip,
         Format::Bzip2,
         Format::Xz,
+        Format::Zstd,
     ];
     let guessed = sniff(data);
     for format in formats
@@ -23,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
         let mut budget = Budget {
             bytes: 8 << 20,
             entries: 1000,
+            memory: 4 << 20,
         };
         let mut seen = 0u64;
         let mut visit = |e: leakguard::source::archive::Entry<'_>, _: &mut Budget| {

@@ -233,7 +233,7 @@ impl Shared<'_> {
             });
         fed?;
         self.cancel.check()?;
-        let unreadable = outcome.stats.files_unreadable > 0;
+        let unreadable = outcome.stats.incomplete();
         let error = unreadable.then(|| outcome.warnings.join("; "));
         let dirty: HashSet<ObjectId> = outcome
             .found

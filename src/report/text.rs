@@ -198,6 +198,10 @@ fn summary_line(s: &Summary, findings: &[Finding], explained: bool, color: bool)
         if st.archives_limited > 0 {
             line.push_str(&format!(" ({} cut short)", st.archives_limited));
         }
+        if st.archive_entries_skipped > 0 {
+            let n = st.archive_entries_skipped;
+            line.push_str(&format!(" · unreadable archive entries {n}"));
+        }
     }
     if s.suppressed > 0 {
         line.push_str(&format!(" · suppressed {}", s.suppressed));

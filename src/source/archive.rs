@@ -1,11 +1,13 @@
 //! Archives read as the files they hold: zip and its relatives (jar, war, apk, whl, nupkg,
-//! egg), tar, and gzip, bzip2 and xz streams (a compressed tar is read as one archive).
+//! egg), tar, and gzip, bzip2, xz and zstd streams (a compressed tar is read as one archive).
 //!
 //! Recognised by their first bytes, not their names: a renamed `.jar` or a `.bin` that is a
-//! zip is still opened. Entries are streamed into memory one at a time and never written to
-//! disk. A [`Budget`] shared by an archive and everything nested in it bounds the work an
-//! archive can ask for (entries, bytes, compression ratio), so a zip or tar bomb costs a
-//! warning and not the scan.
+//! zip is still opened. Entries are never written to disk: a stored one is handed over as a
+//! slice of its archive, a big compressed zip entry as a reader ([`Data::Stream`]), any
+//! other compressed one is read into memory. A [`Budget`] shared by an
+//! archive and everything nested in it bounds the work an archive can ask for (entries,
+//! bytes, compression ratio) and the memory its buffers hold at once, so a zip or tar bomb
+//! costs a warning (and makes the scan incomplete), not the scan.
 
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
@@ -19,6 +21,7 @@ pub enum Format {
     Gzip,
     Bzip2,
     Xz,
+    Zstd,
 }
 
 /// The archive format `bytes` starts with, if any.
@@ -30,6 +33,8 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         Some(Format::Gzip)
     } else if bytes.starts_with(XZ) {
         Some(Format::Xz)
+    } else if bytes.starts_with(&[0x28, 0xB5, 0x2F, 0xFD]) {
+        Some(Format::Zstd)
     } else if is_bzip2(bytes) {
         Some(Format::Bzip2)
     } else if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
@@ -50,22 +55,39 @@ fn is_bzip2(b: &[u8]) -> bool {
         && (&b[4..10] == BLOCK || &b[4..10] == END)
 }
 
-/// Bounds on what one archive, with everything nested in it, may make us read.
+/// Bounds on what one archive, with everything nested in it, may make us read and hold.
 #[derive(Debug, Clone, Copy)]
 pub struct Budget {
     /// Uncompressed bytes still allowed.
     pub bytes: u64,
     /// Entries still allowed.
     pub entries: u64,
+    /// Bytes the buffers of entries being read may still hold at once: an entry is copied
+    /// out only when it is compressed (a stored one is a slice of its archive), and its
+    /// buffer is charged here while what is nested in it is read.
+    pub memory: u64,
 }
+
+/// The least [`Budget::memory`]: a 256 MiB entry can always be held.
+pub const MEMORY: u64 = 256 << 20;
 
 impl Budget {
     /// 1 GiB and 100,000 entries: more than a large jar, wheel or npm tarball holds, and at
-    /// most a few seconds of work.
+    /// most a few seconds of work; [`MEMORY`] of buffers.
     pub const DEFAULT: Budget = Budget {
         bytes: 1 << 30,
         entries: 100_000,
+        memory: MEMORY,
     };
+
+    /// The budget of one file's archive tree when one entry may be `max_entry` bytes: room
+    /// in memory for at least one such entry.
+    pub fn for_file(max_entry: u64) -> Budget {
+        Budget {
+            memory: max_entry.max(MEMORY),
+            ..Budget::DEFAULT
+        }
+    }
 }
 
 /// A stream may expand to this many times its compressed size…
@@ -73,32 +95,51 @@ pub const MAX_RATIO: u64 = 100;
 /// …once it has produced this much (small, very regular files compress better than 100:1).
 const RATIO_FLOOR: u64 = 1 << 20;
 
-/// Why an archive was not read to its end.
+/// Why an archive was not read to its end. Every stop leaves content unread, so the scan
+/// is incomplete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
     /// More entries than the budget allows.
     Entries,
-    /// More uncompressed bytes than the budget allows.
-    Bytes,
-    /// An entry (named) expanded more than [`MAX_RATIO`] times: a decompression bomb.
-    Ratio(String),
+    /// More uncompressed bytes than the budget allows, reached in this entry.
+    Bytes(Vec<u8>),
+    /// This entry expanded more than [`MAX_RATIO`] times: a decompression bomb.
+    Ratio(Vec<u8>),
     /// The archive is damaged after some entries were read.
     Damaged(String),
 }
 
 impl Stop {
-    /// The reason, for a warning.
+    /// The entry it stopped in, when known.
+    pub fn entry(&self) -> Option<&[u8]> {
+        match self {
+            Stop::Bytes(n) | Stop::Ratio(n) if !n.is_empty() => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The reason, for a warning (the entry is named apart: see [`Stop::entry`]).
     pub fn reason(&self) -> String {
         match self {
             Stop::Entries => format!("more than {} entries (a bomb?)", Budget::DEFAULT.entries),
-            Stop::Bytes => format!(
-                "more than {} MiB uncompressed (a bomb?)",
+            Stop::Bytes(_) => format!(
+                "more than {} MiB uncompressed in all (a bomb?)",
                 Budget::DEFAULT.bytes >> 20
             ),
-            Stop::Ratio(name) => {
-                format!("{name} expands more than {MAX_RATIO} times its size (a bomb?)")
+            Stop::Ratio(_) => {
+                format!("expands more than {MAX_RATIO} times its compressed size (a bomb?)")
             }
             Stop::Damaged(err) => format!("damaged: {err}"),
+        }
+    }
+
+    /// The same stop, in entry `name` when it names none yet (a stream's limit is met
+    /// while a tar entry in it is read).
+    fn within(self, name: &[u8]) -> Stop {
+        match self {
+            Stop::Bytes(n) if n.is_empty() => Stop::Bytes(name.to_vec()),
+            Stop::Ratio(n) if n.is_empty() => Stop::Ratio(name.to_vec()),
+            other => other,
         }
     }
 }
@@ -115,16 +156,21 @@ pub enum Data<'a> {
     Bytes(&'a [u8]),
     /// Over the size limit for one file.
     TooLarge,
-    /// Cannot be read (encrypted, an unsupported compression method, damaged).
+    /// Cannot be read (encrypted, an unsupported compression method, damaged, more than
+    /// the memory budget left): the scan is incomplete.
     Skipped(String),
+    /// A compressed zip entry declared bigger than a scan window, and not an archive: to be
+    /// read to its end (and scanned in windows) by the visitor, with no buffer held here.
+    /// A read error is the visitor's to report; a limit met is reported as a [`Stop`].
+    Stream(&'a mut dyn Read),
 }
 
 /// Reads the archive in `raw` and hands each regular file in it to `visit`, together with
 /// the budget (which nested archives share). `max_entry` caps one entry's size.
 ///
-/// `Err` when `raw` is not an archive after all, before any entry was handed over: the
-/// caller scans the bytes as they are. `Ok(Some(stop))` when a limit or damage stopped the
-/// reading part way.
+/// `Err` when `raw` cannot be opened as `format` (damaged, or not an archive after all),
+/// before any entry was handed over: the caller scans the bytes as they are. `Ok(Some(stop))`
+/// when a limit or damage stopped the reading part way.
 pub fn expand(
     raw: &[u8],
     format: Format,
@@ -142,18 +188,24 @@ pub fn expand(
         Format::Zip => return zip(raw, max_entry, budget, visit),
         Format::Tar => {
             let r = Reader::new(raw, None);
-            return tar(r, max_entry, budget, visit, &mut false);
+            return tar(r, Some(raw), max_entry, budget, visit, &mut false);
         }
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(counted)),
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(counted)),
         // 64 MiB of dictionary: what `xz -9` uses; a header asking for more is refused.
         Format::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(counted, true, 64 << 10)),
+        // The same bound: a frame whose window needs more than 64 MiB is refused.
+        Format::Zstd => {
+            let mut d = zstd::stream::read::Decoder::new(counted).map_err(|e| e.to_string())?;
+            d.window_log_max(26).map_err(|e| e.to_string())?;
+            Box::new(d)
+        }
     };
     let mut r = Reader::new(stream, Some(consumed));
     let mut head = Vec::with_capacity(512);
     if let Err(e) = (&mut r).take(512).read_to_end(&mut head) {
         return match r.stop.take() {
-            Some(stop) => Ok(Some(stop)),
+            Some(stop) => Ok(Some(stop.within(stripped(name).as_bytes()))),
             None => Err(e.to_string()),
         };
     }
@@ -165,7 +217,7 @@ pub fn expand(
             consumed: r.consumed,
             stop: None,
         };
-        return match tar(r, max_entry, budget, visit, &mut handed) {
+        return match tar(r, None, max_entry, budget, visit, &mut handed) {
             Err(e) if handed => Ok(Some(Stop::Damaged(e))),
             other => other,
         };
@@ -178,24 +230,41 @@ pub fn expand(
     let inner = stripped(name);
     let mut data = head;
     let limit = max_entry.min(budget.bytes);
+    let room = budget.memory;
     let read = (&mut r)
-        .take((limit + 1).saturating_sub(data.len() as u64))
+        .take((limit.min(room) + 1).saturating_sub(data.len() as u64))
         .read_to_end(&mut data);
     if let Some(stop) = r.stop.take() {
-        return Ok(Some(stop));
+        return Ok(Some(stop.within(inner.as_bytes())));
     }
-    if let Err(e) = read {
-        return Err(e.to_string());
-    }
-    if data.len() as u64 > limit {
+    let n = data.len() as u64;
+    if n > limit {
         if limit < max_entry {
-            return Ok(Some(Stop::Bytes));
+            return Ok(Some(Stop::Bytes(inner.into_bytes())));
         }
         visit(entry(inner.as_bytes(), Data::TooLarge), budget);
         return Ok(None);
     }
-    budget.bytes -= data.len() as u64;
-    visit(entry(inner.as_bytes(), Data::Bytes(&data)), budget);
+    if n > room {
+        visit(
+            entry(inner.as_bytes(), Data::Skipped(no_room(room))),
+            budget,
+        );
+        return Ok(None);
+    }
+    if let Err(e) = read {
+        // Damaged after its first 512 bytes: what was read is not scanned, the stream is
+        // reported unreadable.
+        visit(
+            entry(inner.as_bytes(), Data::Skipped(e.to_string())),
+            budget,
+        );
+        return Ok(None);
+    }
+    budget.bytes -= n;
+    hold(budget, &data, |budget| {
+        visit(entry(inner.as_bytes(), Data::Bytes(&data)), budget)
+    });
     Ok(None)
 }
 
@@ -203,10 +272,27 @@ fn entry<'a>(name: &'a [u8], data: Data<'a>) -> Entry<'a> {
     Entry { name, data }
 }
 
+/// Why an entry that does not fit in the memory left was skipped.
+fn no_room(room: u64) -> String {
+    format!(
+        "needs more than the {} MiB of memory left by the archives around it",
+        room >> 20
+    )
+}
+
+/// Runs `f` with `data`'s buffer charged to the budget's memory, and gives it back after:
+/// what `f` reads (entries nested in `data`) must fit beside it.
+fn hold(budget: &mut Budget, data: &Vec<u8>, f: impl FnOnce(&mut Budget)) {
+    let held = (data.capacity() as u64).min(budget.memory);
+    budget.memory -= held;
+    f(budget);
+    budget.memory += held;
+}
+
 /// The name of what a compressed file holds: `app.log.gz` holds `app.log`.
 fn stripped(name: &str) -> String {
     let base = name.rsplit('/').next().unwrap_or(name);
-    for ext in [".gz", ".bz2", ".xz", ".gzip", ".z"] {
+    for ext in [".gz", ".bz2", ".xz", ".zst", ".zstd", ".gzip", ".z"] {
         if base.len() > ext.len() && base.to_ascii_lowercase().ends_with(ext) {
             // The last `ext.len()` bytes matched ASCII `ext` (ASCII lowercasing keeps every
             // byte where it is, and only ASCII bytes equal ASCII): a char boundary.
@@ -223,7 +309,6 @@ fn zip(
     visit: &mut dyn FnMut(Entry<'_>, &mut Budget),
 ) -> Result<Option<Stop>, String> {
     let mut archive = zip::ZipArchive::new(Cursor::new(raw)).map_err(|e| e.to_string())?;
-    let mut data = Vec::new();
     for i in 0..archive.len() {
         if budget.entries == 0 {
             return Ok(Some(Stop::Entries));
@@ -249,23 +334,77 @@ fn zip(
             visit(entry(&name, Data::TooLarge), budget);
             continue;
         }
+        // A stored entry is already in memory, in `raw`: handed over without a copy, so
+        // stored archives nested in stored archives cost nothing more.
+        if let Some(bytes) = stored(raw, &file) {
+            let n = bytes.len() as u64;
+            if n > max_entry {
+                visit(entry(&name, Data::TooLarge), budget);
+            } else if n > budget.bytes {
+                return Ok(Some(Stop::Bytes(name)));
+            } else {
+                budget.bytes -= n;
+                visit(entry(&name, Data::Bytes(bytes)), budget);
+            }
+            continue;
+        }
         let limit = max_entry.min(budget.bytes);
+        let room = budget.memory;
         let bomb = (file.compressed_size().max(1))
             .saturating_mul(MAX_RATIO)
             .max(RATIO_FLOOR);
-        data.clear();
-        let read = (&mut file).take(limit.min(bomb) + 1).read_to_end(&mut data);
+        let size = file.size();
+        let mut file = Tally {
+            inner: (&mut file).take(limit.min(bomb) + 1),
+            read: 0,
+        };
+        let mut data = Vec::new();
+        let mut failed = None;
+        // An entry declared bigger than a window is streamed to `visit` unless its first
+        // bytes say archive: it needs no buffer (what it holds is read in windows).
+        if size > crate::chunk::window_size() as u64 {
+            if let Err(e) = (&mut file).take(512).read_to_end(&mut data) {
+                failed = Some(e);
+            } else if sniff(&data).is_none() {
+                let mut reader = Cursor::new(std::mem::take(&mut data)).chain(&mut file);
+                visit(entry(&name, Data::Stream(&mut reader)), budget);
+                let n = file.read;
+                if n > bomb {
+                    return Ok(Some(Stop::Ratio(name)));
+                }
+                if n > limit {
+                    return Ok(Some(match limit < max_entry {
+                        true => Stop::Bytes(name),
+                        false => Stop::Damaged("an entry is larger than its header says".into()),
+                    }));
+                }
+                budget.bytes -= n;
+                continue;
+            }
+        }
+        let cap = limit.min(bomb).min(room);
+        // Room for the declared size (bounded: it may lie), so that the buffer does not
+        // double past it.
+        let _ = data.try_reserve_exact(size.min(cap) as usize + 1);
+        let read = match failed {
+            Some(e) => Err(e),
+            None => (&mut file)
+                .take((cap + 1).saturating_sub(data.len() as u64))
+                .read_to_end(&mut data),
+        };
         let n = data.len() as u64;
         if n > bomb {
-            return Ok(Some(Stop::Ratio(
-                String::from_utf8_lossy(&name).into_owned(),
-            )));
+            return Ok(Some(Stop::Ratio(name)));
         }
         if n > limit {
             if limit < max_entry {
-                return Ok(Some(Stop::Bytes));
+                return Ok(Some(Stop::Bytes(name)));
             }
             visit(entry(&name, Data::TooLarge), budget);
+            continue;
+        }
+        if n > room {
+            visit(entry(&name, Data::Skipped(no_room(room))), budget);
             continue;
         }
         if let Err(e) = read {
@@ -273,14 +412,43 @@ fn zip(
             continue;
         }
         budget.bytes -= n;
-        visit(entry(&name, Data::Bytes(&data)), budget);
+        hold(budget, &data, |budget| {
+            visit(entry(&name, Data::Bytes(&data)), budget)
+        });
     }
     Ok(None)
 }
 
-/// Reads a tar stream's regular files. `handed` is set once an entry was handed over.
+/// A reader counting the bytes read through it.
+struct Tally<R> {
+    inner: R,
+    read: u64,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// A stored (uncompressed, unencrypted) zip entry's bytes, as a slice of the archive.
+fn stored<'a, R: Read>(raw: &'a [u8], file: &zip::read::ZipFile<'_, R>) -> Option<&'a [u8]> {
+    if file.compression() != zip::CompressionMethod::Stored || file.encrypted() {
+        return None;
+    }
+    let start = usize::try_from(file.data_start()?).ok()?;
+    let len = usize::try_from(file.compressed_size()).ok()?;
+    raw.get(start..start.checked_add(len)?)
+}
+
+/// Reads a tar stream's regular files. `raw` is the whole tar when it is in memory
+/// uncompressed: entries are then handed over as slices of it. `handed` is set once an
+/// entry was handed over.
 fn tar<R: Read>(
     r: Reader<R>,
+    raw: Option<&[u8]>,
     max_entry: u64,
     budget: &mut Budget,
     visit: &mut dyn FnMut(Entry<'_>, &mut Budget),
@@ -293,7 +461,6 @@ fn tar<R: Read>(
     };
     let mut archive = tar::Archive::new(shared);
     let entries = archive.entries().map_err(|e| e.to_string())?;
-    let mut data = Vec::new();
     for e in entries {
         let mut e = match e {
             Ok(e) => e,
@@ -322,21 +489,45 @@ fn tar<R: Read>(
             continue;
         }
         let limit = max_entry.min(budget.bytes);
-        data.clear();
-        let read = (&mut e).take(limit + 1).read_to_end(&mut data);
-        if let Some(s) = stop.borrow_mut().take() {
-            return Ok(Some(s));
+        if let Some(bytes) = raw.and_then(|raw| in_place(raw, &e)) {
+            if bytes.len() as u64 > limit {
+                return Ok(Some(Stop::Bytes(name)));
+            }
+            budget.bytes -= bytes.len() as u64;
+            visit(entry(&name, Data::Bytes(bytes)), budget);
+            continue;
         }
-        if data.len() as u64 > limit {
-            return Ok(Some(Stop::Bytes));
+        let room = budget.memory;
+        let mut data = Vec::new();
+        let _ = data.try_reserve_exact(e.size().min(limit.min(room)) as usize + 1);
+        let read = (&mut e).take(limit.min(room) + 1).read_to_end(&mut data);
+        if let Some(s) = stop.borrow_mut().take() {
+            return Ok(Some(s.within(&name)));
+        }
+        let n = data.len() as u64;
+        if n > limit {
+            return Ok(Some(Stop::Bytes(name)));
         }
         if let Err(err) = read {
             return Ok(Some(Stop::Damaged(err.to_string())));
         }
-        budget.bytes -= data.len() as u64;
-        visit(entry(&name, Data::Bytes(&data)), budget);
+        if n > room {
+            visit(entry(&name, Data::Skipped(no_room(room))), budget);
+            continue;
+        }
+        budget.bytes -= n;
+        hold(budget, &data, |budget| {
+            visit(entry(&name, Data::Bytes(&data)), budget)
+        });
     }
     Ok(None)
+}
+
+/// A tar entry's bytes as a slice of the uncompressed tar holding it.
+fn in_place<'a, R: Read>(raw: &'a [u8], e: &tar::Entry<'_, R>) -> Option<&'a [u8]> {
+    let start = usize::try_from(e.raw_file_position()).ok()?;
+    let len = usize::try_from(e.size()).ok()?;
+    raw.get(start..start.checked_add(len)?)
 }
 
 /// The compressed input, counting what the decompressor has consumed.
@@ -380,7 +571,7 @@ impl<R: Read> Read for Reader<R> {
         if let Some(c) = &self.consumed {
             let allowed = c.get().max(1).saturating_mul(MAX_RATIO).max(RATIO_FLOOR);
             if self.produced > allowed {
-                self.stop = Some(Stop::Ratio("the stream".to_string()));
+                self.stop = Some(Stop::Ratio(Vec::new()));
                 return Err(io::Error::other("decompression bomb"));
             }
         }
@@ -414,11 +605,152 @@ mod tests {
         assert_eq!(sniff(&[0x1F, 0x8B, 0x08, 0]), Some(Format::Gzip));
         assert_eq!(sniff(b"\xFD7zXZ\0.."), Some(Format::Xz));
         assert_eq!(sniff(b"BZh91AY&SYxxxx"), Some(Format::Bzip2));
+        assert_eq!(sniff(&[0x28, 0xB5, 0x2F, 0xFD, 0]), Some(Format::Zstd));
         assert_eq!(sniff(b"BZh9 is a word"), None);
         let mut tar = vec![0u8; 512];
         tar[257..262].copy_from_slice(b"ustar");
         assert_eq!(sniff(&tar), Some(Format::Tar));
         assert_eq!(sniff(b"PK is not enough"), None);
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    /// An entry's name, and its bytes or the reason it was skipped.
+    type Got = (String, Result<Vec<u8>, String>);
+
+    /// Every entry as (name, bytes, or the reason it was skipped).
+    fn read_all(raw: &[u8], budget: &mut Budget) -> (Vec<Got>, Option<Stop>) {
+        let mut got = Vec::new();
+        let format = sniff(raw).unwrap();
+        let stop = expand(raw, format, "t", 1 << 30, budget, &mut |e, _| {
+            let data = match e.data {
+                Data::Bytes(b) => Ok(b.to_vec()),
+                Data::TooLarge => Err("too large".to_string()),
+                Data::Skipped(why) => Err(why),
+                Data::Stream(r) => {
+                    let mut v = Vec::new();
+                    r.read_to_end(&mut v).map(|_| v).map_err(|e| e.to_string())
+                }
+            };
+            got.push((String::from_utf8_lossy(e.name).into_owned(), data));
+        });
+        (got, stop.unwrap())
+    }
+
+    #[test]
+    fn stored_entries_are_slices_of_their_archive() {
+        let inner = zip_of(&[("a.txt", b"hello")], zip::CompressionMethod::Stored);
+        let outer = zip_of(&[("in.zip", &inner)], zip::CompressionMethod::Stored);
+        let range = outer.as_ptr_range();
+        let mut budget = Budget::DEFAULT;
+        expand(
+            &outer,
+            Format::Zip,
+            "o",
+            1 << 20,
+            &mut budget,
+            &mut |e, _| {
+                let Data::Bytes(b) = e.data else { panic!() };
+                assert_eq!(b, &inner[..]);
+                assert!(range.contains(&b.as_ptr()), "a copy");
+            },
+        )
+        .unwrap();
+        assert_eq!(budget.memory, MEMORY, "nothing held");
+    }
+
+    #[test]
+    fn compressed_entries_share_one_memory_budget() {
+        // Noise: deflate cannot shrink it, so the inner zip is as big as what it holds.
+        let mut x = 1u32;
+        let big: Vec<u8> = (0..300 << 10)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (x >> 24) as u8
+            })
+            .collect();
+        let inner = zip_of(&[("big.txt", &big)], zip::CompressionMethod::Deflated);
+        // The outer entry is held while the inner one is read: 2 x 300 KiB do not fit in
+        // 512 KiB, one does.
+        let outer = zip_of(
+            &[("in.zip", &inner), ("b.txt", &big)],
+            zip::CompressionMethod::Bzip2,
+        );
+        let mut budget = Budget {
+            memory: 512 << 10,
+            ..Budget::DEFAULT
+        };
+        let mut skipped = Vec::new();
+        let format = sniff(&outer).unwrap();
+        expand(
+            &outer,
+            format,
+            "o",
+            1 << 30,
+            &mut budget,
+            &mut |e, b| match e.data {
+                Data::Bytes(bytes) if sniff(bytes).is_some() => {
+                    let (got, _) = read_all(bytes, b);
+                    skipped.extend(got.into_iter().filter(|g| g.1.is_err()));
+                }
+                Data::Bytes(bytes) => assert_eq!(bytes.len(), big.len()),
+                _ => panic!("b.txt fits once in.zip is let go"),
+            },
+        )
+        .unwrap();
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert!(skipped[0]
+            .1
+            .as_ref()
+            .unwrap_err()
+            .contains("MiB of memory left"));
+        assert_eq!(budget.memory, 512 << 10, "every buffer given back");
+    }
+
+    #[test]
+    fn a_stop_names_the_entry_it_stopped_in() {
+        let zeros = vec![0u8; 4 << 20];
+        let z = zip_of(
+            &[("ok.txt", b"fine"), ("zeros.bin", &zeros)],
+            zip::CompressionMethod::Zstd,
+        );
+        let (got, stop) = read_all(&z, &mut Budget::for_file(0));
+        assert_eq!(got.len(), 1);
+        assert_eq!(stop, Some(Stop::Ratio(b"zeros.bin".to_vec())));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &zeros).unwrap();
+        let gz = gz.finish().unwrap();
+        let mut budget = Budget::DEFAULT;
+        let stop = expand(
+            &gz,
+            Format::Gzip,
+            "d/dump.gz",
+            1 << 30,
+            &mut budget,
+            &mut |_, _| panic!("nothing handed over"),
+        );
+        assert_eq!(stop.unwrap().unwrap().entry(), Some(&b"dump"[..]));
+    }
+
+    #[test]
+    fn zstd_streams_are_read() {
+        let z = zstd::stream::encode_all(&b"line one\nline two\n"[..], 3).unwrap();
+        assert_eq!(sniff(&z), Some(Format::Zstd));
+        let (got, stop) = read_all(&z, &mut Budget::for_file(0));
+        assert_eq!(stop, None);
+        assert_eq!(
+            got,
+            vec![("t".to_string(), Ok(b"line one\nline two\n".to_vec()))]
+        );
     }
 
     #[test]

@@ -153,7 +153,9 @@ fn a_file_that_only_looks_like_an_archive_is_scanned_as_it_is() {
     let (code, json) = tree.scan_json(&["."]);
     assert_eq!(code, 1);
     assert_eq!(hits(&json)[0].0, "notes.txt");
-    assert_eq!(json["summary"]["archives"], 0);
+    // A zip that cannot be opened may hide entries: counted, and the scan is incomplete
+    // (exit 2 without the finding; tests/it/hostile_archives.rs).
+    assert_eq!(json["summary"]["archives_limited"], 1);
 }
 
 #[test]
@@ -173,7 +175,7 @@ fn a_zip_bomb_is_cut_short_with_a_warning_and_the_scan_goes_on() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("bomb.zip: archive not read to its end: zeros.bin expands more than"),
+        stderr.contains("bomb.zip!/zeros.bin: archive not read to its end: expands more than"),
         "{stderr}"
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -20,6 +20,8 @@
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
+//! - `hostile_archives`: every zip compression method in every command; unreadable entries,
+//!   bomb limits and unopenable archives make every command incomplete; nested stored zips.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `hostile_metadata`: secrets in commit messages, authors' names and e-mails, ref names.
 //! - `hostile_names`: non-ASCII names redacted on character boundaries in every command, no
@@ -49,6 +51,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod hostile_archives;
 mod hostile_fs;
 mod hostile_git;
 mod hostile_metadata;

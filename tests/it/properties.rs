@@ -557,7 +557,8 @@ proptest! {
     }
 }
 
-/// A small zip, tgz, bz2 and xz, each holding `config/app.properties`.
+/// A small zip (deflate, bzip2, zstd), tgz, bz2, xz and tar.zst, each holding
+/// `config/app.properties`.
 fn sample_archives() -> &'static [Vec<u8>] {
     use std::io::Write;
     static SAMPLES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
@@ -571,6 +572,14 @@ fn sample_archives() -> &'static [Vec<u8>] {
         .unwrap();
         z.write_all(props).unwrap();
         let zip = z.finish().unwrap().into_inner();
+        // The same in the other methods the zip writer has.
+        let zip_in = |method| {
+            let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+            z.start_file("config/app.properties", opts).unwrap();
+            z.write_all(props).unwrap();
+            z.finish().unwrap().into_inner()
+        };
         let mut t = tar::Builder::new(Vec::new());
         let mut h = tar::Header::new_gnu();
         h.set_size(props.len() as u64);
@@ -590,6 +599,9 @@ fn sample_archives() -> &'static [Vec<u8>] {
             g.finish().unwrap(),
             b.finish().unwrap(),
             x.finish().unwrap(),
+            zip_in(zip::CompressionMethod::Bzip2),
+            zip_in(zip::CompressionMethod::Zstd),
+            zstd::stream::encode_all(&tar[..], 3).unwrap(),
         ]
     })
 }
@@ -601,7 +613,7 @@ proptest! {
     /// than the budget allows: at worst it is not an archive, or it stops with a reason.
     #[test]
     fn damaged_archives_are_read_safely(
-        which in 0usize..4,
+        which in 0usize..7,
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
         cut in any::<prop::sample::Index>(),
     ) {
@@ -613,7 +625,7 @@ proptest! {
             bytes[i] ^= b;
         }
         bytes.truncate(cut.index(bytes.len() + 1));
-        let mut budget = Budget { bytes: 1 << 20, entries: 16 };
+        let mut budget = Budget { bytes: 1 << 20, entries: 16, memory: 1 << 20 };
         let mut handed = 0u64;
         let mut visit = |e: leakguard::source::archive::Entry<'_>, _: &mut Budget| {
             handed += 1;

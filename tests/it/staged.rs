@@ -362,8 +362,15 @@ fn a_missing_staged_object_is_exit_2_naming_it() {
     let out = r.cmd(&["staged"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&id) && err.contains("new.txt"), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    // Like every command's incomplete scan: one warning naming what was missed, then the
+    // incomplete-scan error.
+    let lines: Vec<&str> = err.trim_end().lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains(&id) && lines[0].contains("new.txt"),
+        "{err}"
+    );
+    assert!(lines[1].contains("incomplete scan"), "{err}");
 }
 
 #[test]
