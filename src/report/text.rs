@@ -146,7 +146,15 @@ fn write_suppressed(suppressed: &[Finding], opts: Options, out: &mut dyn Write) 
 fn summary_line(s: &Summary, findings: &[Finding], explained: bool, color: bool) -> String {
     let mut files: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
     files.dedup();
-    let head = if s.findings == 0 {
+    let head = if s.findings == 0 && s.stats.incomplete() {
+        // Something was not read: never "no secrets found", which reads as clean.
+        let style = if color {
+            Style::new().fg_color(Some(AnsiColor::Yellow.into()))
+        } else {
+            Style::new()
+        };
+        format!("{style}no secrets found in what could be read (incomplete){style:#}")
+    } else if s.findings == 0 {
         let style = if color {
             Style::new().fg_color(Some(AnsiColor::Green.into()))
         } else {
