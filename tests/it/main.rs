@@ -20,6 +20,8 @@
 //! - `formats`: SARIF and JSON against their schemas, and redaction in every format.
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
+//! - `hostile_datastore`: two audits at once, read-only, future-schema, empty and non-SQLite
+//!   datastores, a refused merge input, names SQLite would read as URIs, re-revoking.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
@@ -44,6 +46,7 @@ mod fixtures;
 mod formats;
 mod history;
 mod hook;
+mod hostile_datastore;
 mod hostile_fs;
 mod hostile_git;
 mod integrations;
