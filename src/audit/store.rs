@@ -174,7 +174,7 @@ impl Store {
             );
         }
         let mut store = Store::connect(path, Access::Create)?;
-        let key = store.key(env_key)?;
+        let key = retry_busy(|| store.key(env_key))?;
         Ok((store, key))
     }
 
@@ -216,24 +216,9 @@ impl Store {
             path: path.to_path_buf(),
             wal: false,
         };
-        store
-            .prepare(access)
+        retry_busy(|| store.prepare(access))
             .with_context(|| format!("cannot use the audit datastore {shown}"))?;
         Ok(store)
-    }
-
-    fn version(&self) -> Result<usize> {
-        let v: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let v = v.max(0) as usize;
-        if v > MIGRATIONS.len() {
-            bail!(
-                "it has schema version {v}, newer than this leakguard knows ({}): upgrade leakguard",
-                MIGRATIONS.len()
-            );
-        }
-        Ok(v)
     }
 
     /// Checks the schema version before anything is written; for a writer, then WAL (a
@@ -241,7 +226,7 @@ impl Store {
     /// replays) and the migrations, in one write transaction.
     fn prepare(&mut self, access: Access) -> Result<()> {
         self.conn.busy_timeout(BUSY)?;
-        let version = self.version()?;
+        let version = schema(&self.conn)?;
         if access == Access::Read {
             match version {
                 0 => bail!("it is an SQLite database without leakguard's schema"),
@@ -253,9 +238,6 @@ impl Store {
             }
             self.conn.pragma_update(None, "query_only", true)?;
             return Ok(());
-        }
-        if version == 0 && self.has_tables()? {
-            bail!("it is an SQLite database of something else (without leakguard's schema)");
         }
         if self.conn.is_readonly(rusqlite::MAIN_DB)? {
             bail!("it is read-only, and audit, triage and merge write to it");
@@ -276,19 +258,7 @@ impl Store {
         // The version is read again under the write lock: two audits started at once on a
         // new or empty file cannot both create the schema.
         let tx = self.conn.transaction()?;
-        let version = {
-            let v: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
-            v.max(0) as usize
-        };
-        if version > MIGRATIONS.len() {
-            bail!(
-                "it has schema version {version}, newer than this leakguard knows ({}): upgrade leakguard",
-                MIGRATIONS.len()
-            );
-        }
-        if version == 0 && has_tables(&tx)? {
-            bail!("it is an SQLite database of something else (without leakguard's schema)");
-        }
+        let version = schema(&tx)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             tx.execute_batch(sql)
                 .with_context(|| format!("migration to schema version {}", i + 1))?;
@@ -298,10 +268,6 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
-    }
-
-    fn has_tables(&self) -> rusqlite::Result<bool> {
-        has_tables(&self.conn)
     }
 
     fn meta(&self, name: &str) -> rusqlite::Result<Option<String>> {
@@ -1038,8 +1004,49 @@ fn set_meta(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> 
     Ok(())
 }
 
-fn has_tables(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT count(*) > 0 FROM sqlite_schema", [], |r| r.get(0))
+/// Runs `f` again while SQLite answers "database is locked" without waiting (some steps of
+/// opening a datastore that another process is creating or switching to WAL do not call
+/// the busy handler), for as long as a transaction would wait.
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && start.elapsed() < BUSY => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
+}
+
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            .is_some_and(|code| code == rusqlite::ErrorCode::DatabaseBusy)
+    })
+}
+
+/// The datastore's schema version, refusing a newer leakguard's and another program's
+/// database. Version and tables are read in one statement (one snapshot): another process
+/// creating the schema in between cannot make a new datastore look like something else.
+fn schema(conn: &Connection) -> Result<usize> {
+    let (version, tables): (i64, bool) = conn.query_row(
+        "SELECT (SELECT user_version FROM pragma_user_version), EXISTS (SELECT 1 FROM sqlite_schema)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let version = version.max(0) as usize;
+    if version > MIGRATIONS.len() {
+        bail!(
+            "it has schema version {version}, newer than this leakguard knows ({}): upgrade leakguard",
+            MIGRATIONS.len()
+        );
+    }
+    if version == 0 && tables {
+        bail!("it is an SQLite database of something else (without leakguard's schema)");
+    }
+    Ok(version)
 }
 
 fn set_meta_if_absent(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> {
