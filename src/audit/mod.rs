@@ -43,6 +43,7 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
     }
     let setup = crate::config::for_audit(&args.config, args.limits, args.threads)?;
     let env_key = std::env::var(KEY_ENV).ok();
+    let _lock = store::Lock::acquire(&args.db.db)?;
     let (mut store, key) = Store::open(&args.db.db, env_key.as_deref(), shard.is_some())?;
     if store.use_rules(&setup.digest)? {
         messages.notes.push(
@@ -400,22 +401,8 @@ pub fn triage(args: &TriageArgs, messages: &mut Messages) -> Result<ExitStatus> 
 
 /// `leakguard merge`.
 pub fn merge(args: &MergeArgs, messages: &mut Messages) -> Result<ExitStatus> {
-    for input in &args.inputs {
-        if !input.is_file() {
-            bail!("no audit datastore at {}", input.display());
-        }
-    }
-    let mut out = Store::create(&args.output)?;
-    let target = std::fs::canonicalize(&args.output).ok();
-    let mut merged = 0;
-    for input in &args.inputs {
-        if std::fs::canonicalize(input).ok() == target {
-            continue;
-        }
-        out.merge_from(input)
-            .with_context(|| format!("cannot merge {}", input.display()))?;
-        merged += 1;
-    }
+    let _lock = store::Lock::acquire(&args.output)?;
+    let merged = store::merge_into(&args.output, &args.inputs)?;
     messages.notes.push(format!(
         "merged {merged} datastores into {}",
         args.output.display()
@@ -425,7 +412,7 @@ pub fn merge(args: &MergeArgs, messages: &mut Messages) -> Result<ExitStatus> {
 
 /// `leakguard report`.
 pub fn report(args: &ReportArgs) -> Result<ExitStatus> {
-    let store = Store::open_existing(&args.db.db)?;
+    let store = Store::open_read_only(&args.db.db)?;
     let data = store.report(args.all_statuses)?;
     let write = |w: &mut dyn std::io::Write| report::write(&data, args.format, w);
     match &args.output {

@@ -76,6 +76,20 @@ const MIGRATIONS: &[&str] = &[
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened in WAL mode, to be switched back when closed.
+    wal: bool,
+}
+
+impl Drop for Store {
+    /// A writer leaves the datastore in rollback-journal mode when no one else has it open:
+    /// then a reader (`report`) needs no `-wal` and `-shm` files beside it, and can read it
+    /// on read-only media. Not possible while others use it: it stays in WAL mode, as valid.
+    fn drop(&mut self) {
+        if self.wal {
+            let _ = self.conn.busy_timeout(std::time::Duration::ZERO);
+            let _ = self.conn.pragma_update(None, "journal_mode", "DELETE");
+        }
+    }
 }
 
 /// What one repository's audit found, written in one transaction.
@@ -124,6 +138,27 @@ impl Known {
     }
 }
 
+/// How long a write waits for another process's transaction on the same datastore.
+const BUSY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The first 16 bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// How a command uses the datastore.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Access {
+    /// `report` and `merge`'s inputs: opened read-only; nothing is created, migrated or
+    /// switched to WAL, so a read-only file or a newer leakguard's datastore stays as it was.
+    Read,
+    /// `triage`: an existing datastore, migrated if it is older.
+    Write,
+    /// `audit` and `merge`'s output: created if absent or empty.
+    Create,
+    /// `merge`'s scratch file: created, with its rollback journal in memory (no WAL or
+    /// journal files beside it; it is thrown away on any error).
+    Scratch,
+}
+
 impl Store {
     /// Opens (creating it if needed) the datastore at `path`, migrated to the current
     /// schema, with its key: from `env_key` (LEAKGUARD_FINGERPRINT_KEY) or its own.
@@ -138,138 +173,165 @@ impl Store {
                 "a sharded audit needs one key shared by every shard and the merge: set {KEY_ENV} (any secret string, the same everywhere)"
             );
         }
-        let store = Store::connect(path, true)?;
-        let key = store.key(env_key)?;
+        let mut store = Store::connect(path, Access::Create)?;
+        let key = retry_busy(|| store.key(env_key))?;
         Ok((store, key))
     }
 
-    /// Opens or creates the datastore `merge` writes: it takes its key from what it merges.
-    pub fn create(path: &Path) -> Result<Store> {
-        Store::connect(path, true)
-    }
-
-    /// Opens an existing datastore (for `report`, `triage` and `merge`'s inputs).
+    /// Opens an existing datastore to write to it (`triage`), migrating it if older.
     pub fn open_existing(path: &Path) -> Result<Store> {
-        if !path.is_file() {
-            bail!("no audit datastore at {}", path.display());
-        }
-        Store::connect(path, false)
+        Store::connect(path, Access::Write)
     }
 
-    fn connect(path: &Path, create: bool) -> Result<Store> {
+    /// Opens an existing datastore read-only (`report`, and `merge`'s inputs): it must
+    /// have this leakguard's schema, and nothing in or beside it is created or changed.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        Store::connect(path, Access::Read)
+    }
+
+    fn connect(path: &Path, access: Access) -> Result<Store> {
         use rusqlite::OpenFlags;
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        if create {
-            flags |= OpenFlags::SQLITE_OPEN_CREATE;
-        }
         let shown = path.display();
-        let conn = Connection::open_with_flags(path, flags)
+        check_file(path, access)?;
+        // The bundled SQLite reads a name starting with `file:` as a URI (it is built with
+        // SQLITE_USE_URI=1, whatever the open flags say), and `:memory:` or an empty name
+        // as no file at all. An absolute path is always a file name.
+        let file = std::path::absolute(path)
+            .with_context(|| format!("cannot open the audit datastore {shown}"))?;
+        let flags = OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | match access {
+                Access::Read => OpenFlags::SQLITE_OPEN_READ_ONLY,
+                Access::Write => OpenFlags::SQLITE_OPEN_READ_WRITE,
+                // URIs on only for ATTACH (merge's read-only inputs): this path is absolute.
+                Access::Create | Access::Scratch => {
+                    OpenFlags::SQLITE_OPEN_READ_WRITE
+                        | OpenFlags::SQLITE_OPEN_CREATE
+                        | OpenFlags::SQLITE_OPEN_URI
+                }
+            };
+        let conn = Connection::open_with_flags(&file, flags)
             .with_context(|| format!("cannot open the audit datastore {shown}"))?;
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            wal: false,
         };
-        store
-            .prepare()
+        retry_busy(|| store.prepare(access))
             .with_context(|| format!("cannot use the audit datastore {shown}"))?;
         Ok(store)
     }
 
-    /// WAL (a commit needs no fsync of the whole file, and a killed run leaves a journal
-    /// SQLite replays), then the migrations.
-    fn prepare(&mut self) -> Result<()> {
-        self.conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        self.conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .context("not an SQLite database")?;
+    /// Checks the schema version before anything is written; for a writer, then WAL (a
+    /// commit needs no fsync of the whole file, and a killed run leaves a journal SQLite
+    /// replays) and the migrations, in one write transaction.
+    fn prepare(&mut self, access: Access) -> Result<()> {
+        self.conn.busy_timeout(BUSY)?;
+        let version = schema(&self.conn)?;
+        if access == Access::Read {
+            match version {
+                0 => bail!("it is an SQLite database without leakguard's schema"),
+                v if v < MIGRATIONS.len() => bail!(
+                    "it has schema version {v}, older than this leakguard's ({}): run `leakguard audit` or `triage` on it once to upgrade it",
+                    MIGRATIONS.len()
+                ),
+                _ => {}
+            }
+            self.conn.pragma_update(None, "query_only", true)?;
+            return Ok(());
+        }
+        if self.conn.is_readonly(rusqlite::MAIN_DB)? {
+            bail!("it is read-only, and audit, triage and merge write to it");
+        }
+        let journal = if access == Access::Scratch {
+            "MEMORY"
+        } else {
+            "WAL"
+        };
+        self.conn.pragma_update(None, "journal_mode", journal)?;
+        self.wal = journal == "WAL";
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        let version = version.max(0) as usize;
-        if version > MIGRATIONS.len() {
-            bail!(
-                "it has schema version {version}, newer than this leakguard knows ({}): upgrade leakguard",
-                MIGRATIONS.len()
-            );
-        }
+        // Every write transaction takes the write lock when it begins: a transaction that
+        // read first could not wait for another writer (SQLite answers SQLITE_BUSY at once).
+        self.conn
+            .set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
+        // The version is read again under the write lock: two audits started at once on a
+        // new or empty file cannot both create the schema.
+        let tx = self.conn.transaction()?;
+        let version = schema(&tx)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = self.conn.transaction()?;
             tx.execute_batch(sql)
                 .with_context(|| format!("migration to schema version {}", i + 1))?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
         }
+        if version < MIGRATIONS.len() {
+            tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
-    fn meta(&self, name: &str) -> Result<Option<String>> {
-        let v = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        Ok(v)
-    }
-
-    fn set_meta(&self, name: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (name, value) VALUES (?1, ?2)
-             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            params![name, value],
-        )?;
-        Ok(())
+    fn meta(&self, name: &str) -> rusqlite::Result<Option<String>> {
+        meta(&self.conn, name)
     }
 
     /// The datastore's key: the environment's, or the one it keeps. The first run decides
-    /// which; later runs must agree, or incident ids would change under the triage.
-    fn key(&self, env_key: Option<&str>) -> Result<FingerprintKey> {
-        let stored = self.meta("key")?;
-        let key = match (env_key, stored) {
+    /// which; later runs must agree, or incident ids would change under the triage. Read
+    /// and set in one write transaction, so that two audits started at once on a new
+    /// datastore agree on one key.
+    fn key(&mut self, env_key: Option<&str>) -> Result<FingerprintKey> {
+        let path = self.path.clone();
+        let shown = path.display();
+        let tx = self.conn.transaction().with_context(writing(&path))?;
+        let meta = |name| meta(&tx, name).with_context(reading(&path));
+        let key = match (env_key, meta("key")?) {
             (Some(_), Some(_)) => bail!(
-                "{} keeps its own key (it was created without {KEY_ENV}); unset {KEY_ENV} to use it",
-                self.path.display()
+                "{shown} keeps its own key (it was created without {KEY_ENV}); unset {KEY_ENV} to use it"
             ),
             (Some(v), None) => FingerprintKey::from_env(v),
             (None, Some(material)) => FingerprintKey::datastore(material.as_bytes()),
-            (None, None) if self.meta("key_check")?.is_some() => bail!(
-                "{} was created with {KEY_ENV} set: set it to the same value",
-                self.path.display()
+            (None, None) if meta("key_check")?.is_some() => bail!(
+                "{shown} was created with {KEY_ENV} set: set it to the same value"
             ),
             (None, None) => {
                 let material = hex(&crate::fingerprint::random_bytes());
-                self.set_meta("key", &material)?;
-                FingerprintKey::datastore(material.as_bytes())
+                set_meta_if_absent(&tx, "key", &material).with_context(writing(&path))?;
+                let kept = meta("key")?.unwrap_or(material);
+                FingerprintKey::datastore(kept.as_bytes())
             }
         };
         let check = key_check(&key);
-        match self.meta("key_check")? {
-            Some(c) if c != check => bail!(
-                "{KEY_ENV} is not the key {} was created with: set it to the same value",
-                self.path.display()
-            ),
-            Some(_) => {}
-            None => self.set_meta("key_check", &check)?,
+        set_meta_if_absent(&tx, "key_check", &check).with_context(writing(&path))?;
+        if meta("key_check")?.as_deref() != Some(check.as_str()) {
+            bail!("{KEY_ENV} is not the key {shown} was created with: set it to the same value");
         }
+        tx.commit().with_context(writing(&path))?;
         Ok(key)
     }
 
     /// Forgets the clean (blob, path) pairs when the rules or limits they were judged by
     /// changed (`digest` names them): they would have to be scanned again.
-    pub fn use_rules(&self, digest: &str) -> Result<bool> {
-        let old = self.meta("rules_digest")?;
-        if old.as_deref() == Some(digest) {
-            return Ok(false);
-        }
-        self.conn.execute("DELETE FROM clean", [])?;
-        self.set_meta("rules_digest", digest)?;
-        Ok(old.is_some())
+    pub fn use_rules(&mut self, digest: &str) -> Result<bool> {
+        let tx = self.conn.transaction().with_context(writing(&self.path))?;
+        let changed = (|| -> Result<bool> {
+            let old = meta(&tx, "rules_digest")?;
+            if old.as_deref() == Some(digest) {
+                return Ok(false);
+            }
+            tx.execute("DELETE FROM clean", [])?;
+            set_meta(&tx, "rules_digest", digest)?;
+            Ok(old.is_some())
+        })()
+        .and_then(|changed| Ok(tx.commit().map(|()| changed)?))
+        .with_context(writing(&self.path))?;
+        Ok(changed)
     }
 
     /// The refs and error of `repository`'s last audit (`None` if never audited).
     pub fn known(&self, repository: &str) -> Result<Option<Known>> {
+        self.known_in(repository).with_context(reading(&self.path))
+    }
+
+    fn known_in(&self, repository: &str) -> Result<Option<Known>> {
         let row = self
             .conn
             .query_row(
@@ -295,6 +357,10 @@ impl Store {
 
     /// Which of `keys` are known clean (blob, path) pairs.
     pub fn clean_among(&self, keys: &[[u8; 16]]) -> Result<HashSet<[u8; 16]>> {
+        self.clean_among_in(keys).with_context(reading(&self.path))
+    }
+
+    fn clean_among_in(&self, keys: &[[u8; 16]]) -> Result<HashSet<[u8; 16]>> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT 1 FROM clean WHERE key = ?1")?;
@@ -309,6 +375,11 @@ impl Store {
 
     /// Records a repository's audit, all of it or nothing.
     pub fn record(&mut self, repository: &str, location: &str, scanned: &Scanned) -> Result<()> {
+        self.record_in(repository, location, scanned)
+            .with_context(writing(&self.path))
+    }
+
+    fn record_in(&mut self, repository: &str, location: &str, scanned: &Scanned) -> Result<()> {
         let now = now_ms();
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -377,7 +448,8 @@ impl Store {
             "INSERT INTO repositories (name, location, scanned_ms, error) VALUES (?1, ?2, NULL, ?3)
              ON CONFLICT (name) DO UPDATE SET location = excluded.location, error = excluded.error",
             params![repository, location, error],
-        )?;
+        )
+        .with_context(writing(&self.path))?;
         Ok(())
     }
 
@@ -388,113 +460,156 @@ impl Store {
         if id.len() < 6 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             bail!("`{id}` is not an incident id (at least 6 hex digits, as reports show them)");
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT id FROM incidents WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2",
-        )?;
-        let found: Vec<String> = stmt
-            .query_map([&id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let found: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT id FROM incidents WHERE id >= ?1 AND id < ?1 || 'g' ORDER BY id LIMIT 2",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([&id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()
+            })
+            .with_context(reading(&self.path))?;
         let full = match found.as_slice() {
             [one] => one.clone(),
             [] => bail!("no incident {id} in {}", self.path.display()),
             _ => bail!("{id} names more than one incident: give more digits"),
         };
-        // Two decisions in the same millisecond stay in the order they were made.
-        let last: Option<i64> = self.conn.query_row(
-            "SELECT max(at_ms) FROM triage WHERE incident = ?1",
-            [&full],
-            |r| r.get(0),
-        )?;
-        let at = now_ms().max(last.map_or(0, |l| l + 1));
-        self.conn.execute(
-            "INSERT INTO triage (incident, at_ms, by, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![full, at, by, status.as_str(), note],
-        )?;
+        // Two decisions in the same millisecond stay in the order they were made (the
+        // write lock is taken before the last one is read).
+        let tx = self.conn.transaction().with_context(writing(&self.path))?;
+        (|| -> rusqlite::Result<()> {
+            let last: Option<i64> = tx.query_row(
+                "SELECT max(at_ms) FROM triage WHERE incident = ?1",
+                [&full],
+                |r| r.get(0),
+            )?;
+            let at = now_ms().max(last.map_or(0, |l| l + 1));
+            tx.execute(
+                "INSERT INTO triage (incident, at_ms, by, status, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![full, at, by, status.as_str(), note],
+            )?;
+            Ok(())
+        })()
+        .and_then(|()| tx.commit())
+        .with_context(writing(&self.path))?;
         Ok(full)
     }
 
     /// Adds everything in the datastore at `other` (idempotent, in any order): incidents
     /// and their places, triage, repositories (the most recently audited state of each).
+    /// `other` is only read; the whole of it is added in one transaction, or nothing.
     pub fn merge_from(&mut self, other: &Path) -> Result<()> {
-        let theirs = Store::open_existing(other)?;
         let shown = other.display();
-        let version = |c: &Connection| -> Result<i64> {
-            Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?)
-        };
-        if version(&theirs.conn)? != version(&self.conn)? {
-            bail!("{shown} has another schema version: open it with this leakguard first");
-        }
-        let (their_check, our_check) = (theirs.meta("key_check")?, self.meta("key_check")?);
-        let their_digest = theirs.meta("rules_digest")?;
-        match (&their_check, &our_check) {
+        let theirs = Store::open_read_only(other)?;
+        let (their_check, their_key, their_digest) = (|| -> rusqlite::Result<_> {
+            Ok((
+                theirs.meta("key_check")?,
+                theirs.meta("key")?,
+                theirs.meta("rules_digest")?,
+            ))
+        })()
+        .with_context(reading(other))?;
+        drop(theirs);
+        // ATTACH takes no open flags: a URI with mode=ro opens the input read-only.
+        self.conn
+            .execute("ATTACH DATABASE ?1 AS theirs", [read_only_uri(other)?])
+            .with_context(|| format!("cannot read the audit datastore {shown}"))?;
+        let merged = self.merge_attached(
+            &shown.to_string(),
+            their_check.as_deref(),
+            their_key.as_deref(),
+            their_digest.as_deref(),
+        );
+        let detached = self.conn.execute("DETACH DATABASE theirs", []);
+        merged?;
+        detached.with_context(writing(&self.path))?;
+        Ok(())
+    }
+
+    /// [`Store::merge_from`] once the input is attached as `theirs`.
+    fn merge_attached(
+        &mut self,
+        shown: &str,
+        their_check: Option<&str>,
+        their_key: Option<&str>,
+        their_digest: Option<&str>,
+    ) -> Result<()> {
+        let ours = self.path.clone();
+        let tx = self.conn.transaction().with_context(writing(&ours))?;
+        let our_check = meta(&tx, "key_check").with_context(reading(&ours))?;
+        match (their_check, our_check.as_deref()) {
             (Some(t), Some(o)) if t != o => bail!(
                 "{shown} was audited with another key: its incident ids cannot be matched; audit every shard with the same {KEY_ENV}"
             ),
             (Some(t), None) => {
-                self.set_meta("key_check", t)?;
-                if let Some(k) = theirs.meta("key")? {
-                    self.set_meta("key", &k)?;
+                set_meta(&tx, "key_check", t).with_context(writing(&ours))?;
+                if let Some(k) = their_key {
+                    set_meta(&tx, "key", k).with_context(writing(&ours))?;
                 }
             }
             _ => {}
         }
-        drop(theirs);
-        let same_rules = match (self.meta("rules_digest")?, &their_digest) {
-            (None, Some(d)) => {
-                self.set_meta("rules_digest", d)?;
-                true
-            }
-            (Some(ours), Some(d)) => ours == *d,
-            (_, None) => true,
-        };
-        let tx = self.conn.transaction()?;
-        tx.execute("ATTACH DATABASE ?1 AS theirs", [other.to_string_lossy()])
-            .with_context(|| format!("cannot read {shown}"))?;
-        tx.execute_batch(
-            "INSERT INTO rules SELECT * FROM theirs.rules WHERE true
-                 ON CONFLICT (id) DO UPDATE SET
-                     description = max(description, excluded.description),
-                     remediation = max(remediation, excluded.remediation);
-             INSERT INTO incidents SELECT * FROM theirs.incidents WHERE true
-                 ON CONFLICT (id) DO UPDATE SET secret = coalesce(secret, excluded.secret);
-             INSERT INTO locations SELECT * FROM theirs.locations WHERE true
-                 ON CONFLICT DO UPDATE SET found_ms = min(found_ms, excluded.found_ms);
-             INSERT OR IGNORE INTO triage SELECT * FROM theirs.triage;
-             -- Repositories: the later audit of each wins (ties: the one without an error).
-             CREATE TEMP TABLE newer AS
-                 SELECT t.name FROM theirs.repositories t
-                 LEFT JOIN main.repositories m ON m.name = t.name
-                 WHERE m.name IS NULL
-                    OR coalesce(t.scanned_ms, -1) > coalesce(m.scanned_ms, -1)
-                    OR (coalesce(t.scanned_ms, -1) = coalesce(m.scanned_ms, -1)
-                        AND coalesce(t.error, '') < coalesce(m.error, ''));
-             DELETE FROM main.refs WHERE repository IN (SELECT name FROM newer);
-             INSERT INTO main.refs SELECT * FROM theirs.refs
-                 WHERE repository IN (SELECT name FROM newer);
-             INSERT INTO main.repositories SELECT * FROM theirs.repositories
-                 WHERE name IN (SELECT name FROM newer)
-                 ON CONFLICT (name) DO UPDATE SET location = excluded.location,
-                     scanned_ms = excluded.scanned_ms, error = excluded.error;
-             DROP TABLE newer;",
-        )?;
-        if same_rules {
-            tx.execute_batch("INSERT OR IGNORE INTO clean SELECT * FROM theirs.clean;")?;
-        } else {
-            // Judged by other rules: nothing is known clean for both.
-            tx.execute_batch("DELETE FROM clean;")?;
-            tx.execute(
-                "UPDATE meta SET value = 'mixed' WHERE name = 'rules_digest'",
-                [],
+        (|| -> Result<()> {
+            let same_rules = match (meta(&tx, "rules_digest")?, their_digest) {
+                (None, Some(d)) => {
+                    set_meta(&tx, "rules_digest", d)?;
+                    true
+                }
+                (Some(ours), Some(d)) => ours == d,
+                (_, None) => true,
+            };
+            tx.execute_batch(
+                "INSERT INTO rules SELECT * FROM theirs.rules WHERE true
+                     ON CONFLICT (id) DO UPDATE SET
+                         description = max(description, excluded.description),
+                         remediation = max(remediation, excluded.remediation);
+                 INSERT INTO incidents SELECT * FROM theirs.incidents WHERE true
+                     ON CONFLICT (id) DO UPDATE SET secret = coalesce(secret, excluded.secret);
+                 INSERT INTO locations SELECT * FROM theirs.locations WHERE true
+                     ON CONFLICT DO UPDATE SET found_ms = min(found_ms, excluded.found_ms);
+                 INSERT OR IGNORE INTO triage SELECT * FROM theirs.triage;
+                 -- Repositories: the later audit of each wins (ties: the one without an error).
+                 CREATE TEMP TABLE newer AS
+                     SELECT t.name FROM theirs.repositories t
+                     LEFT JOIN main.repositories m ON m.name = t.name
+                     WHERE m.name IS NULL
+                        OR coalesce(t.scanned_ms, -1) > coalesce(m.scanned_ms, -1)
+                        OR (coalesce(t.scanned_ms, -1) = coalesce(m.scanned_ms, -1)
+                            AND coalesce(t.error, '') < coalesce(m.error, ''));
+                 DELETE FROM main.refs WHERE repository IN (SELECT name FROM newer);
+                 INSERT INTO main.refs SELECT * FROM theirs.refs
+                     WHERE repository IN (SELECT name FROM newer);
+                 INSERT INTO main.repositories SELECT * FROM theirs.repositories
+                     WHERE name IN (SELECT name FROM newer)
+                     ON CONFLICT (name) DO UPDATE SET location = excluded.location,
+                         scanned_ms = excluded.scanned_ms, error = excluded.error;
+                 DROP TABLE newer;",
             )?;
-        }
-        tx.commit()?;
-        self.conn.execute("DETACH DATABASE theirs", [])?;
-        Ok(())
+            if same_rules {
+                tx.execute_batch("INSERT OR IGNORE INTO clean SELECT * FROM theirs.clean;")?;
+            } else {
+                // Judged by other rules: nothing is known clean for both.
+                tx.execute_batch("DELETE FROM clean;")?;
+                tx.execute(
+                    "UPDATE meta SET value = 'mixed' WHERE name = 'rules_digest'",
+                    [],
+                )?;
+            }
+            Ok(())
+        })()
+        .and_then(|()| Ok(tx.commit()?))
+        .with_context(|| format!("cannot merge {shown} into {}", ours.display()))
     }
 
     /// Everything a report shows: incidents that need attention (open, or revoked and found
     /// again), or all of them with `all_statuses`.
     pub fn report(&self, all_statuses: bool) -> Result<AuditReport> {
+        self.report_in(all_statuses)
+            .with_context(reading(&self.path))
+    }
+
+    fn report_in(&self, all_statuses: bool) -> Result<AuditReport> {
         let rules: HashMap<String, (String, String)> = self
             .conn
             .prepare("SELECT id, description, remediation FROM rules")?
@@ -513,8 +628,10 @@ impl Store {
                 let (incident, at, by): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
                 let (status, note): (String, String) = (r.get(3)?, r.get(4)?);
                 let status = Status::parse(&status).unwrap_or(Status::Open);
+                // Places found after the latest revocation are "found again": revoking once
+                // more (the copy found again was rotated too) clears the flag.
                 if status == Status::Revoked {
-                    revoked_at.entry(incident.clone()).or_insert(at);
+                    revoked_at.insert(incident.clone(), at);
                 } else {
                     revoked_at.remove(&incident);
                 }
@@ -676,6 +793,281 @@ pub fn needs_attention(i: &Incident) -> bool {
     i.triage.status == Status::Open || i.reappeared
 }
 
+/// Merges the datastores `inputs` into `output` (an input that is `output` itself is
+/// skipped); returns how many were merged. The inputs are only read, and are merged first
+/// into a scratch file beside `output`: a refused input leaves `output` as it was. A new
+/// `output` is that file renamed into place; an existing one takes it in one transaction.
+/// The caller holds `output`'s [`Lock`].
+pub fn merge_into(output: &Path, inputs: &[PathBuf]) -> Result<usize> {
+    let shown = output.display();
+    let exists = match std::fs::symlink_metadata(output) {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+    };
+    if exists {
+        check_file(output, Access::Create)?;
+    } else if sidecar(output, "-wal").exists() {
+        // SQLite would replay it into the new file.
+        bail!(
+            "{} is left from a deleted datastore at {shown}: remove it first",
+            sidecar(output, "-wal").display()
+        );
+    }
+    let dir = match output.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix(".leakguard-merge-")
+        .suffix(".db")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write a temporary file beside {shown}"))?
+        .into_temp_path();
+    let target = std::fs::canonicalize(output).ok();
+    let mut merged = 0;
+    {
+        let mut acc = Store::connect(&scratch, Access::Scratch)?;
+        if exists && std::fs::metadata(output).is_ok_and(|m| m.len() > 0) {
+            // The output's key and rules first: an input that does not match them is
+            // refused by name, before anything is written to the output.
+            let out = Store::open_read_only(output)?;
+            for name in ["key_check", "key", "rules_digest"] {
+                if let Some(value) = out.meta(name).with_context(reading(output))? {
+                    set_meta(&acc.conn, name, &value).with_context(writing(&scratch))?;
+                }
+            }
+        }
+        for input in inputs {
+            if target.is_some() && std::fs::canonicalize(input).ok() == target {
+                continue;
+            }
+            acc.merge_from(input)?;
+            merged += 1;
+        }
+    }
+    if exists {
+        let mut out = Store::connect(output, Access::Create)?;
+        out.merge_from(&scratch)?;
+    } else {
+        scratch
+            .persist_noclobber(output)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {shown}"))?;
+    }
+    Ok(merged)
+}
+
+/// Held while `audit` or `merge` writes a datastore: an exclusive lock on `DB.lock` beside
+/// it, released when the process ends however it ends. A second audit of the same
+/// datastore refuses at once: two would interleave their repositories, and one could
+/// record blobs as clean under the other's rules.
+#[derive(Debug)]
+pub struct Lock {
+    _file: Option<std::fs::File>,
+}
+
+impl Lock {
+    pub fn acquire(db: &Path) -> Result<Lock> {
+        let path = sidecar(db, ".lock");
+        let shown = path.display();
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            // A FIFO planted there must not block the open.
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NONBLOCK);
+        }
+        let file = options
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {shown}"))?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            bail!("the lock file {shown} is not a regular file: remove it");
+        }
+        match file.try_lock() {
+            Ok(()) => Ok(Lock { _file: Some(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "{} is in use by another leakguard audit or merge (it holds {shown}): wait for it to finish, or use another --db",
+                db.display()
+            ),
+            // A file system without locks: SQLite's transactions still keep the datastore
+            // whole, only two audits at once are not refused.
+            Err(std::fs::TryLockError::Error(_)) => Ok(Lock { _file: None }),
+        }
+    }
+}
+
+/// `path` with `suffix` added to its name (`DB-wal`, `DB.lock`).
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Is `path` something to open as a datastore? One clear line when it is not: missing (when
+/// it must exist), not a regular file (a FIFO would block SQLite's open), empty or not an
+/// SQLite database (where SQLite would read an empty file as an empty database, or say
+/// only "file is not a database"). A new or empty file is fine to create into.
+fn check_file(path: &Path, access: Access) -> Result<()> {
+    use std::io::Read;
+    let shown = path.display();
+    let creates = matches!(access, Access::Create | Access::Scratch);
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && creates => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("no audit datastore at {shown}")
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {shown}")),
+    };
+    if !meta.is_file() {
+        bail!("{shown} is {}, not an audit datastore", file_kind(&meta));
+    }
+    if meta.len() == 0 {
+        if creates {
+            return Ok(());
+        }
+        bail!("{shown} is an empty file (0 bytes), not an audit datastore");
+    }
+    let mut head = Vec::with_capacity(SQLITE_HEADER.len());
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SQLITE_HEADER.len() as u64).read_to_end(&mut head))
+        .with_context(|| format!("cannot read {shown}"))?;
+    if head != SQLITE_HEADER {
+        bail!("{shown} is not an SQLite database, so not an audit datastore");
+    }
+    Ok(())
+}
+
+/// What a non-regular file is, for an error message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    "not a regular file"
+}
+
+/// `path` as an SQLite URI that opens it read-only (ATTACH takes no open flags): every
+/// byte but unreserved ones percent-encoded, so that `?`, `#` or `%` in a name stay in it.
+fn read_only_uri(path: &Path) -> Result<String> {
+    use std::fmt::Write;
+    let file = std::path::absolute(path)
+        .with_context(|| format!("cannot read the audit datastore {}", path.display()))?;
+    let mut uri = String::from("file:");
+    let bytes = file.as_os_str().as_encoded_bytes();
+    if bytes.first() != Some(&b'/') {
+        uri.push('/');
+    }
+    for &b in bytes {
+        match b {
+            b'\\' if cfg!(windows) => uri.push('/'),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                uri.push(b as char)
+            }
+            _ => {
+                let _ = write!(uri, "%{b:02X}");
+            }
+        }
+    }
+    uri.push_str("?mode=ro");
+    Ok(uri)
+}
+
+fn meta(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE name = ?1", [name], |r| {
+        r.get(0)
+    })
+    .optional()
+}
+
+fn set_meta(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO meta (name, value) VALUES (?1, ?2)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+/// Runs `f` again while SQLite answers "database is locked" without waiting (some steps of
+/// opening a datastore that another process is creating or switching to WAL do not call
+/// the busy handler), for as long as a transaction would wait.
+fn retry_busy<T>(mut f: impl FnMut() -> Result<T>) -> Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(e) if is_busy(&e) && start.elapsed() < BUSY => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => return r,
+        }
+    }
+}
+
+fn is_busy(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<rusqlite::Error>()
+            .and_then(rusqlite::Error::sqlite_error_code)
+            .is_some_and(|code| code == rusqlite::ErrorCode::DatabaseBusy)
+    })
+}
+
+/// The datastore's schema version, refusing a newer leakguard's and another program's
+/// database. Version and tables are read in one statement (one snapshot): another process
+/// creating the schema in between cannot make a new datastore look like something else.
+fn schema(conn: &Connection) -> Result<usize> {
+    let (version, tables): (i64, bool) = conn.query_row(
+        "SELECT (SELECT user_version FROM pragma_user_version), EXISTS (SELECT 1 FROM sqlite_schema)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let version = version.max(0) as usize;
+    if version > MIGRATIONS.len() {
+        bail!(
+            "it has schema version {version}, newer than this leakguard knows ({}): upgrade leakguard",
+            MIGRATIONS.len()
+        );
+    }
+    if version == 0 && tables {
+        bail!("it is an SQLite database of something else (without leakguard's schema)");
+    }
+    Ok(version)
+}
+
+fn set_meta_if_absent(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (name, value) VALUES (?1, ?2)",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+/// The context of an SQLite error while reading the datastore at `path`: its name, never
+/// what was being read (SQLite's own messages name tables and columns, not values).
+fn reading(path: &Path) -> impl Fn() -> String + '_ {
+    move || format!("cannot read the audit datastore {}", path.display())
+}
+
+/// [`reading`], for a write.
+fn writing(path: &Path) -> impl Fn() -> String + '_ {
+    move || format!("cannot write the audit datastore {}", path.display())
+}
+
 /// What tells two datastores' keys apart, without revealing the key.
 fn key_check(key: &FingerprintKey) -> String {
     key.hash("leakguard-audit-key-check", "", b"")
@@ -754,6 +1146,43 @@ mod tests {
         // The environment's key cannot replace the one the datastore keeps.
         let err = Store::open(&path, Some("other"), false).err().unwrap();
         assert!(format!("{err:#}").contains("keeps its own key"), "{err:#}");
+    }
+
+    /// Several audits opening one new or empty datastore at once (threads: SQLite locks
+    /// the same way between connections of one process): every open succeeds, and all
+    /// agree on the one key kept, which a later open still accepts.
+    #[test]
+    fn opens_at_once_on_a_new_or_empty_file_agree_on_one_key() {
+        for round in 0..8 {
+            for empty in [false, true] {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("race.db");
+                if empty {
+                    std::fs::write(&path, b"").unwrap();
+                }
+                let start = std::sync::Barrier::new(4);
+                let keys: Vec<String> = std::thread::scope(|s| {
+                    let handles: Vec<_> = (0..4)
+                        .map(|_| {
+                            s.spawn(|| {
+                                start.wait();
+                                let (_, key) = Store::open(&path, None, false)
+                                    .map_err(|e| format!("{e:#}"))
+                                    .unwrap();
+                                key.hash("r", "p", b"s")
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap()).collect()
+                });
+                assert!(
+                    keys.windows(2).all(|w| w[0] == w[1]),
+                    "round {round}: {keys:?}"
+                );
+                let (_, again) = Store::open(&path, None, false).unwrap();
+                assert_eq!(again.hash("r", "p", b"s"), keys[0]);
+            }
+        }
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_archives`: every zip compression method in every command; unreadable entries,
 //!   bomb limits and unopenable archives make every command incomplete; nested stored zips.
+//! - `hostile_datastore`: two audits at once, read-only, future-schema, empty and non-SQLite
+//!   datastores, a refused merge input, names SQLite would read as URIs, re-revoking.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
 //! - `hostile_metadata`: secrets in commit messages, authors' names and e-mails, ref names.
 //! - `hostile_names`: non-ASCII names redacted on character boundaries in every command, no
@@ -52,6 +54,7 @@ mod formats;
 mod history;
 mod hook;
 mod hostile_archives;
+mod hostile_datastore;
 mod hostile_fs;
 mod hostile_git;
 mod hostile_metadata;
