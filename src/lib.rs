@@ -30,6 +30,7 @@ pub mod fingerprint;
 pub mod hook;
 pub mod output;
 pub mod pipeline;
+pub mod printable;
 pub mod progress;
 pub mod report;
 pub mod rules;
