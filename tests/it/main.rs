@@ -21,6 +21,10 @@
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
+//! - `hostile_terminal`: ANSI escapes, controls and bidi overrides in authors, file, directory
+//!   and repository names are printed escaped in text, CSV and messages; no forged lines.
+//! - `hostile_urls`: credentials in audited URLs (user, password, scp-like, malformed, in gix's
+//!   and ssh's errors) reach no output, datastore or report; `file://` starts no process.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -46,6 +50,8 @@ mod history;
 mod hook;
 mod hostile_fs;
 mod hostile_git;
+mod hostile_terminal;
+mod hostile_urls;
 mod integrations;
 mod properties;
 mod quality;
