@@ -154,7 +154,8 @@ pub fn error_about(message: &str, raw: &str) -> String {
         secrets.extend(
             pieces
                 .iter()
-                .filter_map(|(s, min)| (s.chars().count() >= *min).then(|| s.to_string())),
+                .filter(|(s, min)| s.chars().count() >= *min)
+                .map(|(s, _)| s.to_string()),
         );
     }
     // The decoded forms (`%40` as `@`), as gix shows them.

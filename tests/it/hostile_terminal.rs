@@ -6,6 +6,9 @@
 //! keeps them exact (its own escaping is safe). A directory named after a token that the
 //! walk cannot read is named redacted.
 
+// A skipped variant says why on stderr.
+#![allow(clippy::print_stderr)]
+
 use std::path::Path;
 use std::process::Output;
 
@@ -239,7 +242,9 @@ fn an_unreadable_directory_named_after_a_token_is_named_redacted() {
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
         named.push("locked-mon_");
     } else {
-        eprintln!("running as root: the chmod 000 variant is skipped (root reads it anyway)");
+        eprintln!(
+            "SKIPPED (running as root): the chmod 000 variant is skipped (root reads it anyway)"
+        );
     }
     for format in ["text", "json"] {
         let out = t.cmd(&["scan", "--format", format, "."]).output().unwrap();

@@ -4,6 +4,9 @@
 //! a URL that cannot be read is a failed repository, and the audit goes on. `file://` is
 //! read in place: no process is started for it. Network: loopback only.
 
+// A skipped variant says why on stderr.
+#![allow(clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -345,7 +348,7 @@ fn git_urls_are_cloned_over_loopback_then_fetched() {
         ],
     );
     let Some(daemon) = Daemon::start(&served) else {
-        eprintln!("skipped: `git daemon` is not available");
+        eprintln!("SKIPPED: `git daemon` is not available");
         return;
     };
     let url = format!("git://127.0.0.1:{}/r.git", daemon.port);
