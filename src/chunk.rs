@@ -235,28 +235,14 @@ impl Origin {
     }
 }
 
-/// A file name as text that fits on one line of a report: control characters are escaped
-/// (`\n`, `\t`, `\u{1b}`) and bytes that are not UTF-8 are shown as `\xNN`, so that a name
-/// cannot break a report line or forge an extra one. A backslash is doubled, so that the
-/// text says which bytes the name holds ([`name_bytes`] gives them back: SARIF URIs are
-/// made of the real bytes).
+/// A file name as text that fits on one line of a report: control characters and bidi
+/// overrides are escaped (`\n`, `\t`, `\u{1b}`, `\u{202e}`) and bytes that are not UTF-8
+/// are shown as `\xNN`, so that a name cannot break a report line or forge an extra one
+/// ([`crate::printable`], the one escaping of every scanned string). A backslash is doubled,
+/// so that the text says which bytes the name holds ([`name_bytes`] gives them back: SARIF
+/// URIs are made of the real bytes).
 pub fn printable_name(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() {
-                out.extend(c.escape_default());
-            } else if c == '\\' {
-                out.push_str("\\\\");
-            } else {
-                out.push(c);
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
+    crate::printable::name(bytes)
 }
 
 /// The bytes a [`printable_name`] text stands for: its escapes (`\\`, `\n`, `\t`, `\r`,

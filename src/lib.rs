@@ -31,6 +31,7 @@ pub mod fsguard;
 pub mod hook;
 pub mod output;
 pub mod pipeline;
+pub mod printable;
 pub mod progress;
 pub mod report;
 pub mod rules;

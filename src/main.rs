@@ -11,8 +11,11 @@ use leakguard::cancel::{Cancel, Interrupted};
 use leakguard::cli::Cli;
 use leakguard::exit::{ExitStatus, Messages};
 
-/// Writes one line to stderr; a closed stderr is not worth a panic.
+/// Writes one line to stderr; a closed stderr is not worth a panic. Every message, warning
+/// and error passes here, so here is where what they quote from scanned data (names, gix's
+/// and SQLite's errors) is escaped for the terminal and any URL loses its credentials.
 fn say(line: std::fmt::Arguments<'_>) {
+    let line = leakguard::printable::message(&line.to_string());
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err, "{line}");
 }

@@ -86,6 +86,11 @@ impl Sink for Worker<'_> {
             Content::PathOnly => self.path_only(item.origins),
             Content::Unreadable(err) => {
                 self.local.stats.files_unreadable += 1;
+                // The error may quote a name (a walk error, a gix error): escaped, redacted.
+                let err = self
+                    .scanner
+                    .printable_path(&crate::printable::text(&err))
+                    .into_owned();
                 let msg = match item.origins.first() {
                     None => err,
                     Some(o) => {

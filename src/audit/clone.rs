@@ -51,8 +51,16 @@ pub fn path_for(dir: &Path, name: &str) -> PathBuf {
 
 /// The repository at `url`, cloned into `dest` the first time and fetched afterwards.
 /// A clone left half-made by a killed run is removed and made again.
+///
+/// gix's errors quote the URL (and ssh's name the user): none leaves here unredacted, each
+/// becomes its text through [`crate::printable::error_about`].
 pub fn sync(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repository> {
-    let shown = super::targets::shown(url);
+    clone_or_fetch(url, dest, interrupt)
+        .map_err(|e| anyhow::anyhow!(crate::printable::error_about(&format!("{e:#}"), url)))
+}
+
+fn clone_or_fetch(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repository> {
+    let shown = crate::printable::url(url);
     if dest.exists() {
         match fetch(dest, url, interrupt) {
             Ok(repo) => return Ok(repo),
@@ -78,7 +86,7 @@ pub fn sync(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repos
 
 /// Fetches every ref of `url` into the bare clone at `dest`.
 fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Repository> {
-    let shown = super::targets::shown(url);
+    let shown = crate::printable::url(url);
     let repo =
         gix::open(dest).with_context(|| format!("cannot open the clone {}", dest.display()))?;
     let remote = repo

@@ -78,8 +78,9 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
             }
             match result {
                 Ok(None) => tally.unchanged += 1,
-                Ok(Some(scanned)) => {
-                    if let Some(e) = &scanned.error {
+                Ok(Some(mut scanned)) => {
+                    if let Some(e) = &mut scanned.error {
+                        *e = target.redact(e);
                         messages.warnings.push(format!("{}: {e}", target.name));
                         tally.failed += 1;
                     } else {
@@ -88,7 +89,8 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
                     store.record(&target.name, &target.location(), &scanned)?;
                 }
                 Err(e) => {
-                    let e = format!("{e:#}");
+                    // Shown and stored only redacted: gix's and SQLite's errors quote URLs.
+                    let e = target.redact(&format!("{e:#}"));
                     messages.warnings.push(format!("{}: {e}", target.name));
                     tally.failed += 1;
                     store.record_failure(&target.name, &target.location(), &e)?;

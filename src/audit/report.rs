@@ -9,6 +9,7 @@ use serde_json::json;
 use super::model::{AuditReport, Incident, Status};
 use crate::cli::AuditFormat;
 use crate::finding::FindingKind;
+use crate::printable::text as esc;
 use crate::rules::Severity;
 
 /// Writes `report` in `format`.
@@ -65,17 +66,19 @@ pub fn summary(report: &AuditReport, tally: &str, out: &mut dyn Write) -> io::Re
     Ok(())
 }
 
-/// One block per incident: what, how bad, where, and how to recover.
+/// One block per incident: what, how bad, where, and how to recover. Every string from the
+/// datastore is escaped for the terminal: repository names, paths, authors and the rest come
+/// from the audited repositories (or from a datastore merged in).
 fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     for i in &report.incidents {
-        let secret = i.secret.as_deref().unwrap_or(&i.redacted);
+        let secret = esc(i.secret.as_deref().unwrap_or(&i.redacted));
         writeln!(
             out,
             "{}  {}  {}  {}",
-            i.id,
+            esc(&i.id),
             i.severity.as_str().to_ascii_uppercase(),
-            i.rule_id,
-            i.description
+            esc(&i.rule_id),
+            esc(&i.description)
         )?;
         let mut status = i.triage.status.to_string();
         if i.reappeared {
@@ -87,7 +90,8 @@ fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "    status   {status}; in {} repositories, first seen {}",
-            i.spread, i.first_seen
+            i.spread,
+            esc(&i.first_seen)
         )?;
         for l in &i.locations {
             let flag = if l.after_revocation {
@@ -98,16 +102,16 @@ fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "    at       {} {}:{} (commit {}, {} <{}>, {}){flag}",
-                l.repository,
-                l.path,
+                esc(&l.repository),
+                esc(&l.path),
                 l.line,
-                short(&l.commit),
-                l.author,
-                l.email,
-                l.date
+                esc(short(&l.commit)),
+                esc(&l.author),
+                esc(&l.email),
+                esc(&l.date)
             )?;
         }
-        writeln!(out, "    fix      {}", i.remediation.trim())?;
+        writeln!(out, "    fix      {}", esc(i.remediation.trim()))?;
         writeln!(out)?;
     }
     let s = &report.summary;
@@ -182,9 +186,10 @@ fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// One CSV record (RFC 4180 quoting). A field a spreadsheet would run as a formula (`=`,
-/// `+`, `-`, `@` first: paths and author names come from the audited repositories) gets a
-/// leading `'`.
+/// One CSV record (RFC 4180 quoting). Control characters and bidi overrides are escaped
+/// first (`\u{1b}`: a CSV is read on terminals too, and a field holds no line break of its
+/// own). A field a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first: paths and
+/// author names come from the audited repositories) gets a leading `'`.
 fn row(out: &mut dyn Write, fields: impl Iterator<Item = String>) -> io::Result<()> {
     let mut first = true;
     for f in fields {
@@ -192,6 +197,7 @@ fn row(out: &mut dyn Write, fields: impl Iterator<Item = String>) -> io::Result<
             out.write_all(b",")?;
         }
         first = false;
+        let f = esc(&f).into_owned();
         let f = match f.chars().next() {
             Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{f}"),
             _ => f,

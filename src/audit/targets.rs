@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 
+use crate::printable;
+
 /// One repository to audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -23,17 +25,30 @@ pub enum Source {
     Local(PathBuf),
     /// A URL, cloned (bare) into the clone directory and fetched on later runs.
     Remote(String),
-    /// Given, but not a repository: recorded as a failure with this error.
-    Broken(PathBuf, String),
+    /// Given, but not a repository (or not a URL that can be read): recorded as a failure.
+    /// Where it was (a path, or the URL without its credentials) and the error, both as
+    /// they may be shown and stored.
+    Broken(String, String),
 }
 
 impl Target {
     /// Where the repository is read from, for the datastore and messages (a path, or the
-    /// URL without any password or token in it).
+    /// URL without its user name and password: [`printable::url`]).
     pub fn location(&self) -> String {
         match &self.source {
-            Source::Local(p) | Source::Broken(p, _) => p.display().to_string(),
-            Source::Remote(url) => shown(url),
+            Source::Local(p) => p.display().to_string(),
+            Source::Broken(shown, _) => shown.clone(),
+            Source::Remote(url) => printable::url(url),
+        }
+    }
+
+    /// `message`, an error met while auditing this target (gix's and SQLite's often quote
+    /// the URL), as it may be shown and stored: without the URL's credentials in any
+    /// spelling, nor those of any other URL in it.
+    pub fn redact(&self, message: &str) -> String {
+        match &self.source {
+            Source::Remote(url) => printable::error_about(message, url),
+            _ => printable::urls_in(message).into_owned(),
         }
     }
 
@@ -65,7 +80,7 @@ pub fn collect(inputs: &[String], list: Option<&Path>) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
     for input in &all {
         if is_url(input) {
-            targets.push(remote(input)?);
+            remote(input, &mut targets);
         } else {
             local(Path::new(input), &mut targets);
         }
@@ -75,47 +90,54 @@ pub fn collect(inputs: &[String], list: Option<&Path>) -> Result<Vec<Target>> {
     Ok(targets)
 }
 
-/// A URL rather than a path: a scheme, or git's `user@host:path` form.
+/// A URL rather than a path: a scheme, or git's scp-like `[user[:password]@]host:path`
+/// with a user (`git@host:org/repo`, `user:TOKEN@host:path`): an `@` before the first `/`
+/// and a `:` after it. Without a user, `C:\x` and `dir:x` are paths.
 fn is_url(s: &str) -> bool {
     if s.contains("://") {
         return true;
     }
-    // `host:path` counts only with a user (`git@host:org/repo`): `C:\x` and `dir:x` are paths.
-    match s.split_once(':') {
-        Some((left, _)) => left.contains('@') && !left.contains('/'),
-        None => false,
-    }
+    let head = s.split(['/', '\\']).next().unwrap_or(s);
+    head.rsplit_once('@')
+        .is_some_and(|(_, host)| host.contains(':'))
 }
 
-fn remote(url: &str) -> Result<Target> {
-    let parsed = gix::url::parse(gix::bstr::BStr::new(url.as_bytes()))
-        .with_context(|| format!("`{}` is not a git URL", shown(url)))?;
-    let path = String::from_utf8_lossy(&parsed.path).into_owned();
-    let name = match parsed.scheme {
-        // A local repository by URL is the same repository as by path.
-        gix::url::Scheme::File => canonical_path(Path::new(&path)),
-        _ => crate::fingerprint::normalize_url(parsed.host(), &path)
-            .with_context(|| format!("`{}` names no repository", shown(url)))?,
+/// The target of `url`: a repository to clone, a local one for `file://` (read in place,
+/// like its path: cloning it would start `git-upload-pack`), or, when the URL cannot be
+/// read, a failure recorded under the URL without its credentials, so that the audit of
+/// the other repositories goes on.
+fn remote(url: &str, out: &mut Vec<Target>) {
+    let shown = printable::url(url);
+    let failed = |why: String| Target {
+        name: shown.clone(),
+        source: Source::Broken(shown.clone(), printable::error_about(&why, url)),
     };
-    Ok(Target {
-        name,
-        source: Source::Remote(url.to_string()),
-    })
-}
-
-/// `url` as it may be shown or stored: a password (an access token, often) is replaced.
-pub fn shown(url: &str) -> String {
-    match gix::url::parse(gix::bstr::BStr::new(url.as_bytes())) {
-        Ok(mut u) if u.password().is_some() => {
-            u.set_password(Some("***".into()));
-            u.to_bstring().to_string()
+    // git (and gix) would split `user:TOKEN@host:path` at its first `:`, and ssh to a host
+    // named `user`: a password has no place in this form.
+    if !url.contains("://") && url.rsplit_once('@').is_some_and(|(u, _)| u.contains(':')) {
+        return out.push(failed(
+            "git's `user@host:path` form takes no password (use ssh keys, or an https URL)".into(),
+        ));
+    }
+    let parsed = match gix::url::parse(gix::bstr::BStr::new(url.as_bytes())) {
+        Ok(p) => p,
+        Err(e) => {
+            let e = anyhow::Error::from(e);
+            return out.push(failed(format!("not a git URL: {e:#}")));
         }
-        Ok(_) => url.to_string(),
-        // Unparsed: whatever comes before an `@` may be credentials.
-        Err(_) => match url.rsplit_once('@') {
-            Some((_, host)) => format!("***@{host}"),
-            None => url.to_string(),
-        },
+    };
+    let path = String::from_utf8_lossy(&parsed.path).into_owned();
+    if parsed.scheme == gix::url::Scheme::File {
+        // A local repository by URL is the same repository as by path.
+        return local(Path::new(&path), out);
+    }
+    match crate::fingerprint::normalize_url(parsed.host(), &path) {
+        // Host and path only; `url` again in case the host held what was meant as a user.
+        Some(name) => out.push(Target {
+            name: printable::url(&name),
+            source: Source::Remote(url.to_string()),
+        }),
+        None => out.push(failed("names no repository".into())),
     }
 }
 
@@ -133,7 +155,7 @@ fn local(path: &Path, out: &mut Vec<Target>) {
     let name = canonical_path(path);
     if std::fs::symlink_metadata(path).is_err() {
         let why = "no such file or directory".to_string();
-        out.push(broken(name, path, why));
+        out.push(broken(&name, path, why));
         return;
     }
     if is_repo(path) {
@@ -147,17 +169,20 @@ fn local(path: &Path, out: &mut Vec<Target>) {
     find_below(Path::new(&name), out);
     if out.len() == before {
         out.push(broken(
-            name,
+            &name,
             path,
             "not a git repository, and no repository under it".into(),
         ));
     }
 }
 
-fn broken(name: String, path: &Path, why: String) -> Target {
+/// A path that is no repository. A path that looks like credentials (`user:TOKEN@host/x`,
+/// a URL mistyped) is stored and shown without them.
+fn broken(name: &str, path: &Path, why: String) -> Target {
+    let shown = printable::urls_in(&path.to_string_lossy()).into_owned();
     Target {
-        name,
-        source: Source::Broken(path.to_path_buf(), why),
+        name: printable::urls_in(name).into_owned(),
+        source: Source::Broken(shown, why),
     }
 }
 
@@ -197,21 +222,32 @@ fn find_below(dir: &Path, out: &mut Vec<Target>) {
 mod tests {
     use super::*;
 
+    /// The one target of `url`.
+    fn target(url: &str) -> Target {
+        let mut out = Vec::new();
+        remote(url, &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        out.pop().unwrap()
+    }
+
     #[test]
     fn urls_and_paths_are_told_apart() {
         assert!(is_url("https://example.test/org/repo.git"));
         assert!(is_url("git@example.test:org/repo.git"));
+        assert!(is_url("user:SYNTHETIC@example.test:org/repo.git"));
         assert!(is_url("file:///srv/git/repo.git"));
         assert!(!is_url("C:\\src\\repo"));
+        assert!(!is_url("C:\\Users\\me@corp:x"));
         assert!(!is_url("./repos"));
+        assert!(!is_url("./a@b:c"));
         assert!(!is_url("dir:with-colon"));
     }
 
     #[test]
     fn one_repository_under_every_spelling_of_its_url() {
-        let a = remote("https://Example.test/Org/Repo.git").unwrap();
-        let b = remote("git@example.test:org/repo").unwrap();
-        let c = remote("ssh://git@example.test:2222/org/repo.git/").unwrap();
+        let a = target("https://Example.test/Org/Repo.git");
+        let b = target("git@example.test:org/repo");
+        let c = target("ssh://git@example.test:2222/org/repo.git/");
         assert_eq!(a.name, "example.test/org/repo");
         assert_eq!(a.name, b.name);
         assert_eq!(a.name, c.name);
@@ -219,17 +255,46 @@ mod tests {
 
     #[test]
     fn a_token_in_a_url_is_never_shown() {
-        let t =
-            remote("https://x-access-token:ghs_SYNTHETIC123@example.test/org/repo.git").unwrap();
-        assert!(!t.location().contains("SYNTHETIC"), "{}", t.location());
-        assert!(t.location().contains("example.test/org/repo"));
-        assert_eq!(t.name, "example.test/org/repo");
+        let tok = format!("ghs_{}", "SYNTHETIC".repeat(4));
+        for url in [
+            format!("https://x-access-token:{tok}@example.test/org/repo.git"),
+            format!("https://{tok}@example.test/org/repo.git"),
+            format!("ssh://{tok}@example.test/org/repo.git"),
+            format!("{tok}@example.test:org/repo.git"),
+            format!("user:{tok}@example.test:org/repo.git"),
+            format!("git://{tok}@example.test/org/repo.git"),
+            format!("ssh://git:{tok}@bad host/x"),
+            format!("https://{tok}@"),
+        ] {
+            let t = target(&url);
+            if let Source::Broken(_, why) = &t.source {
+                assert!(!why.contains(&tok), "{url}: {why}");
+            } else {
+                assert_eq!(t.name, "example.test/org/repo", "{url}");
+            }
+            assert!(!t.name.contains(&tok), "{url}: {}", t.name);
+            assert!(!t.location().contains(&tok), "{url}: {}", t.location());
+        }
+    }
+
+    #[test]
+    fn a_malformed_url_is_a_failed_target() {
+        let t = target("ssh://git:SYNTHETIC_PW@bad host/x");
+        assert_eq!(t.name, "ssh://***@bad host/x");
+        match &t.source {
+            Source::Broken(shown, why) => {
+                assert_eq!(shown, "ssh://***@bad host/x");
+                assert!(why.starts_with("not a git URL"), "{why}");
+                assert!(!why.contains("SYNTHETIC_PW"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
     fn shards_partition_the_targets() {
         let targets: Vec<Target> = (0..200)
-            .map(|i| remote(&format!("https://example.test/org/r{i}")).unwrap())
+            .map(|i| target(&format!("https://example.test/org/r{i}")))
             .collect();
         let mut sizes = [0usize; 4];
         for t in &targets {

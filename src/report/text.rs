@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Effects, Style};
 
 use super::{suppression_reason, Options, Report, Summary};
 use crate::finding::{Finding, FindingKind};
+use crate::printable::text as esc;
 use crate::rules::Severity;
 
 fn severity_style(s: Severity) -> Style {
@@ -43,7 +44,7 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
             "  {at:<8} {sev}{:<8}{sev:#} {bold}{}{bold:#}  {}",
             f.severity.as_str().to_ascii_uppercase(),
             f.rule_id,
-            f.description
+            esc(&f.description)
         )?;
         if f.kind == FindingKind::Content {
             let what = match (opts.show_secrets, f.decoded) {
@@ -55,7 +56,7 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
             writeln!(
                 out,
                 "           {dim}secret{dim:#}  {} {dim}({} chars, {what}, entropy {:.1}){dim:#}",
-                f.secret_display(opts.show_secrets),
+                esc(f.secret_display(opts.show_secrets)),
                 f.secret_len,
                 f.entropy
             )?;
@@ -68,13 +69,14 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
             )?;
         }
         if let Some(c) = &f.commit {
+            // Author, e-mail and date come from the commit as written: escaped.
             writeln!(
                 out,
                 "           {dim}commit{dim:#}  {} by {} <{}> on {}",
                 c.id.get(..12).unwrap_or(&c.id),
-                c.author,
-                c.email,
-                c.date
+                esc(&c.author),
+                esc(&c.email),
+                esc(&c.date)
             )?;
         }
         writeln!(out, "           {dim}fix{dim:#}     {}", f.remediation)?;
@@ -98,7 +100,7 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
     )?;
     if !summary.stale_baseline.is_empty() {
         for entry in &summary.stale_baseline {
-            writeln!(out, "  {dim}stale{dim:#}  {entry}")?;
+            writeln!(out, "  {dim}stale{dim:#}  {}", esc(entry))?;
         }
         writeln!(
             out,
@@ -134,8 +136,12 @@ fn write_suppressed(suppressed: &[Finding], opts: Options, out: &mut dyn Write) 
         let sep = if secret.is_empty() { "" } else { "  " };
         writeln!(
             out,
-            "  {}:{}  {bold}{}{bold:#}{sep}{secret}  {dim}by{dim:#} {by}",
-            f.path, f.line, f.rule_id
+            "  {}:{}  {bold}{}{bold:#}{sep}{}  {dim}by{dim:#} {}",
+            f.path,
+            f.line,
+            f.rule_id,
+            esc(secret),
+            esc(&by)
         )?;
     }
     Ok(())

@@ -171,10 +171,7 @@ pub fn feed<S: Sink + Send>(
                         reader.give(e.path(), Content::Special(kind));
                     }
                 }
-                Err(err) => reader.sink.take(Item {
-                    content: Content::Unreadable(format!("cannot walk: {err}")),
-                    origins: &[],
-                }),
+                Err(err) => reader.walk_error(&err),
             }
             WalkState::Continue
         })
@@ -241,6 +238,31 @@ impl<S: Sink> Reader<'_, S> {
             origins: &origins,
         });
         self.buf = buf;
+    }
+
+    /// A directory the walk could not read. Its path goes in the origin, not the text, so
+    /// that it is printed as every path is: escaped, and with a secret in a name
+    /// (`keys-<token>/`) redacted.
+    fn walk_error(&mut self, err: &ignore::Error) {
+        let (mut inner, mut path) = (err, None);
+        loop {
+            match inner {
+                ignore::Error::WithDepth { err, .. } => inner = err,
+                ignore::Error::WithPath { path: p, err } => {
+                    path.get_or_insert(p);
+                    inner = err;
+                }
+                _ => break,
+            }
+        }
+        let why = Content::Unreadable(format!("cannot walk: {inner}"));
+        match path {
+            Some(p) => self.give(p, why),
+            None => self.sink.take(Item {
+                content: why,
+                origins: &[],
+            }),
+        }
     }
 
     fn give(&mut self, path: &Path, content: Content<'_>) {

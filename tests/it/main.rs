@@ -30,6 +30,10 @@
 //!   allowlist text in `--explain`, SARIF URIs of a name's real bytes.
 //! - `hostile_special`: FIFOs, devices and links out in git metadata, ignore files, config and
 //!   baseline (a hang fails); `-j` capped; tracked files `.gitignore` matches are scanned.
+//! - `hostile_terminal`: ANSI escapes, controls and bidi overrides in authors, file, directory
+//!   and repository names are printed escaped in text, CSV and messages; no forged lines.
+//! - `hostile_urls`: credentials in audited URLs (user, password, scp-like, malformed, in gix's
+//!   and ssh's errors) reach no output, datastore or report; `file://` starts no process.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -60,6 +64,8 @@ mod hostile_git;
 mod hostile_metadata;
 mod hostile_names;
 mod hostile_special;
+mod hostile_terminal;
+mod hostile_urls;
 mod integrations;
 mod properties;
 mod quality;
