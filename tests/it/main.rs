@@ -21,6 +21,7 @@
 //! - `bigfiles`: the size limit, files scanned in windows, Ctrl-C in a huge file, lying BOMs.
 //! - `hostile_fs`: hostile files, names, links, special files and oversized rule files.
 //! - `hostile_git`: corrupt objects, broken indexes, odd layouts; never runs or writes anything.
+//! - `hostile_lines`: many findings on one long line (positions), regexes that rescan lines.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -46,6 +47,7 @@ mod history;
 mod hook;
 mod hostile_fs;
 mod hostile_git;
+mod hostile_lines;
 mod integrations;
 mod properties;
 mod quality;
