@@ -126,7 +126,7 @@ measure() {
         if [[ -z $WALL ]] || awk -v a="$wall" -v b="$WALL" 'BEGIN{exit !(a < b)}'; then
             WALL=$wall
         fi
-        ((rss > RSS)) && RSS=$rss
+        if ((rss > RSS)); then RSS=$rss; fi
     done
 }
 
