@@ -194,3 +194,22 @@ fn a_regex_over_its_budget_makes_the_scan_incomplete() {
     );
     assert_eq!(json["summary"]["files_unreadable"], 1, "{json}");
 }
+
+/// Built-in name-based rules on a line of `password=password=…`: each name's unquoted
+/// value used to run to the end of the line (quadratic, minutes on half a megabyte). The
+/// secret on the next line is still found where it is.
+#[test]
+fn a_line_of_repeated_assignments_stays_linear() {
+    let t = Tree::new();
+    let token = monime(77);
+    let text = format!("{}\nAPI_TOKEN={token}\n", "password=".repeat(60_000));
+    t.file("app.env", &text)
+        .file("notes.txt", "api_key:".repeat(60_000));
+    let (code, json, stderr) = scan(&t, &["--no-config"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        positions(&json, "app.env", "monime-live-token"),
+        vec![(2, 11)]
+    );
+    assert!(!stderr.contains("not fully scanned"), "{stderr}");
+}
