@@ -15,9 +15,17 @@
 # (rg -c -F -i -f keywords FILE), the cost of just finding the keywords; the figure is the
 # ratio leakguard wall / ripgrep wall. Best wall of $RUNS runs, max RSS over them, warm cache.
 #
+# Repeated candidates on one line (issue 21): `sk_live_` + 90 letters + a space, repeated
+# to 1, 2 and 4 MiB on ONE line (longline-N.txt) and the same bytes with newlines instead of
+# the spaces (longlines-N.txt). Two rules match every key, so each is a candidate pair to
+# rank. The scan must stay linear in the line length: the one-line/newlines ratio (vs_nl)
+# stays flat as the size doubles, where a per-candidate scan of the line made the one-line
+# time grow 4x per doubling (1.2 s, 5.2 s, 20.6 s). Reference again: ripgrep on the file.
+#
 # Environment: LEAKGUARD (default <repo>/target/release/leakguard, built if missing),
-#   THREADS (default 2), RUNS (default 3), SIZE_MB (default 1024).
-# Usage: bash benches/bigfile.sh
+#   THREADS (default 2), RUNS (default 3), SIZE_MB (default 1024), CASES (default
+#   "big long": the 1 GB files and the long-line files; name one to run only that part).
+# Usage: bash benches/bigfile.sh, or CASES=long bash benches/bigfile.sh
 
 set -euo pipefail
 
@@ -28,6 +36,7 @@ LEAKGUARD=${LEAKGUARD:-$REPO_ROOT/target/release/leakguard}
 THREADS=${THREADS:-2}
 RUNS=${RUNS:-3}
 SIZE_MB=${SIZE_MB:-1024}
+CASES=${CASES:-big long}
 
 log() { printf '[bigfile] %s\n' "$*" >&2; }
 die() { printf '[bigfile] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -117,12 +126,13 @@ measure() {
         if [[ -z $WALL ]] || awk -v a="$wall" -v b="$WALL" 'BEGIN{exit !(a < b)}'; then
             WALL=$wall
         fi
-        ((rss > RSS)) && RSS=$rss
+        if ((rss > RSS)); then RSS=$rss; fi
     done
 }
 
 printf '%-10s %-10s %9s %10s %9s %10s %7s  %s\n' file size lg_wall_s lg_rss_MB rg_wall_s rg_rss_MB ratio findings
 for shape in lines oneline; do
+    [[ " $CASES " == *" big "* ]] || continue
     file=$DIR/$shape.txt
     [[ $shape == oneline ]] && file=$DIR/$shape.js
     generate "$shape" "$file"
@@ -137,4 +147,42 @@ print(";".join("%s@%s:%s" % (x["rule_id"], x["line"], x["column"]) for x in f))'
     printf '%-10s %-10s %9s %10d %9s %10d %7s  %s\n' "$shape" "$(($(stat -c %s "$file") >> 20))MiB" \
         "$lg_wall" $((lg_rss / 1024)) "$WALL" $((RSS / 1024)) "$ratio" "$found"
     ((lg_rss / 1024 < 100)) || log "MISS: leakguard peak RSS $((lg_rss / 1024)) MB >= 100 MB"
+done
+
+[[ " $CASES " == *" long "* ]] || exit 0
+# The long-line case: one line vs the same bytes on many lines, 1, 2 and 4 MiB.
+python3 - "$DIR" <<'EOF'
+import os, random, string, sys
+d = sys.argv[1]
+rnd = random.Random(21)
+for mb in (1, 2, 4):
+    one, many = f"{d}/longline-{mb}.txt", f"{d}/longlines-{mb}.txt"
+    if os.path.exists(one) and os.path.exists(many):
+        continue
+    keys, n = [], 0
+    while n < mb << 20:
+        k = "sk_live_" + "".join(rnd.choice(string.ascii_letters) for _ in range(90))
+        keys.append(k)
+        n += len(k) + 1
+    open(one, "w").write(" ".join(keys) + "\n")
+    open(many, "w").write("\n".join(keys) + "\n")
+EOF
+printf '\n%-14s %9s %9s %9s %7s %7s  %s\n' file size_MiB lg_wall_s rg_wall_s vs_rg vs_nl findings
+for mb in 1 2 4; do
+    nl_wall=""
+    for shape in longlines longline; do
+        file=$DIR/$shape-$mb.txt
+        cat "$file" > /dev/null
+        measure "leakguard $shape-$mb" "$LEAKGUARD" scan "$file" --no-config --format json \
+            --threads "$THREADS"
+        lg_wall=$WALL
+        found=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' \
+            "$WORK/out")
+        measure "ripgrep $shape-$mb" rg -c -F -i --threads "$THREADS" -f "$WORK/keywords.txt" "$file"
+        ratio=$(awk -v a="$lg_wall" -v b="$WALL" 'BEGIN{printf "%.1f", a / (b > 0 ? b : 0.01)}')
+        [[ -n $nl_wall ]] || nl_wall=$lg_wall
+        vs_nl=$(awk -v a="$lg_wall" -v b="$nl_wall" 'BEGIN{printf "%.2f", a / (b > 0 ? b : 0.01)}')
+        printf '%-14s %9s %9s %9s %7s %7s  %s\n' "$shape-$mb" "$mb" "$lg_wall" "$WALL" "$ratio" \
+            "$vs_nl" "$found"
+    done
 done

@@ -157,7 +157,9 @@ impl Worker<'_> {
             }
         };
         let (skip, found) = (self.limits.skip_binary, &mut self.local.found);
-        match crate::stream::scan(reader, origins, skip, &mut read, &mut scan, found) {
+        let streamed = crate::stream::scan(reader, origins, skip, &mut read, &mut scan, found);
+        self.overrun(origins);
+        match streamed {
             Ok(s) if s.skipped_binary => {
                 self.local.stats.files_skipped_binary += 1;
                 self.path_only(origins);
@@ -209,6 +211,7 @@ impl Worker<'_> {
         if let Some((bytes, binary)) = prepared.also {
             self.also(bytes, binary, origins);
         }
+        self.overrun(origins);
         if let Some(p) = self.progress.filter(|_| depth == 0) {
             p.add(raw.len() as u64);
         }
@@ -286,6 +289,26 @@ impl Worker<'_> {
             let msg = format!("{shown}: archive not read to its end: {reason}");
             self.local.warnings.push(msg);
         }
+    }
+
+    /// Content a rule could not finish (its regex overran its work budget) was not fully
+    /// scanned: it counts as unreadable, so the run is incomplete (exit 2), with a warning
+    /// naming the rules.
+    fn overrun(&mut self, origins: &[Origin]) {
+        let rules = self.scanner.take_overrun();
+        if rules.is_empty() {
+            return;
+        }
+        self.local.stats.files_unreadable += 1;
+        let shown = match origins.first() {
+            Some(o) => self.scanner.printable_path(&o.display).into_owned(),
+            None => String::new(),
+        };
+        let rules = rules.join("`, `");
+        self.local.warnings.push(format!(
+            "{shown} not fully scanned: rule `{rules}` reached its regex work limit (a pattern \
+             that rescans a long line per match); the scan is incomplete"
+        ));
     }
 
     /// Content not scanned: its origins' path rules still apply.

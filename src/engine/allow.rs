@@ -87,16 +87,3 @@ pub(crate) fn mark<'f>(
         }
     }
 }
-
-/// Does the line holding `pos` carry the `leakguard:allow` marker?
-pub(crate) fn line_is_allowed(bytes: &[u8], pos: usize) -> bool {
-    let (s, e) = line_bounds(bytes, pos);
-    memchr::memmem::find(&bytes[s..e], ALLOW_MARKER).is_some()
-}
-
-/// The line holding `pos`, without its newline.
-pub(crate) fn line_bounds(bytes: &[u8], pos: usize) -> (usize, usize) {
-    let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
-    (start, end)
-}

@@ -236,8 +236,10 @@ fn words(s: &[u8]) -> Vec<String> {
 /// on one line parse it once.
 #[derive(Default)]
 pub(crate) struct Lines {
-    /// `(offset, len)` of each parsed line and its range in `all`, sorted by offset.
-    parsed: Vec<((usize, usize), (usize, usize))>,
+    /// `(offset, len)` of each parsed line to its range in `all`. A map, not a sorted list:
+    /// rules visit lines in their own orders, and inserting in the middle of a list made
+    /// a buffer with many keyword lines quadratic.
+    parsed: std::collections::HashMap<(usize, usize), (usize, usize)>,
     all: Vec<Assignment>,
 }
 
@@ -245,13 +247,13 @@ impl Lines {
     /// The assignments of `line`, which starts at `offset` in the buffer.
     pub fn assignments(&mut self, line: &[u8], offset: usize) -> &[Assignment] {
         let key = (offset, line.len());
-        let (from, to) = match self.parsed.binary_search_by(|p| p.0.cmp(&key)) {
-            Ok(i) => self.parsed[i].1,
-            Err(i) => {
+        let (from, to) = match self.parsed.get(&key) {
+            Some(&range) => range,
+            None => {
                 let from = self.all.len();
                 assignments(line, &mut self.all);
                 let range = (from, self.all.len());
-                self.parsed.insert(i, (key, range));
+                self.parsed.insert(key, range);
                 range
             }
         };
@@ -995,6 +997,11 @@ const CONSTRUCTORS: &[&[u8]] = &[
     b"ConvertTo-SecureString ",
 ];
 
+/// The longest unquoted value. A longer run without a blank or a separator is data (a
+/// blob, a minified bundle), not a value; and each name's value would otherwise run to the
+/// end of the run, which makes a line of `password=password=…` quadratic.
+const MAX_LOOSE: usize = 2048;
+
 /// HTTP authorization schemes, skipped before the credential.
 const SCHEMES: &[&[u8]] = &[b"bearer ", b"basic ", b"token ", b"bot "];
 
@@ -1047,10 +1054,11 @@ fn value(
             || in_string.is_some_and(|q| q.ch == b)
     };
     let end_of = |from: usize| {
-        from + line[from..]
+        let to = line.len().min(from + MAX_LOOSE + 1);
+        from + line[from..to]
             .iter()
             .position(|&b| stop(b))
-            .unwrap_or(line.len() - from)
+            .unwrap_or(to - from)
     };
     let mut s = k;
     let mut e = end_of(s);
@@ -1062,7 +1070,11 @@ fn value(
     // Nothing, a call, an object or an array is not a value; nor is text running into a
     // template expression (`prefix{{ var }}`, `prefix${VAR}`).
     let rest = &line[e..];
-    if s == e || rest.starts_with(b"(") || rest.starts_with(b"{") || matches!(line[s], b'{' | b'[')
+    if s == e
+        || e - s > MAX_LOOSE
+        || rest.starts_with(b"(")
+        || rest.starts_with(b"{")
+        || matches!(line[s], b'{' | b'[')
     {
         return None;
     }
@@ -1090,6 +1102,25 @@ mod tests {
             .filter(|a| !a.describes)
             .map(|a| (a.name, line[a.start..a.end].to_string(), a.quoted))
             .collect()
+    }
+
+    /// An unquoted value is at most `MAX_LOOSE` bytes: on a line of `password=password=…`
+    /// no value runs to the end of the line (which made the parse quadratic).
+    #[test]
+    fn unquoted_values_are_bounded() {
+        let ok = format!("password={}", "k".repeat(MAX_LOOSE));
+        assert_eq!(value_of(&ok, "password").map(|v| v.len()), Some(MAX_LOOSE));
+        let blob = format!("password={}", "k".repeat(MAX_LOOSE + 1));
+        assert_eq!(value_of(&blob, "password"), None);
+        let quoted = format!("password=\"{}\"", "k".repeat(MAX_LOOSE * 2));
+        assert_eq!(
+            value_of(&quoted, "password").map(|v| v.len()),
+            Some(MAX_LOOSE * 2)
+        );
+        let line = "password=".repeat(20_000);
+        let mut out = Vec::new();
+        assignments(line.as_bytes(), &mut out);
+        assert!(out.iter().all(|a| a.end - a.start <= MAX_LOOSE));
     }
 
     /// The value given to a name containing `name`, if exactly one.

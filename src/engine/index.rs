@@ -5,7 +5,7 @@
 //! line is both the speed-up and a precision choice: `\s*` never glues a name on one line
 //! to a value on another.
 
-use super::allow::line_bounds;
+use super::lines::LineIndex;
 use super::prefilter;
 use std::collections::HashMap;
 
@@ -138,7 +138,8 @@ pub(crate) struct Windows<'i> {
 
 impl Windows<'_> {
     /// Runs the keyword automaton and records, per rule, where its regex must run.
-    pub fn collect(&mut self, index: &Index, rules: &RuleSet, bytes: &[u8]) {
+    pub fn collect(&mut self, index: &Index, rules: &RuleSet, lines: &LineIndex<'_>) {
+        let bytes = lines.bytes();
         for &r in &index.unfiltered {
             self.touch(r);
             self.whole[r as usize] = true;
@@ -151,7 +152,7 @@ impl Windows<'_> {
         let mut scratch = std::mem::take(&mut self.keyword_scratch);
         keywords.for_each(&mut scratch, bytes, |pos, pattern| {
             if !(line.0..line.1).contains(&pos) {
-                line = line_bounds(bytes, pos);
+                line = lines.bounds(pos);
             }
             for &r in &index.keyword_rules[pattern as usize] {
                 let ri = r as usize;

@@ -1,9 +1,15 @@
 //! Rule runs: each touched rule's regex over its windows, then the filters (entropy,
 //! placeholders, checksums, secret allowlists). What comes out is a [`Candidate`]: a span
 //! and a rule, before any path is known.
+//!
+//! Every regex runs through [`bounded_captures`]: each search sees a bounded slice of its
+//! window, so no pattern can rescan a long line once per match (`[a-z]+X|[a-z]{30}` on a
+//! line of letters is quadratic under plain `captures_iter`), and a rule that still spends
+//! more than its budget on a window is stopped and reported, never silently skipped.
 
 use super::allow::{secret_why, Why};
 use super::index::{Index, Windows};
+use super::lines::LineIndex;
 use super::{context, entropy, filters, randomness};
 use crate::rules::{Allow, LazyRegex, Matcher, Rule, RuleSet};
 
@@ -22,28 +28,33 @@ pub(crate) struct Candidate {
 }
 
 /// Appends the candidates of `bytes` to `out`. Rules for which `skip` holds do not run;
-/// `keep_silenced` keeps candidates a secret allowlist silences (for `--explain`).
+/// `keep_silenced` keeps candidates a secret allowlist silences (for `--explain`). A rule
+/// whose regex overran its work budget ([`bounded_captures`]) stops for this buffer and is
+/// added to `overrun`: the buffer was not fully scanned.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn candidates(
     index: &Index,
     rules: &RuleSet,
     windows: &mut Windows<'_>,
-    chunk: (&[u8], bool),
+    chunk: (&LineIndex<'_>, bool),
     keep_silenced: bool,
     skip: impl Fn(&Rule) -> bool,
     out: &mut Vec<Candidate>,
+    overrun: &mut Vec<u32>,
 ) {
-    let (bytes, binary) = chunk;
+    let (lines, binary) = chunk;
+    let bytes = lines.bytes();
     if bytes.is_empty() {
         return;
     }
-    windows.collect(index, rules, bytes);
+    windows.collect(index, rules, lines);
     let mut lines = context::Lines::default();
     for &r in &windows.touched {
         let rule = &rules.rules[r as usize];
         if (rule.generic && binary) || skip(rule) {
             continue;
         }
-        let mut run = |hay: &[u8], offset: usize| {
+        let mut run = |hay: &[u8], offset: usize| -> Result<(), Overrun> {
             let ctx = (&rules.allow, keep_silenced);
             match &rule.matcher {
                 Matcher::Context { name, value, regex } => {
@@ -54,23 +65,27 @@ pub(crate) fn candidates(
                         // stay on the keyword's own line.
                         let line = hay.split(|&b| b == b'\n').next().unwrap_or(hay);
                         let re = (regex, None);
-                        run_rule(rule, r, re, line, offset, ctx, out);
+                        run_rule(rule, r, re, line, offset, ctx, out)?;
                     }
+                    Ok(())
                 }
                 Matcher::Content {
                     regex,
                     secret_group,
                     ..
                 } => run_rule(rule, r, (regex, *secret_group), hay, offset, ctx, out),
-                Matcher::Path { .. } => {}
+                Matcher::Path { .. } => Ok(()),
             }
         };
-        if windows.whole[r as usize] {
-            run(bytes, 0);
+        let ran = if windows.whole[r as usize] {
+            run(bytes, 0)
         } else {
-            for &(s, e) in &windows.lines[r as usize] {
-                run(&bytes[s..e], s);
-            }
+            windows.lines[r as usize]
+                .iter()
+                .try_for_each(|&(s, e)| run(&bytes[s..e], s))
+        };
+        if ran.is_err() {
+            overrun.push(r);
         }
     }
     windows.clear();
@@ -86,12 +101,12 @@ fn run_rule(
     offset: usize,
     (global, keep_silenced): (&Allow, bool),
     out: &mut Vec<Candidate>,
-) {
+) -> Result<(), Overrun> {
     let regex = regex.get();
     let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
-    for caps in regex.captures_iter(hay) {
+    bounded_captures(regex, hay, |caps| {
         let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
-            continue;
+            return;
         };
         let secret = m.as_bytes();
         // A name-and-entropy match followed by `(` is a function call, not a value; one that
@@ -99,11 +114,11 @@ fn run_rule(
         if rule.generic {
             let rest = &hay[m.end()..];
             if rest.starts_with(b"(") || rest.starts_with(b"{{") || rest.starts_with(b"${") {
-                continue;
+                return;
             }
         }
         let Some(entropy) = accept(rule, secret) else {
-            continue;
+            return;
         };
         let span = (offset + m.start(), offset + m.end());
         keep(
@@ -116,7 +131,94 @@ fn run_rule(
             (global, keep_silenced),
             out,
         );
+    })
+}
+
+/// A regex spent more than its budget on one window.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Overrun;
+
+/// The first slice a search sees past its start; doubled while it finds nothing it can
+/// trust, reset after each match. Half of it is the longest match always found exactly.
+pub(crate) const FIRST_SLICE: usize = 4096;
+
+/// A match is trusted only if it ends this far (or half the slice, if less) before the
+/// slice does, so that the cut cannot have shortened or changed it. A match up to
+/// `FIRST_SLICE / 2` is always the plain search's; a longer one (a PEM block) is found as
+/// the slice widens, unless a shorter match of the rule starts first within the slice.
+const HORIZON: usize = 32 * 1024;
+
+/// The largest slice: past it, a search with no match slides on by `slice - HORIZON`.
+const MAX_SLICE: usize = 1 << 20;
+
+/// Bytes a regex may be handed per byte of its window (plus [`BUDGET_FLOOR`]), counting
+/// every slice of every search: a slice of [`FIRST_SLICE`] per match, so only a rule
+/// matching every 16 bytes or more often over a long window comes near it.
+pub(crate) const BUDGET_PER_BYTE: usize = 256;
+const BUDGET_FLOOR: usize = 64 << 20;
+
+/// `captures_iter` with bounded work: each search runs on `hay[..limit]` from `p`, so it
+/// reads at most `limit - p` bytes whatever the pattern (the regex crate's search alone may
+/// run to the end of the haystack per match, which makes some patterns quadratic). The
+/// sum of those slices is linear in `hay` (about `2 * FIRST_SLICE` per match plus a few
+/// times the length) and capped by the budget: past it, `Err(Overrun)`.
+///
+/// A match is the one `captures_iter` gives whenever that one is at most `FIRST_SLICE / 2`
+/// long: a match ending at least `guard` before the slice's end is also one in the whole
+/// haystack (assertions like `\b` and `$` see the same bytes), and no earlier or
+/// preferred match can have been cut off without being longer than `guard`.
+pub(crate) fn bounded_captures(
+    regex: &regex::bytes::Regex,
+    hay: &[u8],
+    mut f: impl FnMut(&regex::bytes::Captures<'_>),
+) -> Result<(), Overrun> {
+    let n = hay.len();
+    let mut budget = n
+        .saturating_mul(BUDGET_PER_BYTE)
+        .saturating_add(BUDGET_FLOOR);
+    let (mut p, mut slice) = (0usize, FIRST_SLICE);
+    // Where the last match ended: an empty match there is skipped, as `captures_iter` does.
+    let mut last_end = None;
+    while p <= n {
+        let limit = p.saturating_add(slice).min(n);
+        budget = budget.checked_sub(limit - p + 1).ok_or(Overrun)?;
+        let guard = (slice / 2).min(HORIZON);
+        let Some(caps) = regex.captures_at(&hay[..limit], p) else {
+            if limit == n {
+                break;
+            }
+            // Nothing starts in the slice, short of a match longer than the guard.
+            if slice >= 2 * HORIZON {
+                p = limit - HORIZON;
+            }
+            slice = (slice * 2).min(MAX_SLICE);
+            continue;
+        };
+        let m = caps.get(0).expect("group 0 is the whole match");
+        if limit < n && m.end() + guard > limit {
+            // The cut may have shortened or changed this match: look again from where it
+            // starts (or from where a match can no longer have been cut), wider if need be.
+            let from = m.start().min(limit - guard);
+            if from > p {
+                p = from;
+                continue;
+            }
+            if slice < 2 * HORIZON {
+                slice *= 2;
+                continue;
+            }
+            // Longer than the horizon: taken as found.
+        }
+        if m.is_empty() && last_end == Some(m.start()) {
+            p = m.start() + 1;
+            continue;
+        }
+        f(&caps);
+        last_end = Some(m.end());
+        p = if m.is_empty() { m.end() + 1 } else { m.end() };
+        slice = FIRST_SLICE;
     }
+    Ok(())
 }
 
 /// The last step for a secret that passed its rule's filters: the secret allowlists decide
@@ -218,4 +320,85 @@ fn accept(rule: &Rule, secret: &[u8]) -> Option<f64> {
         return None;
     }
     checksum_ok(rule, secret).then_some(entropy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(re: &regex::bytes::Regex, hay: &[u8]) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        bounded_captures(re, hay, |c| {
+            let m = c.get(0).unwrap();
+            out.push((m.start(), m.end()));
+        })
+        .unwrap();
+        out
+    }
+
+    /// Bounded searches give exactly `captures_iter`'s matches when these are shorter than
+    /// the horizon: across slice borders, with `\b` and `$` at a cut, empty matches,
+    /// preferred long branches, and matches longer than the first slice.
+    #[test]
+    fn bounded_searches_agree_with_a_plain_match_loop() {
+        let mut text = Vec::new();
+        let mut x = 7u64;
+        while text.len() < 300_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            match x % 11 {
+                0 => text.extend_from_slice(b" tok_"),
+                1 => text.push(b'\n'),
+                2 => text.extend_from_slice(&b"q".repeat((x % 400) as usize)),
+                3 => text.push(b'X'),
+                _ => text.push(b"abcdefghij"[(x % 10) as usize]),
+            }
+        }
+        let patterns = [
+            r"\btok_[a-z]{4,}\b",
+            r"[a-z]+X|[a-j]{5}",
+            r"q{100,}",
+            r"(?m)^[a-j]+$",
+            r"tok_[a-z]*q{300,}",
+            r"\b[a-j]{3}\b|X",
+        ];
+        for p in patterns {
+            let re = regex::bytes::RegexBuilder::new(p)
+                .unicode(false)
+                .build()
+                .unwrap();
+            let plain: Vec<(usize, usize)> =
+                re.find_iter(&text).map(|m| (m.start(), m.end())).collect();
+            assert!(plain.iter().all(|(s, e)| e - s <= FIRST_SLICE / 2), "{p}");
+            assert_eq!(spans(&re, &text), plain, "{p}");
+        }
+        // Empty matches (every offset of a short buffer: a long one would overrun).
+        let empty = regex::bytes::Regex::new("x*").unwrap();
+        let short = &text[..3000];
+        let plain: Vec<(usize, usize)> = empty
+            .find_iter(short)
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        assert_eq!(spans(&empty, short), plain);
+    }
+
+    /// Linear work: a pattern that rescans the rest of the line per match stays within
+    /// budget; one matching every byte of a long window overruns it.
+    #[test]
+    fn the_budget_stops_a_rule_matching_every_byte() {
+        let letters = b"abcdefghijklmnopqrstuvwxyz".repeat(8_000);
+        let greedy = regex::bytes::RegexBuilder::new("[a-z]+X|[a-z]{30}")
+            .unicode(false)
+            .build()
+            .unwrap();
+        let mut n = 0;
+        assert!(bounded_captures(&greedy, &letters, |_| n += 1).is_ok());
+        assert_eq!(n, letters.len() / 30);
+        let every = regex::bytes::RegexBuilder::new("[a-z]+X|[a-z]")
+            .unicode(false)
+            .build()
+            .unwrap();
+        assert_eq!(bounded_captures(&every, &letters, |_| {}), Err(Overrun));
+    }
 }

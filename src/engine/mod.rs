@@ -22,6 +22,7 @@ pub mod decode;
 pub mod entropy;
 pub mod filters;
 mod index;
+mod lines;
 pub mod localenv;
 mod matcher;
 mod prefilter;
@@ -83,6 +84,7 @@ impl Engine {
             engine: self,
             windows: self.index.windows(self.rules.rules.len()),
             cands: Vec::new(),
+            overrun: Vec::new(),
         }
     }
 }
@@ -92,6 +94,8 @@ pub struct Scanner<'e> {
     engine: &'e Engine,
     windows: index::Windows<'e>,
     cands: Vec<Candidate>,
+    /// Rules stopped by their regex budget since [`Scanner::take_overrun`] was last called.
+    overrun: Vec<u32>,
 }
 
 impl Scanner<'_> {
@@ -114,6 +118,7 @@ impl Scanner<'_> {
                 many => !many.iter().all(allowed),
             };
         let mut decoded = Vec::new();
+        let lines = lines::LineIndex::new(chunk.bytes);
         self.cands.clear();
         if live {
             // A rule whose own allowlist covers every origin need not run (unless
@@ -125,20 +130,21 @@ impl Scanner<'_> {
                         .iter()
                         .all(|o| rule.allow.allows_path(&o.path) || (!single && allowed(o)))
             };
-            let bytes = (chunk.bytes, chunk.binary);
+            let bytes = (&lines, chunk.binary);
             let (index, w) = (&engine.index, &mut self.windows);
-            matcher::candidates(index, rules, w, bytes, keep, skip, &mut self.cands);
+            let overrun = &mut self.overrun;
+            matcher::candidates(index, rules, w, bytes, keep, skip, &mut self.cands, overrun);
             if !chunk.binary && !chunk.bytes.is_empty() {
                 let dotenv = chunk.origins.iter().any(|o| o.is_dotenv());
                 for enc in decode::candidates(chunk.bytes, dotenv) {
-                    let inline =
-                        policy.inline_allow && allow::line_is_allowed(chunk.bytes, enc.start);
+                    let inline = policy.inline_allow && lines.is_allowed(enc.start);
                     if inline && !keep {
                         continue;
                     }
                     let mut cands = Vec::new();
-                    let bytes = (&enc.decoded[..], false);
-                    matcher::candidates(index, rules, w, bytes, keep, skip, &mut cands);
+                    let inner = lines::LineIndex::new(&enc.decoded);
+                    let bytes = (&inner, false);
+                    matcher::candidates(index, rules, w, bytes, keep, skip, &mut cands, overrun);
                     if !cands.is_empty() {
                         decoded.push(Decoded {
                             start: enc.start,
@@ -161,6 +167,7 @@ impl Scanner<'_> {
             cands: &cands,
             decoded: &decoded,
             local: &local,
+            lines: &lines,
         };
         for (i, origin) in chunk.origins.iter().enumerate() {
             let shown = self.printable_path(&origin.display).into_owned();
@@ -173,9 +180,22 @@ impl Scanner<'_> {
                 shown: &shown,
                 global,
             };
-            resolve::at_origin(rules, policy, chunk, at, &found, out);
+            resolve::at_origin(rules, policy, at, &found, out);
         }
         self.cands = cands;
+    }
+
+    /// The ids of the rules whose regex overran its work budget (see `matcher`) in the
+    /// chunks scanned since the last call: those chunks were not fully scanned.
+    pub fn take_overrun(&mut self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .overrun
+            .drain(..)
+            .map(|r| self.engine.rules.rules[r as usize].id.to_string())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     /// `path` as it may be printed: a secret that a provider rule finds in a file name
@@ -185,9 +205,21 @@ impl Scanner<'_> {
         let mut cands = Vec::new();
         // Secrets an allowlist silences are hidden in a name all the same.
         let keep = true;
-        let bytes = (path.as_bytes(), false);
+        let path_lines = lines::LineIndex::new(path.as_bytes());
+        let bytes = (&path_lines, false);
         let (index, w) = (&engine.index, &mut self.windows);
-        matcher::candidates(index, &engine.rules, w, bytes, keep, |_| false, &mut cands);
+        let mut overrun = Vec::new();
+        let rules = &engine.rules;
+        matcher::candidates(
+            index,
+            rules,
+            w,
+            bytes,
+            keep,
+            |_| false,
+            &mut cands,
+            &mut overrun,
+        );
         if cands.is_empty() {
             return std::borrow::Cow::Borrowed(path);
         }

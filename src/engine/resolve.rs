@@ -9,11 +9,12 @@
 
 use std::borrow::Cow;
 
-use super::allow::{allowlisted, line_bounds, line_is_allowed, mark, suppression, Policy, Why};
+use super::allow::{allowlisted, mark, suppression, Policy, Why};
 use super::index::PathRules;
+use super::lines::LineIndex;
 use super::localenv::Hit;
 use super::matcher::Candidate;
-use crate::chunk::{Chunk, Origin, OriginKind, Since};
+use crate::chunk::{Origin, OriginKind, Since};
 use crate::finding::{redact, Finding, FindingKind, Suppression};
 use crate::rules::{AllowEntry, Rule, RuleSet};
 
@@ -34,6 +35,8 @@ pub(crate) struct Found<'a> {
     pub cands: &'a [Candidate],
     pub decoded: &'a [Decoded],
     pub local: &'a [Hit],
+    /// The chunk's lines: every line and column comes from this one index.
+    pub lines: &'a LineIndex<'a>,
 }
 
 /// One origin, as the resolve step needs it.
@@ -49,7 +52,6 @@ pub(crate) struct At<'a> {
 pub(crate) fn at_origin(
     rules: &RuleSet,
     policy: Policy,
-    chunk: &Chunk<'_>,
     at: At<'_>,
     found: &Found<'_>,
     out: &mut Vec<(u32, Finding)>,
@@ -61,26 +63,18 @@ pub(crate) fn at_origin(
             path_findings(rules, found.path_rules, policy, origin, shown, &mut here);
         }
         let content = here.len();
-        content_findings(
-            rules,
-            policy,
-            chunk.bytes,
-            origin,
-            shown,
-            found.cands,
-            &mut here,
-        );
-        let mut lines = Lines::default();
+        let at = (origin, shown);
+        content_findings(rules, policy, found.lines, at, found.cands, &mut here);
         for d in found.decoded {
-            let at = (content, &mut lines);
-            decoded_findings(rules, policy, chunk.bytes, origin, shown, d, at, &mut here);
+            let at = (content, found.lines);
+            decoded_findings(rules, policy, origin, shown, d, at, &mut here);
         }
         if let Some(entry) = global {
             mark(here.iter_mut(), &allowlisted(entry, &rules.allow));
         }
     }
     // A local value is the developer's own: no allowlist of the project's silences it.
-    local_findings(policy, chunk.bytes, origin, shown, found.local, &mut here);
+    local_findings(policy, found.lines, origin, shown, found.local, &mut here);
     if let OriginKind::Staged { since: Some(since) } = &origin.kind {
         keep_added(since, &mut here);
     }
@@ -137,9 +131,8 @@ fn path_findings(
 fn content_findings(
     rules: &RuleSet,
     policy: Policy,
-    bytes: &[u8],
-    origin: &Origin,
-    shown: &str,
+    lines: &LineIndex<'_>,
+    (origin, shown): (&Origin, &str),
     cands: &[Candidate],
     out: &mut Vec<Finding>,
 ) {
@@ -170,50 +163,31 @@ fn content_findings(
         }
     }
     for group in [&mut kept, &mut silenced] {
-        merge(rules, policy, bytes, group, |m| {
-            out.push(m.finding(rules, &origin.path, shown, bytes));
+        merge(rules, policy, lines, group, |m| {
+            out.push(m.finding(rules, &origin.path, shown, lines.bytes()));
         });
-    }
-}
-
-/// Counts lines up to increasing offsets (decoded values come in offset order), so that a
-/// large `.env` full of values stays linear.
-#[derive(Default)]
-struct Lines {
-    cursor: usize,
-    line: usize,
-}
-
-impl Lines {
-    fn at(&mut self, bytes: &[u8], pos: usize) -> (usize, usize) {
-        self.line += memchr::memchr_iter(b'\n', &bytes[self.cursor..pos]).count();
-        self.cursor = pos;
-        let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |p| p + 1);
-        (self.line + 1, pos - start + 1)
     }
 }
 
 /// A decoded value's findings take the place of a finding on its encoded text, and point
 /// at the encoded value. `at.0` is where this origin's content findings start in `out`.
-#[allow(clippy::too_many_arguments)]
 fn decoded_findings(
     rules: &RuleSet,
     policy: Policy,
-    bytes: &[u8],
     origin: &Origin,
     shown: &str,
     d: &Decoded,
-    at: (usize, &mut Lines),
+    (content, lines): (usize, &LineIndex<'_>),
     out: &mut Vec<Finding>,
 ) {
     let mut found = Vec::new();
-    content_findings(rules, policy, &d.bytes, origin, shown, &d.cands, &mut found);
+    let inner = LineIndex::new(&d.bytes);
+    content_findings(rules, policy, &inner, (origin, shown), &d.cands, &mut found);
     if found.is_empty() {
         return;
     }
-    let (content, lines) = at;
-    let (line, column) = lines.at(bytes, d.start);
-    let encoded = &bytes[d.start..d.end];
+    let (line, column) = lines.line_col(d.start);
+    let encoded = &lines.bytes()[d.start..d.end];
     let mut i = content;
     while i < out.len() {
         if out[i].line == line && out[i].secret_bytes() == encoded {
@@ -237,18 +211,18 @@ fn decoded_findings(
 /// itself, which its path rule reports).
 fn local_findings(
     policy: Policy,
-    bytes: &[u8],
+    lines: &LineIndex<'_>,
     origin: &Origin,
     shown: &str,
     hits: &[Hit],
     out: &mut Vec<Finding>,
 ) {
     for hit in hits.iter().filter(|h| h.file != origin.path) {
-        let inline = policy.inline_allow && line_is_allowed(bytes, hit.start);
+        let inline = policy.inline_allow && lines.is_allowed(hit.start);
         if inline && !policy.keep_suppressed {
             continue;
         }
-        let (line, column) = line_col(bytes, hit.start);
+        let (line, column) = lines.line_col(hit.start);
         let mut f = Finding::local_value(
             shown,
             line,
@@ -347,22 +321,22 @@ impl Merged {
 /// Merges overlapping candidates (one secret, one finding, under the most specific rule),
 /// drops lines marked `leakguard:allow` (or marks them, with `--explain`), and hands each
 /// merged secret with its line and column to `each`, in offset order.
-fn merge(
-    rules: &RuleSet,
+fn merge<'r>(
+    rules: &'r RuleSet,
     policy: Policy,
-    bytes: &[u8],
+    lines: &LineIndex<'_>,
     cands: &mut [Candidate],
     mut each: impl FnMut(Merged),
 ) {
+    let bytes = lines.bytes();
     cands.sort_by_key(|c| (c.start, c.end));
-    // Line cursor: findings come in offset order, so count newlines incrementally.
-    let mut cursor = 0usize;
-    let mut line_no = 1usize;
-    // The current line, whether it carries the allow marker, and its lowercase copy (made
-    // only when two rules compete): computed once per line, not once per finding, so that
-    // many findings on one huge line (a minified bundle) stay linear.
+    // The current line, whether it carries the allow marker, its lowercase copy and which
+    // context words it holds (made only when two rules compete): computed once per line,
+    // not once per finding, so that many findings on one huge line (a minified bundle)
+    // stay linear.
     let mut cur: Option<(usize, usize, bool)> = None;
     let mut lower_line: Option<Vec<u8>> = None;
+    let mut words: Vec<(&'r [u8], bool)> = Vec::new();
     let mut i = 0;
     while i < cands.len() {
         let mut j = i + 1;
@@ -376,10 +350,11 @@ fn merge(
         let (ls, le, marked) = match cur {
             Some((ls, le, m)) if (ls..=le).contains(&group[0].start) => (ls, le, m),
             _ => {
-                let (ls, le) = line_bounds(bytes, group[0].start);
+                let (ls, le) = lines.bounds(group[0].start);
                 let m = memchr::memmem::find(&bytes[ls..le], super::allow::ALLOW_MARKER).is_some();
                 cur = Some((ls, le, m));
                 lower_line = None;
+                words.clear();
                 (ls, le, m)
             }
         };
@@ -391,12 +366,21 @@ fn merge(
             group[0]
         } else {
             let lower: &[u8] = lower_line.get_or_insert_with(|| bytes[ls..le].to_ascii_lowercase());
+            // Each context word is looked for once per line, whatever the number of groups.
+            let mut on_line = |w: &'r [u8]| match words.iter().find(|(k, _)| *k == w) {
+                Some(&(_, found)) => found,
+                None => {
+                    let found = memchr::memmem::find(lower, w).is_some();
+                    words.push((w, found));
+                    found
+                }
+            };
+            let mut rank = |c: &Candidate| rank(&rules.rules[c.rule as usize], &mut on_line, c);
             group
                 .iter()
                 .max_by(|a, b| {
-                    rank(&rules.rules[a.rule as usize], lower, a)
-                        .partial_cmp(&rank(&rules.rules[b.rule as usize], lower, b))
-                        .unwrap_or(std::cmp::Ordering::Equal)
+                    rank(a)
+                        .cmp(&rank(b))
                         // Earlier-defined rule wins a full tie.
                         .then(b.rule.cmp(&a.rule))
                 })
@@ -410,19 +394,11 @@ fn merge(
             .collect();
         also.sort();
         also.dedup();
-        line_no += memchr::memchr_iter(b'\n', &bytes[cursor..best.start]).count();
-        cursor = best.start;
-        // `best` may start after the group's first candidate, but never past a newline: the
-        // candidates of one group overlap, and line-scoped matches hold no newline.
-        let line_start = if best.start <= le {
-            ls
-        } else {
-            memchr::memrchr(b'\n', &bytes[..best.start]).map_or(0, |p| p + 1)
-        };
+        let (line, column) = lines.line_col(best.start);
         each(Merged {
             best,
-            line: line_no,
-            column: best.start - line_start + 1,
+            line,
+            column,
             inline,
             also,
         });
@@ -430,18 +406,12 @@ fn merge(
 }
 
 /// How specific a rule's match is: provider rules over generic ones, then rules whose
-/// context word is on the line, then explicit priority, then the longer secret.
-fn rank(rule: &Rule, lower_line: &[u8], c: &Candidate) -> (bool, bool, i32, usize) {
-    let context = rule
-        .context
-        .iter()
-        .any(|w| memchr::memmem::find(lower_line, w).is_some());
+/// context word is on the line (`on_line`), then explicit priority, then the longer secret.
+fn rank<'r>(
+    rule: &'r Rule,
+    on_line: &mut impl FnMut(&'r [u8]) -> bool,
+    c: &Candidate,
+) -> (bool, bool, i32, usize) {
+    let context = rule.context.iter().any(|w| on_line(w));
     (!rule.generic, context, rule.priority, c.end - c.start)
-}
-
-/// 1-based line and byte column of `pos`.
-fn line_col(bytes: &[u8], pos: usize) -> (usize, usize) {
-    let line = memchr::memchr_iter(b'\n', &bytes[..pos]).count() + 1;
-    let start = memchr::memrchr(b'\n', &bytes[..pos]).map_or(0, |p| p + 1);
-    (line, pos - start + 1)
 }

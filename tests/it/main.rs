@@ -34,6 +34,7 @@
 //!   and repository names are printed escaped in text, CSV and messages; no forged lines.
 //! - `hostile_urls`: credentials in audited URLs (user, password, scp-like, malformed, in gix's
 //!   and ssh's errors) reach no output, datastore or report; `file://` starts no process.
+//! - `hostile_lines`: many findings on one long line (positions), regexes that rescan lines.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
 //! - `quality`: the built-in rules scored against the labelled corpus in `fixtures/corpus/`.
@@ -66,6 +67,7 @@ mod hostile_names;
 mod hostile_special;
 mod hostile_terminal;
 mod hostile_urls;
+mod hostile_lines;
 mod integrations;
 mod properties;
 mod quality;

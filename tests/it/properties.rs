@@ -781,17 +781,24 @@ proptest! {
         let _ = f.inner_path();
     }
 
-    /// The audit's URL redaction never panics, and a password in a URL never shows.
+    /// The one URL redaction never panics, and neither a password nor a token used as the
+    /// user name ever shows, in a URL alone or inside a message, whatever the rest holds.
     #[test]
     fn url_redaction_is_total(text in unicode(40), seed in any::<u64>()) {
-        use leakguard::audit::targets::shown;
-        let _ = shown(&text);
+        use leakguard::printable::{url, urls_in};
+        let _ = url(&text);
+        let _ = urls_in(&text);
         let secret = crate::util::synthetic(seed, 24, crate::util::ALNUM);
-        for url in [
+        for u in [
             format!("https://user:{secret}@example.test/{text}"),
+            format!("https://{secret}@example.test/{text}"),
             format!("ssh://git:{secret}@example.test/x/{text}"),
+            format!("ssh://git:{secret}@bad host/x/{text}"),
+            format!("git:{secret}@example.test:org/{text}"),
         ] {
-            prop_assert!(!shown(&url).contains(&secret), "{}", url);
+            prop_assert!(!url(&u).contains(&secret), "{}", u);
+            let msg = format!("cannot clone {u}: failed");
+            prop_assert!(!urls_in(&msg).contains(&secret), "{}", msg);
         }
     }
 }
