@@ -81,7 +81,32 @@ fn clone_or_fetch(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix:
         .fetch_only(gix::progress::Discard, interrupt)
         .map_err(|e| no_https_hint(url, e.into()))
         .with_context(|| format!("cannot clone {shown}"))?;
+    forget_credentials(dest, url)?;
     Ok(repo)
+}
+
+/// A clone records its URL as `remote.origin.url` in its config, credentials and all (a
+/// token used as the user name, say), and the clone directory outlives the run. Fetches name
+/// the URL themselves, so the recorded one is only for people: it keeps the URL with its
+/// credentials shown as `***`.
+fn forget_credentials(dest: &Path, url: &str) -> Result<()> {
+    let shown = crate::printable::url(url);
+    if shown == url {
+        return Ok(());
+    }
+    let path = dest.join("config");
+    let why = || format!("cannot remove the credentials from {}", path.display());
+    let mut config =
+        gix::config::File::from_path_no_includes(path.clone(), gix::config::Source::Local)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(why)?;
+    config
+        .set_raw_value_by("remote", Some("origin".into()), "url", shown.as_str())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(why)?;
+    let mut text = Vec::new();
+    config.write_to(&mut text).with_context(why)?;
+    std::fs::write(&path, text).with_context(why)
 }
 
 /// Fetches every ref of `url` into the bare clone at `dest`.
@@ -115,4 +140,40 @@ fn no_https_hint(url: &str, e: anyhow::Error) -> anyhow::Error {
         );
     }
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// gix refuses credentials in `git://` URLs and `file://` is not cloned, so the https
+    /// case (a token as the user name) is checked here on a clone's config as gix writes it.
+    #[test]
+    fn a_clone_keeps_no_credentials_in_its_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = format!("ghp_{}", "Zx9".repeat(12));
+        let url = format!("https://{token}@example.test/org/repo.git");
+        gix::init_bare(dir.path()).unwrap();
+        let config = dir.path().join("config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "[remote \"origin\"]\n\turl = {url}\n\tfetch = +refs/heads/*:refs/heads/*\n"
+        ));
+        std::fs::write(&config, text).unwrap();
+        forget_credentials(dir.path(), &url).unwrap();
+        let after = std::fs::read_to_string(&config).unwrap();
+        assert!(!after.contains(&token), "{after}");
+        assert!(
+            after.contains("url = https://***@example.test/org/repo.git"),
+            "{after}"
+        );
+        assert!(
+            after.contains("fetch = +refs/heads/*:refs/heads/*"),
+            "{after}"
+        );
+        // The clone still opens, and a URL without credentials leaves the config alone.
+        gix::open(dir.path()).unwrap();
+        forget_credentials(dir.path(), "https://example.test/org/repo.git").unwrap();
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), after);
+    }
 }

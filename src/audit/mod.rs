@@ -38,10 +38,21 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
     messages.quiet |= args.quiet;
     let shard = shard(args)?;
     let mut all = targets::collect(&args.inputs, args.repos_file.as_deref())?;
+    let setup = crate::config::for_audit(&args.config, args.limits, args.threads)?;
+    // A repository's name is shown and stored: a token in a directory's name (`keys-<token>`)
+    // is redacted like one in a file's, the same way in every run and every shard.
+    let mut scanner = setup.engine().scanner();
+    for t in &mut all {
+        t.name = scanner.printable_path(&t.name).into_owned();
+        if let targets::Source::Broken(shown, why) = &mut t.source {
+            *shown = scanner.printable_path(shown).into_owned();
+            *why = scanner.printable_path(why).into_owned();
+        }
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some((i, n)) = shard {
         all.retain(|t| t.in_shard(i, n));
     }
-    let setup = crate::config::for_audit(&args.config, args.limits, args.threads)?;
     let env_key = std::env::var(KEY_ENV).ok();
     let _lock = store::Lock::acquire(&args.db.db)?;
     let (mut store, key) = Store::open(&args.db.db, env_key.as_deref(), shard.is_some())?;

@@ -36,7 +36,8 @@ impl Target {
     /// URL without its user name and password: [`printable::url`]).
     pub fn location(&self) -> String {
         match &self.source {
-            Source::Local(p) => p.display().to_string(),
+            // The name is the path, as it may be shown (a token in it redacted by the audit).
+            Source::Local(_) => self.name.clone(),
             Source::Broken(shown, _) => shown.clone(),
             Source::Remote(url) => printable::url(url),
         }

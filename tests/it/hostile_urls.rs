@@ -447,3 +447,67 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// A directory named after a token (`keys-<token>/`), a repository or not, is shown and
+/// stored with the token redacted, like a file of that name.
+#[test]
+fn a_local_path_holding_a_token_is_redacted() {
+    let root = Tree::new();
+    let t = monime(2151);
+    let good = root.join(&format!("keys-{t}"));
+    std::fs::create_dir_all(&good).unwrap();
+    git(&good, &["init", "-q", "-b", "main"]);
+    std::fs::write(good.join("a.txt"), "hello\n").unwrap();
+    git(&good, &["add", "-A"]);
+    git(
+        &good,
+        &[
+            "-c",
+            "user.name=A",
+            "-c",
+            "user.email=a@example.test",
+            "commit",
+            "-qm",
+            "one",
+        ],
+    );
+    let missing = root.join(&format!("gone-{t}"));
+    let db = root.join("a.db");
+    let args = [
+        "audit",
+        "--db",
+        db.to_str().unwrap(),
+        good.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ];
+    let out = run(root.path(), &args, &[]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        !stdout.contains(&t) && !stderr.contains(&t),
+        "{stdout}{stderr}"
+    );
+    let repos = repositories(&db);
+    assert_eq!(repos.len(), 2, "{repos:?}");
+    for (name, location, error) in repos {
+        let all = format!("{name} {location} {error:?}");
+        assert!(!all.contains(&t), "{all}");
+        assert!(name.contains("mon_") && name.contains('…'), "{all}");
+    }
+    assert!(!contains(&datastore_bytes(&db), &t));
+    for format in ["text", "json", "csv", "html", "sarif"] {
+        let report = run(
+            root.path(),
+            &["report", "--db", db.to_str().unwrap(), "--format", format],
+            &[],
+        );
+        assert!(!contains(&report.stdout, &t), "{format}");
+    }
+    // The redacted name is the repository's identity: a re-run finds it unchanged.
+    let again = run(root.path(), &args, &[]);
+    assert!(
+        text(&again.stdout).contains("1 unchanged"),
+        "{}",
+        text(&again.stdout)
+    );
+}
