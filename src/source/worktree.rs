@@ -145,14 +145,16 @@ pub fn feed<S: Sink + Send>(
                 }
             }
         });
+    // One reader per walker thread, and one for the files the walk left over.
+    let reader = || Reader {
+        walk,
+        limits,
+        cancel,
+        buf: Vec::new(),
+        sink: make(),
+    };
     builder.build_parallel().run(|| {
-        let mut reader = Reader {
-            walk,
-            limits,
-            cancel,
-            buf: Vec::new(),
-            sink: make(),
-        };
+        let mut reader = reader();
         let left = &left;
         Box::new(move |entry| {
             if cancel.is_cancelled() {
@@ -179,13 +181,7 @@ pub fn feed<S: Sink + Send>(
     if !respect || cancel.is_cancelled() {
         return;
     }
-    let mut reader = Reader {
-        walk,
-        limits,
-        cancel,
-        buf: Vec::new(),
-        sink: make(),
-    };
+    let mut reader = reader();
     let refused = std::mem::take(&mut *refused.lock().unwrap_or_else(|e| e.into_inner()));
     let skip: Vec<PathBuf> = refused.iter().map(|(p, _)| p.clone()).collect();
     for (dir, why) in refused {

@@ -8,7 +8,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::util::{git, leakguard, monime, monime_test, Repo, Tree};
+use crate::util::{commit_in, git, leakguard, monime, monime_test, Repo, Tree};
 
 /// A directory of repositories and the datastores of the audits run on it.
 struct Fleet {
@@ -87,33 +87,10 @@ impl Fleet {
 }
 
 fn commit(dir: &Path, msg: &str, date: &str) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Test Author",
-            "-c",
-            "user.email=author@example.test",
-        ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            msg,
-        ])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    commit_in(
+        dir,
+        msg,
+        &[("GIT_AUTHOR_DATE", date), ("GIT_COMMITTER_DATE", date)],
     );
 }
 

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::util::{git, leakguard, monime, Tree};
+use crate::util::{commit_in, git, leakguard, monime, Tree};
 
 /// Long enough for a debug build on a loaded machine; a hang fails instead of blocking.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -39,22 +39,7 @@ impl Site {
             std::fs::write(dir.join(format!("s{i}.py")), format!("TOKEN = \"{s}\"\n")).unwrap();
         }
         git(&dir, &["add", "-A"]);
-        git(
-            &dir,
-            &[
-                "-c",
-                "user.name=Test Author",
-                "-c",
-                "user.email=author@example.test",
-                "-c",
-                "commit.gpgsign=false",
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                "one",
-            ],
-        );
+        commit_in(&dir, "one", &[]);
         dir
     }
 

@@ -4,26 +4,15 @@
 
 use std::path::Path;
 
-use crate::util::{git, leakguard, monime, Repo, Tree};
+use crate::util::{commit_in, git, leakguard, monime, Repo, Tree};
 
-/// Commits with the identity given, whatever the repository's config says.
+/// Commits everything with the author given.
 fn commit_as(r: &Repo, name: &str, email: &str, msg: &str) {
     r.git(&["add", "-A"]);
-    let out = std::process::Command::new("git")
-        .current_dir(r.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", name)
-        .env("GIT_AUTHOR_EMAIL", email)
-        .env("GIT_COMMITTER_NAME", "Committer")
-        .env("GIT_COMMITTER_EMAIL", "committer@example.test")
-        .args(["commit", "-q", "--allow-empty", "-m", msg])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    commit_in(
+        r.path(),
+        msg,
+        &[("GIT_AUTHOR_NAME", name), ("GIT_AUTHOR_EMAIL", email)],
     );
 }
 

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::util::{git, leakguard, monime, Repo, Tree};
+use crate::util::{commit_in, git, leakguard, monime, Repo, Tree};
 
 /// Long enough for a debug build on a loaded machine; a hang fails instead of blocking.
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -204,21 +204,7 @@ fn repo_at(root: &Path, name: &str, files: &[(&str, String)]) {
         std::fs::write(p, text).unwrap();
     }
     git(&dir, &["add", "-A"]);
-    git(
-        &dir,
-        &[
-            "-c",
-            "user.name=Test Author",
-            "-c",
-            "user.email=author@example.test",
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-q",
-            "-m",
-            "init",
-        ],
-    );
+    commit_in(&dir, "init", &[]);
 }
 
 /// The audit used to panic on the first hostile name, so that every later repository was

@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::util::{git, leakguard, monime, Repo, Tree};
+use crate::util::{commit_in, git, leakguard, monime, Repo, Tree};
 
 /// Characters that must never reach a terminal raw (besides the `\n` that ends a line).
 const RAW: [char; 12] = [
@@ -52,29 +52,8 @@ fn out_text(out: &Output) -> (String, String) {
 /// Commits everything in `dir` as `author` <`email`>.
 fn commit_as(dir: &Path, author: &str, email: &str) {
     git(dir, &["add", "-A"]);
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "-q",
-            "-m",
-            "hostile",
-        ])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", author)
-        .env("GIT_AUTHOR_EMAIL", email)
-        .env("GIT_COMMITTER_NAME", "c")
-        .env("GIT_COMMITTER_EMAIL", "c@example.test")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let who = [("GIT_AUTHOR_NAME", author), ("GIT_AUTHOR_EMAIL", email)];
+    commit_in(dir, "hostile", &who);
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::util::{git, leakguard, monime, synthetic, Repo, Tree, ALNUM};
+use crate::util::{commit_in, git, leakguard, monime, synthetic, Repo, Tree, ALNUM};
 
 /// A GitHub-style token, synthetic.
 fn token(seed: u64) -> String {
@@ -459,18 +459,7 @@ fn a_local_path_holding_a_token_is_redacted() {
     git(&good, &["init", "-q", "-b", "main"]);
     std::fs::write(good.join("a.txt"), "hello\n").unwrap();
     git(&good, &["add", "-A"]);
-    git(
-        &good,
-        &[
-            "-c",
-            "user.name=A",
-            "-c",
-            "user.email=a@example.test",
-            "commit",
-            "-qm",
-            "one",
-        ],
-    );
+    commit_in(&good, "one", &[]);
     let missing = root.join(&format!("gone-{t}"));
     let db = root.join("a.db");
     let args = [

@@ -258,6 +258,39 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Commits what is staged in the repository at `dir` (empty commits too), as
+/// `Test Author <author@example.test>` unless `envs` says otherwise (`GIT_AUTHOR_NAME`,
+/// `GIT_AUTHOR_DATE`, …), with no global or system config; panics on failure.
+pub fn commit_in(dir: &Path, msg: &str, envs: &[(&str, &str)]) {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=Test Author",
+            "-c",
+            "user.email=author@example.test",
+        ])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            msg,
+        ])
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .envs(envs.iter().copied())
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git commit failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A synthetic Monime live token (the seed family every test can rely on).
 pub fn monime(seed: u64) -> String {
     format!("mon_{}", synthetic(seed, 31, ALNUM))
