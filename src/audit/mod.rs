@@ -82,7 +82,16 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
             cancel.check()?;
             let result = match refs {
                 Some(refs) if store.unchanged(&target.name, &refs)? => Ok(None),
-                _ => ctx.audit(target, &store, p),
+                // A bug must cost one repository, never the audit: the panic hook has said
+                // where (and nothing of the data), and this repository is a recorded failure.
+                _ => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    ctx.audit(target, &store, p)
+                }))
+                .unwrap_or_else(|_| {
+                    bail!(
+                        "leakguard failed on this repository (an internal error: please report it)"
+                    )
+                }),
             };
             if cancel.is_cancelled() {
                 return Err(Interrupted.into());

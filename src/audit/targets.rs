@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use sha2::{Digest, Sha256};
 
 use crate::printable;
@@ -66,8 +66,9 @@ impl Target {
 pub fn collect(inputs: &[String], list: Option<&Path>) -> Result<Vec<Target>> {
     let mut all: Vec<String> = inputs.to_vec();
     if let Some(file) = list {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("cannot read the repository list {}", file.display()))?;
+        // A regular file of bounded size, like every file named on the command line: a
+        // device or a FIFO would never end.
+        let text = crate::fsguard::read_text(file, crate::fsguard::MAX_TEXT, "repository list")?;
         all.extend(
             text.lines()
                 .map(str::trim)

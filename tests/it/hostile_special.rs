@@ -578,6 +578,27 @@ fn config_and_baseline_that_are_not_regular_files() {
 
 /// `-j` far beyond the cores is lowered, with a warning, instead of starting thousands of
 /// threads (5000 took a minute).
+/// `audit --repos FILE` reads the list like every file named on the command line: a
+/// device, a FIFO or a directory is one line naming it, never a hang or an unbounded read.
+#[test]
+fn repository_lists_that_are_not_regular_files() {
+    let t = Tree::new();
+    let fifo = t.join("fifo");
+    mkfifo(&fifo);
+    let dir = t.path().to_str().unwrap().to_string();
+    for (arg, said) in [
+        (
+            "/dev/zero",
+            "repository list /dev/zero is a character device, not a regular file",
+        ),
+        (dir.as_str(), "is a directory, not a regular file"),
+        ("fifo", "repository list fifo is a FIFO, not a regular file"),
+    ] {
+        let args = ["audit", "--db", "x.db", "--repos", arg];
+        assert_error(&run(t.path(), &args), &format!("{args:?}"), said);
+    }
+}
+
 #[test]
 fn thread_count_is_capped() {
     let r = Repo::new();
