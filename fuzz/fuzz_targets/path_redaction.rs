@@ -7,10 +7,10 @@
 
 use std::sync::OnceLock;
 
-use leakguard::audit::targets::shown;
 use leakguard::chunk::{name_bytes, printable_name};
 use leakguard::engine::{Engine, Options};
 use leakguard::finding::{char_span, redact_spans, Finding};
+use leakguard::printable::{url, urls_in};
 use leakguard::report::sarif::path_to_uri;
 use leakguard::rules::{builtin, RuleSet};
 use libfuzzer_sys::fuzz_target;
@@ -83,11 +83,18 @@ fuzz_target!(|data: &[u8]| {
     assert!(lossy.starts_with(f.physical_path()));
     let _ = f.inner_path();
 
-    // URL redaction: anything, and a password is never shown.
-    let _ = shown(&lossy);
-    let password = "Q".repeat(20);
-    if !lossy.contains(&password) {
-        let url = format!("https://user:pw{password}x@example.test/{lossy}");
-        assert!(!shown(&url).contains(&password));
+    // URL redaction, alone and inside a message: anything, and neither a password nor a
+    // token used as the user name is ever shown.
+    let _ = url(&lossy);
+    let _ = urls_in(&lossy);
+    let token = "Q".repeat(20);
+    if !lossy.contains(&token) {
+        for u in [
+            format!("https://user:pw{token}x@example.test/{lossy}"),
+            format!("https://{token}@example.test/{lossy}"),
+        ] {
+            assert!(!url(&u).contains(&token));
+            assert!(!urls_in(&format!("cannot clone {u}")).contains(&token));
+        }
     }
 });
