@@ -11,7 +11,7 @@ use clap::CommandFactory;
 use crate::baseline::Baseline;
 use crate::cancel::Cancel;
 use crate::cli::{
-    BaselineArgs, BaselineSource, Cli, Command, ConfigArgs, Format, HistoryArgs, ManArgs,
+    BaselineArgs, BaselineSource, Cli, Command, ConfigArgs, HistoryArgs, ManArgs,
     RulesCommand, ScanArgs, StagedArgs,
 };
 use crate::conclude::{conclude, Scanned};
@@ -267,7 +267,7 @@ fn baseline(args: &BaselineArgs, messages: &mut Messages, cancel: &Cancel) -> Re
     Ok(ExitStatus::Clean)
 }
 
-fn rules_list(config: &ConfigArgs, format: Format) -> Result<ExitStatus> {
+fn rules_list(config: &ConfigArgs, format: crate::cli::RulesFormat) -> Result<ExitStatus> {
     let engine = config::rules_only(config)?;
     let rules = &engine.rules().rules;
     crate::output::to_stdout(|w| crate::report::rules::write(rules, format, w))?;

@@ -307,9 +307,21 @@ pub struct ConfigArgs {
 pub struct RulesListArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (`markdown`: the coverage list, `docs/rules.md`).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+/// The formats of `rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    /// As JSON (kept for scripts written when `rules list` took the report formats).
+    #[value(hide = true)]
+    Sarif,
+    /// One table row per rule, grouped by issuer, with its reference.
+    Markdown,
 }
 
 /// `leakguard scan`

@@ -42,6 +42,9 @@ pub struct ExampleFailure {
 
 impl std::fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.kind == "pattern" {
+            return write!(f, "rule `{}`: {}", self.rule, self.problem);
+        }
         write!(
             f,
             "rule `{}`: {} example #{} {}: {}",
@@ -58,6 +61,13 @@ impl std::fmt::Display for ExampleFailure {
 pub fn check_all(engine: &Engine) -> Vec<ExampleFailure> {
     let mut failures = Vec::new();
     for rule in &engine.rules().rules {
+        failures.extend(rule.style.iter().map(|problem| ExampleFailure {
+            rule: rule.id.to_string(),
+            kind: "pattern",
+            index: 0,
+            example: String::new(),
+            problem: problem.clone(),
+        }));
         check_rule(engine, rule, &mut failures);
     }
     failures.extend(check_overlaps(engine));

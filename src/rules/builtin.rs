@@ -16,6 +16,8 @@ pub(super) struct StaticRule {
     file: &'static str,
     id: &'static str,
     description: &'static str,
+    issuer: Option<&'static str>,
+    references: &'static [&'static str],
     severity: Severity,
     keywords: &'static [&'static str],
     regex: Option<&'static str>,
@@ -66,6 +68,8 @@ impl StaticRule {
         RuleSyntax {
             id: Cow::Borrowed(self.id),
             description: Cow::Borrowed(self.description),
+            issuer: self.issuer.map(Cow::Borrowed),
+            references: strings(self.references),
             severity: self.severity,
             keywords: strings(self.keywords),
             regex: self.regex.map(Cow::Borrowed),

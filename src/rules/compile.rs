@@ -247,6 +247,12 @@ pub enum Matcher {
 pub struct Rule {
     pub id: Text,
     pub description: Text,
+    /// Who issues the secret, or the format's name (the id when a config does not say).
+    pub issuer: Text,
+    /// The issuer's documentation of the format.
+    pub references: Vec<Text>,
+    /// Why the rule is hard to review (`RuleSyntax::style_problems`): `rules test` fails.
+    pub style: Vec<String>,
     pub severity: Severity,
     pub keywords: Vec<Text>,
     pub matcher: Matcher,
@@ -442,6 +448,7 @@ const REMEDIATION: &str = "Revoke the secret at its issuer, issue a replacement,
 
 fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> {
     s.check()?;
+    let style = s.style_problems();
     let lazy = |re: Text| {
         if eager {
             LazyRegex::eager(re)
@@ -455,7 +462,9 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
                 unreachable!("checked by RuleSyntax::check")
             };
             let name_re = expand(name)?;
-            let value_re = format!("^(?:{})$", expand(value)?);
+            // A `(?x)` value may end in a `# comment`: a newline ends it before `)$`.
+            let end = if value.contains('\n') { "\n" } else { "" };
+            let value_re = format!("^(?:{}{end})$", expand(value)?);
             let regex = match &s.regex {
                 Some(r) => Some(lazy(expand(r)?)?),
                 None => None,
@@ -516,6 +525,9 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
         None => Allow::default(),
     };
     Ok(Rule {
+        issuer: s.issuer.unwrap_or_else(|| s.id.clone()),
+        references: s.references,
+        style,
         id: s.id,
         description: s.description,
         severity: s.severity,

@@ -23,6 +23,14 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
         "secret_word",
         r#"(?:api[_-]?key|secret|token|passw(?:or)?d|pwd|credentials?|access[_-]?key|auth[_-]?key|private[_-]?key)"#,
     ),
+    // A name ending in what holds a secret (for `name:` rules: `stripe.*{{secret_name}}`).
+    (
+        "secret_name",
+        r#"(?:apikey|key|token|secret|passw(?:or)?d|pat|credentials?)$"#,
+    ),
+    // A token of some length in the alphabets issuers use (for `value:` of rules whose
+    // issuer publishes no format; the randomness test does the rest).
+    ("token_value", r#"[A-Za-z0-9_+/=.\-]{16,}"#),
 ];
 
 /// How deep fragments may nest.

@@ -34,6 +34,14 @@ pub struct RuleFile {
 pub struct RuleSyntax {
     pub id: Text,
     pub description: Text,
+    /// Who issues the secret (`Stripe`, `AWS`), or the format's name (`bcrypt hash`): what
+    /// `docs/rules.md` groups by. Required of the built-in rules.
+    #[serde(default)]
+    pub issuer: Option<Text>,
+    /// The issuer's documentation of the token's format (prefix, length, alphabet,
+    /// checksum), as `https://` URLs: where a reviewer checks the regex.
+    #[serde(default)]
+    pub references: Vec<Text>,
     pub severity: Severity,
     #[serde(default)]
     pub keywords: Vec<Text>,
@@ -121,9 +129,57 @@ impl RuleSyntax {
         if self.paths.is_empty() && self.regex.is_none() && self.name.is_none() {
             return Err("a rule needs `regex`, `name` + `value`, or `paths`".into());
         }
+        if let Some(r) = self.references.iter().find(|r| !r.starts_with("https://")) {
+            return Err(format!("references must be https:// URLs, got `{r}`"));
+        }
+        for (field, pattern) in self.patterns() {
+            if pattern.contains('\n') && !pattern.trim_start().starts_with("(?x)") {
+                return Err(format!(
+                    "{field}: a pattern over several lines must start with `(?x)` (whitespace and `#` comments ignored)"
+                ));
+            }
+        }
         Ok(())
     }
+
+    /// The rule's patterns as written, by field.
+    pub fn patterns(&self) -> impl Iterator<Item = (&'static str, &Text)> {
+        [
+            ("regex", &self.regex),
+            ("name", &self.name),
+            ("value", &self.value),
+        ]
+        .into_iter()
+        .filter_map(|(field, p)| p.as_ref().map(|p| (field, p)))
+    }
+
+    /// What makes a rule hard to review, which `rules test` and the build refuse but a
+    /// config still loads with: a pattern on one line longer than [`MAX_LINE_PATTERN`]
+    /// characters (write it as a commented `(?x)` pattern over several lines, or name its
+    /// pieces as fragments), and a `(?x)` line as long.
+    pub fn style_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (field, pattern) in self.patterns() {
+            for line in pattern.lines() {
+                let n = line.trim().chars().count();
+                if n > MAX_LINE_PATTERN {
+                    let how = if pattern.contains('\n') {
+                        "split it further"
+                    } else {
+                        "write it as a commented `(?x)` pattern over several lines"
+                    };
+                    problems.push(format!(
+                        "{field}: a {n}-character pattern line (at most {MAX_LINE_PATTERN}): {how}"
+                    ));
+                }
+            }
+        }
+        problems
+    }
 }
+
+/// The longest pattern line a reviewer is asked to read at a glance.
+pub const MAX_LINE_PATTERN: usize = 120;
 
 /// Allowlist entries: by path glob, by regex on the secret, or by stopword in the secret.
 #[derive(Debug, Default, Clone, Deserialize)]
