@@ -11,8 +11,8 @@ use clap::CommandFactory;
 use crate::baseline::Baseline;
 use crate::cancel::Cancel;
 use crate::cli::{
-    BaselineArgs, BaselineSource, Cli, Command, ConfigArgs, HistoryArgs, ManArgs,
-    RulesCommand, ScanArgs, StagedArgs,
+    BaselineArgs, BaselineSource, Cli, Command, ConfigArgs, HistoryArgs, ManArgs, RulesCommand,
+    ScanArgs, StagedArgs,
 };
 use crate::conclude::{conclude, Scanned};
 use crate::config::{self, Common, Config, RulesFrom};

@@ -61,7 +61,10 @@ fn markdown(rules: &[Rule], out: &mut dyn Write) -> io::Result<()> {
         rows.len(),
         issuers.len()
     )?;
-    writeln!(out, "| Issuer | Rule | What is detected | Severity | Reference |")?;
+    writeln!(
+        out,
+        "| Issuer | Rule | What is detected | Severity | Reference |"
+    )?;
     writeln!(out, "|---|---|---|---|---|")?;
     for r in rows {
         let refs: Vec<String> = r
