@@ -28,6 +28,13 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
         "secret_name",
         r#"(?:apikey|key|token|secret|passw(?:or)?d|pat|credentials?)$"#,
     ),
+    // Between a key id and its secret (id-plus-secret pairs, `multiline` rules): `id:secret`
+    // (basic auth), `"id", "secret"` (two arguments), or a name holding `secret` assigned on
+    // the id's line or one of the next three. Put the secret's capture right after it.
+    (
+        "then_its_secret",
+        r#"(?::|["']\s*,\s*["']|[^\n]*?(?:\n[^\n]*?){0,3}?(?i:secret)\w*["']?\s*(?::=|=>|=|:)\s*["'`]?)"#,
+    ),
     // A token of some length in the alphabets issuers use (for `value:` of rules whose
     // issuer publishes no format; the randomness test does the rest).
     ("token_value", r#"[A-Za-z0-9_+/=.\-]{16,}"#),
