@@ -95,8 +95,7 @@ fn main() {
             if let Err(e) = rule.check() {
                 errors.push(at(e));
             }
-            // TODO(issue 22): refuse long one-line patterns once the 21 old ones are `(?x)`.
-            // errors.extend(rule.style_problems().into_iter().map(at));
+            errors.extend(rule.style_problems().into_iter().map(at));
             if rule.issuer.as_ref().is_none_or(|i| i.trim().is_empty()) {
                 errors.push(at("built-in rules name their `issuer`".into()));
             }

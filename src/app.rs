@@ -267,7 +267,7 @@ fn baseline(args: &BaselineArgs, messages: &mut Messages, cancel: &Cancel) -> Re
     Ok(ExitStatus::Clean)
 }
 
-fn rules_list(config: &ConfigArgs, format: crate::cli::RulesFormat) -> Result<ExitStatus> {
+fn rules_list(config: &ConfigArgs, format: crate::report::rules::ListFormat) -> Result<ExitStatus> {
     let engine = config::rules_only(config)?;
     let rules = &engine.rules().rules;
     crate::output::to_stdout(|w| crate::report::rules::write(rules, format, w))?;

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::report::rules::ListFormat;
 pub use crate::report::Format;
 
 /// leakguard: find secrets before they reach a repository.
@@ -308,20 +309,8 @@ pub struct RulesListArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Output format (`markdown`: the coverage list, `docs/rules.md`).
-    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-    pub format: RulesFormat,
-}
-
-/// The formats of `rules list`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RulesFormat {
-    Text,
-    Json,
-    /// As JSON (kept for scripts written when `rules list` took the report formats).
-    #[value(hide = true)]
-    Sarif,
-    /// One table row per rule, grouped by issuer, with its reference.
-    Markdown,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 /// `leakguard scan`

@@ -243,46 +243,62 @@ impl Keywords {
     }
 }
 
-/// The keywords by their first two bytes, lowercased: a buffer is searched by looking up
-/// the pair at each offset and comparing the few keywords in its bucket. A few nanoseconds
-/// a byte, like an NFA walk, but built from a few hundred keywords in microseconds.
+/// The keywords by their first three bytes, lowercased: a buffer is searched by looking up
+/// the three bytes at each offset and comparing the few keywords in their bucket. A few
+/// nanoseconds a byte, like an NFA walk, but built from a thousand keywords in microseconds.
+/// Three bytes, not two: with a thousand keywords many share their first two (`co`, `se`),
+/// and a two-byte bucket would compare dozens at every `co` of a buffer.
 struct Heads {
-    /// Bucket `b` holds `ids[starts[b]..starts[b + 1]]`.
+    /// Keywords of three bytes or more: bucket `b` holds `ids[starts[b]..starts[b + 1]]`.
     starts: Vec<u32>,
     ids: Vec<u32>,
+    /// Keywords of two bytes, by those two bytes (the same layout; usually empty).
+    starts2: Vec<u32>,
+    ids2: Vec<u32>,
     /// Keywords of a single byte, checked at every offset.
     single: Vec<u32>,
     /// Would a search compare too many keywords at some offset?
     crowded: bool,
 }
 
+/// `(starts, ids)` of the keywords `key` puts in a bucket.
+fn table(patterns: &[String], key: impl Fn(&[u8]) -> Option<usize>) -> (Vec<u32>, Vec<u32>) {
+    let mut starts = vec![0u32; BUCKETS + 1];
+    for p in patterns {
+        if let Some(b) = key(p.as_bytes()) {
+            starts[b + 1] += 1;
+        }
+    }
+    for b in 0..BUCKETS {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut ids = vec![0u32; starts[BUCKETS] as usize];
+    for (i, p) in patterns.iter().enumerate() {
+        if let Some(b) = key(p.as_bytes()) {
+            ids[next[b] as usize] = i as u32;
+            next[b] += 1;
+        }
+    }
+    (starts, ids)
+}
+
 impl Heads {
     fn new(patterns: &[String]) -> Heads {
-        let mut starts = vec![0u32; BUCKETS + 1];
-        let mut single = Vec::new();
-        let bucket = |p: &[u8]| (p.len() >= 2).then(|| bucket(p[0], p[1]));
-        for (i, p) in patterns.iter().enumerate() {
-            match bucket(p.as_bytes()) {
-                Some(b) => starts[b + 1] += 1,
-                None => single.push(i as u32),
-            }
-        }
-        for b in 0..BUCKETS {
-            starts[b + 1] += starts[b];
-        }
-        let mut next = starts.clone();
-        let mut ids = vec![0u32; starts[BUCKETS] as usize];
-        for (i, p) in patterns.iter().enumerate() {
-            if let Some(b) = bucket(p.as_bytes()) {
-                ids[next[b] as usize] = i as u32;
-                next[b] += 1;
-            }
-        }
-        let crowded =
-            single.len() > CROWDED || starts.windows(2).any(|w| w[1] - w[0] > CROWDED as u32);
+        let (starts, ids) = table(patterns, |p| {
+            (p.len() >= 3).then(|| bucket3(p[0], p[1], p[2]))
+        });
+        let (starts2, ids2) = table(patterns, |p| (p.len() == 2).then(|| bucket(p[0], p[1])));
+        let single: Vec<u32> = (0..patterns.len() as u32)
+            .filter(|&i| patterns[i as usize].len() < 2)
+            .collect();
+        let crowded_in = |s: &[u32]| s.windows(2).any(|w| w[1] - w[0] > CROWDED as u32);
+        let crowded = single.len() > CROWDED || crowded_in(&starts) || crowded_in(&starts2);
         Heads {
             starts,
             ids,
+            starts2,
+            ids2,
             single,
             crowded,
         }
@@ -297,11 +313,20 @@ impl Heads {
                 out.push((i, id));
             }
         };
-        for (i, pair) in bytes.windows(2).enumerate() {
-            let b = bucket(pair[0], pair[1]);
+        for (i, three) in bytes.windows(3).enumerate() {
+            let b = bucket3(three[0], three[1], three[2]);
             let (from, to) = (self.starts[b] as usize, self.starts[b + 1] as usize);
             for &id in &self.ids[from..to] {
                 at(i, id, out);
+            }
+        }
+        if !self.ids2.is_empty() {
+            for (i, pair) in bytes.windows(2).enumerate() {
+                let b = bucket(pair[0], pair[1]);
+                let (from, to) = (self.starts2[b] as usize, self.starts2[b + 1] as usize);
+                for &id in &self.ids2[from..to] {
+                    at(i, id, out);
+                }
             }
         }
         for &id in &self.single {
@@ -313,7 +338,7 @@ impl Heads {
     }
 }
 
-/// The [`Heads`] bucket of a keyword or a buffer offset starting with bytes `a`, `b`.
+/// The [`Heads`] bucket of a two-byte keyword or a buffer offset starting with `a`, `b`.
 #[inline]
 fn bucket(a: u8, b: u8) -> usize {
     let (a, b) = (
@@ -321,6 +346,17 @@ fn bucket(a: u8, b: u8) -> usize {
         b.to_ascii_lowercase() as usize,
     );
     (a.wrapping_mul(31) ^ b.wrapping_mul(131)) % BUCKETS
+}
+
+/// The [`Heads`] bucket of a keyword or a buffer offset starting with `a`, `b`, `c`.
+#[inline]
+fn bucket3(a: u8, b: u8, c: u8) -> usize {
+    let (a, b, c) = (
+        a.to_ascii_lowercase() as usize,
+        b.to_ascii_lowercase() as usize,
+        c.to_ascii_lowercase() as usize,
+    );
+    (a.wrapping_mul(31) ^ b.wrapping_mul(131) ^ c.wrapping_mul(1031)) % BUCKETS
 }
 
 /// One walk of automaton `a` over `bytes[from..]` from state `sid`.
@@ -457,10 +493,10 @@ mod tests {
     /// Keywords crowding one bucket send even a small buffer to the DFA, with the same hits.
     #[test]
     fn a_crowded_table_gives_way_to_the_dfa() {
-        let pats: Vec<String> = (0..CROWDED + 1).map(|i| format!("ab{i:03}")).collect();
+        let pats: Vec<String> = (0..CROWDED + 1).map(|i| format!("abc{i:03}")).collect();
         let k = Keywords::new(&pats);
         assert!(k.heads.crowded);
-        let text = b"x AB007 ab031 ab0".to_vec();
+        let text = b"x ABc007 abc031 abc0".to_vec();
         assert_eq!(hits(&k, &text), oracle(&pats, &text));
         assert!(k.dfa.get().is_some());
         let few = Keywords::new(&pats[..CROWDED]);
@@ -474,7 +510,7 @@ mod tests {
             .collect();
         all.sort();
         all.dedup();
-        assert!(all.len() > 300);
+        assert!(all.len() > 1000);
         assert!(!Keywords::new(&all).heads.crowded);
     }
 

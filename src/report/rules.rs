@@ -3,14 +3,25 @@
 
 use std::io::{self, Write};
 
-use crate::cli::RulesFormat as Format;
 use crate::rules::Rule;
 
+/// The formats of `rules list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+    /// As JSON (kept for scripts written when `rules list` took the report formats).
+    #[value(hide = true)]
+    Sarif,
+    /// One table row per rule, grouped by issuer, with its reference.
+    Markdown,
+}
+
 /// Writes the rule list in `format` (SARIF lists rules as JSON does).
-pub fn write(rules: &[Rule], format: Format, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Markdown => markdown(rules, out),
-        Format::Json | Format::Sarif => {
+        ListFormat::Markdown => markdown(rules, out),
+        ListFormat::Json | ListFormat::Sarif => {
             let list: Vec<_> = rules
                 .iter()
                 .map(|r| {
@@ -30,7 +41,7 @@ pub fn write(rules: &[Rule], format: Format, out: &mut dyn Write) -> io::Result<
             serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "rules": list }))?;
             writeln!(out)
         }
-        Format::Text => {
+        ListFormat::Text => {
             let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in rules {
                 let (id, sev) = (&r.id, r.severity.as_str());
