@@ -11,13 +11,18 @@
 # The corpora are the ones benches/kernel.sh and benches/git.sh prepare under
 # $LEAKGUARD_BENCH_DIR (default /tmp/leakguard-bench): run those once first.
 #
+# On a shared machine whose speed drifts between runs, ROUNDS=N repeats each comparison N
+# times, before and after taking turns to go first, and prints each round and the median of
+# the rounds' ratios: a drift then moves both sides of a round alike.
+#
 # Usage: BEFORE=/path/to/old/leakguard AFTER=/path/to/new/leakguard bash benches/compare.sh
-# Environment: RUNS (default 10), THREADS (default: nproc).
+# Environment: RUNS (default 10), ROUNDS (default 1), THREADS (default: nproc).
 
 set -euo pipefail
 
 BENCH_DIR=${LEAKGUARD_BENCH_DIR:-/tmp/leakguard-bench}
 RUNS=${RUNS:-10}
+ROUNDS=${ROUNDS:-1}
 THREADS=${THREADS:-$(nproc)}
 : "${BEFORE:?set BEFORE to the reference leakguard binary}"
 : "${AFTER:?set AFTER to the leakguard binary under test}"
@@ -39,10 +44,13 @@ compare() {
     shift 3
     local prep=()
     [[ -n $prepare ]] && prep=(--prepare "$prepare")
+    local first=before second=after
+    [[ ${ROUND:-0} -ne 0 && $((ROUND % 2)) -eq 1 ]] && { first=after; second=before; }
+    local -A bin=([before]=$BEFORE [after]=$AFTER)
     (cd "$dir" && hyperfine -N -i -w 2 -r "$RUNS" "${prep[@]}" --style none \
         --export-json "$WORK/$name.json" \
-        -n before "$BEFORE $* --format json --quiet -o $WORK/$name-before.json" \
-        -n after "$AFTER $* --format json --quiet -o $WORK/$name-after.json" >/dev/null)
+        -n "$first" "${bin[$first]} $* --format json --quiet -o $WORK/$name-$first.json" \
+        -n "$second" "${bin[$second]} $* --format json --quiet -o $WORK/$name-$second.json" >/dev/null)
     python3 - "$WORK" "$name" <<'EOF'
 import json, sys
 work, name = sys.argv[1], sys.argv[2]
@@ -53,6 +61,8 @@ def report(which):
     s = {k: v for k, v in d["summary"].items() if not k.endswith("_ms")}
     return d["findings"], s
 same = report("before") == report("after")
+with open(f"{work}/{name}.ratios", "a") as r:
+    r.write(f"{a['mean'] / b['mean']}\n")
 print(f"{name:<8} before {b['mean']*1e3:8.1f} ms ± {b['stddev']*1e3:6.1f}   "
       f"after {a['mean']*1e3:8.1f} ms ± {a['stddev']*1e3:6.1f}   "
       f"after/before {a['mean']/b['mean']:.3f}   same report: {'yes' if same else 'NO'}")
@@ -62,6 +72,18 @@ EOF
 echo "BEFORE=$BEFORE"
 echo "AFTER=$AFTER"
 echo "runs=$RUNS threads=$THREADS (means over runs; one hyperfine invocation per command)"
-compare scan "$KERNEL" "" scan . --threads "$THREADS" --max-file-size 4G
-compare history "$HISTORY" "" history . --threads "$THREADS"
-compare staged "$REPO" "bash $RESTAGE" staged
+for ((ROUND = 0; ROUND < ROUNDS; ROUND++)); do
+    compare scan "$KERNEL" "" scan . --threads "$THREADS" --max-file-size 4G
+    compare history "$HISTORY" "" history . --threads "$THREADS"
+    compare staged "$REPO" "bash $RESTAGE" staged
+done
+if ((ROUNDS > 1)); then
+    for name in scan history staged; do
+        python3 - "$WORK/$name.ratios" "$name" <<'EOF'
+import statistics, sys
+r = [float(x) for x in open(sys.argv[1])]
+rounds = " ".join(f"{x:.3f}" for x in r)
+print(f"{sys.argv[2]:<8} median after/before over {len(r)} rounds: {statistics.median(r):.3f}  (rounds: {rounds})")
+EOF
+    done
+fi

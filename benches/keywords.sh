@@ -45,7 +45,7 @@ measure() {
         python3 -c 'import json,sys; print(len({k.lower() for r in json.load(sys.stdin)["rules"] for k in r["keywords"]}))')
     local args=(scan "$DATA" --no-config --threads 1 --format json --quiet --max-file-size 4G)
     valgrind --tool=callgrind --callgrind-out-file="$WORK/$name-stage.out" \
-        --toggle-collect='*Windows*collect*' -- "$bin" "${args[@]}" -o "$WORK/$name-1.json" \
+        --toggle-collect='*index::Windows::collect' -- "$bin" "${args[@]}" -o "$WORK/$name-1.json" \
         >/dev/null 2>"$WORK/$name-stage.log" || true
     valgrind --tool=callgrind --callgrind-out-file="$WORK/$name-total.out" \
         -- "$bin" "${args[@]}" -o "$WORK/$name-2.json" >/dev/null 2>"$WORK/$name-total.log" || true

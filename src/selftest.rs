@@ -228,6 +228,8 @@ fn generate(spec: &str, rng: &mut SplitMix) -> Option<String> {
         "upper_alnum" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
         "base64" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
         "base64url" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        // Bitcoin's alphabet: no 0, O, I or l.
+        "base58" => b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz",
         _ => return None,
     };
     if len > 100_000 {

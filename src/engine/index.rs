@@ -54,9 +54,9 @@ impl PathRules {
 
 impl Index {
     pub fn new(rules: &RuleSet) -> Index {
-        let mut patterns: Vec<String> = Vec::new();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        let mut keyword_rules: Vec<Vec<u32>> = Vec::new();
+        let mut patterns: Vec<String> = Vec::with_capacity(2048);
+        let mut ids: HashMap<String, usize> = HashMap::with_capacity(2048);
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::with_capacity(2048);
         let mut unfiltered = Vec::new();
         let (mut globs, mut owner) = (Vec::new(), Vec::new());
         for (i, rule) in rules.rules.iter().enumerate() {
@@ -70,16 +70,16 @@ impl Index {
                 unfiltered.push(i);
             }
             for kw in &rule.keywords {
-                let lower = kw.to_ascii_lowercase();
-                match ids.get(&lower) {
-                    Some(&pid) => {
+                match ids.entry(kw.to_ascii_lowercase()) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        let pid = *e.get();
                         if !keyword_rules[pid].contains(&i) {
                             keyword_rules[pid].push(i);
                         }
                     }
-                    None => {
-                        ids.insert(lower.clone(), patterns.len());
-                        patterns.push(lower);
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        patterns.push(e.key().clone());
+                        e.insert(patterns.len() - 1);
                         keyword_rules.push(vec![i]);
                     }
                 }

@@ -174,7 +174,8 @@ fn is_word_then_acronym(p: &[u8]) -> bool {
 }
 
 /// `PendingAggregationRequests`, `ForbesLindesay`, `ActivationIds`: capitalised words of
-/// three letters or more (a lowercase first word allowed). Random letters break the pattern.
+/// three letters or more (a lowercase first word allowed), and a last word of two
+/// (`GetEbsDefaultKmsKeyId`, an IAM action). Random letters break the pattern.
 fn is_pascal_words(v: &[u8]) -> bool {
     if v.len() < 6 || !v.iter().all(u8::is_ascii_alphabetic) {
         return false;
@@ -189,7 +190,8 @@ fn is_pascal_words(v: &[u8]) -> bool {
         }
         let piece = &v[start..i];
         let first_ok = piece[0].is_ascii_uppercase() || start == 0;
-        if piece.len() < 3 || !first_ok {
+        let shortest = if i == v.len() && pieces >= 2 { 2 } else { 3 };
+        if piece.len() < shortest || !first_ok {
             return false;
         }
         pieces += 1;
@@ -539,6 +541,7 @@ mod tests {
             ),
             ("Europe/Istanbul", Rejection::NotAValue),
             ("PendingAggregationRequests", Rejection::NotAValue),
+            ("GetEbsDefaultKmsKeyId", Rejection::NotAValue),
             (
                 ".%2Ftests%2Fcerts%2Frsa%2Fkeys%2Fclient.key",
                 Rejection::NotAValue,
