@@ -54,9 +54,11 @@ impl PathRules {
 
 impl Index {
     pub fn new(rules: &RuleSet) -> Index {
-        let mut patterns: Vec<String> = Vec::with_capacity(2048);
-        let mut ids: HashMap<String, usize> = HashMap::with_capacity(2048);
-        let mut keyword_rules: Vec<Vec<u32>> = Vec::with_capacity(2048);
+        // About two keywords a rule: sized once, not grown (and rehashed) a thousand times.
+        let guess = rules.rules.len() * 2;
+        let mut patterns: Vec<String> = Vec::with_capacity(guess);
+        let mut ids: HashMap<String, usize> = HashMap::with_capacity(guess);
+        let mut keyword_rules: Vec<Vec<u32>> = Vec::with_capacity(guess);
         let mut unfiltered = Vec::new();
         let (mut globs, mut owner) = (Vec::new(), Vec::new());
         for (i, rule) in rules.rules.iter().enumerate() {

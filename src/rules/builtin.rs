@@ -100,7 +100,7 @@ impl StaticRule {
 }
 
 /// Every built-in rule, in load order, with the file it comes from.
-pub fn rules() -> impl Iterator<Item = (&'static str, RuleSyntax)> {
+pub fn rules() -> impl ExactSizeIterator<Item = (&'static str, RuleSyntax)> {
     RULES.iter().map(|r| (r.file, r.syntax()))
 }
 
@@ -131,10 +131,10 @@ mod tests {
         }
     }
 
-    /// A reviewer reads a rule at a glance: no `regex:`, `name:` or `value:` line in a rule
-    /// file is over 200 characters as written (quotes included). Name-based rules leave the
-    /// assignment syntax to the context grammar (`name:` + `value:`); the fragments that used
-    /// to spell it are gone, so a rule cannot fall back to them.
+    /// A reviewer reads a rule at a glance: no `regex:`, `name:` or `value:` written on one
+    /// line of a rule file is over 80 characters (unquoted); a longer pattern is a commented
+    /// `(?x)` block, whose lines the build holds to 120. Name-based rules leave the
+    /// assignment syntax to the context grammar (`name:` + `value:`).
     #[test]
     fn builtin_regexes_are_short_as_written() {
         for src in sources() {
@@ -148,9 +148,13 @@ mod tests {
                     let Some(re) = line.strip_prefix(&format!("{field}: ")) else {
                         continue;
                     };
-                    let n = re.chars().count();
+                    let unquoted = re
+                        .strip_prefix('\'')
+                        .and_then(|r| r.strip_suffix('\''))
+                        .map_or_else(|| re.to_string(), |r| r.replace("''", "'"));
+                    let n = unquoted.chars().count();
                     assert!(
-                        n <= 200,
+                        n <= 80,
                         "{} `{rule}`: a {n}-character {field}: {re}",
                         src.name
                     );

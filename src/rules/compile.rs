@@ -301,7 +301,10 @@ impl RuleSet {
     /// config (if any), applying `extend_default` and `disable`. What every command runs.
     pub fn load_builtin(config: Option<&Source<'_>>) -> Result<RuleSet, RuleError> {
         RuleSet::load_with(config, |set, ids| {
-            for (file, r) in super::builtin::rules() {
+            let rules = super::builtin::rules();
+            set.rules.reserve(rules.len());
+            ids.reserve(rules.len());
+            for (file, r) in rules {
                 set.push(r, Text::Borrowed(file), ids, false)?;
             }
             Ok(())
@@ -330,8 +333,7 @@ impl RuleSet {
     ) -> Result<RuleSet, RuleError> {
         let user = config.map(|c| parse_file(c)).transpose()?;
         let mut set = RuleSet::default();
-        set.rules.reserve(1024);
-        let mut ids = HashSet::with_capacity(1024);
+        let mut ids = HashSet::new();
         let extend = user.as_ref().and_then(|u| u.extend_default).unwrap_or(true);
         if extend {
             builtin(&mut set, &mut ids)?;

@@ -35,6 +35,12 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
         "then_its_secret",
         r#"(?::|["']\s*,\s*["']|[^\n]*?(?:\n[^\n]*?){0,3}?(?i:secret)\w*["']?\s*(?::=|=>|=|:)\s*["'`]?)"#,
     ),
+    // A Bitcoin private key in Wallet Import Format: base58 (no 0, O, I or l), `5H`/`5J`/`5K`
+    // and 49 more for an uncompressed key, `K`/`L` and 51 more for a compressed one.
+    (
+        "bitcoin_wif",
+        r#"(?:5[HJK][1-9A-HJ-NP-Za-km-z]{49}|[KL][1-9A-HJ-NP-Za-km-z]{51})"#,
+    ),
     // A token of some length in the alphabets issuers use (for `value:` of rules whose
     // issuer publishes no format; the randomness test does the rest).
     ("token_value", r#"[A-Za-z0-9_+/=.\-]{16,}"#),

@@ -1,9 +1,9 @@
 //! Archives: each format with a planted synthetic token, nesting, bombs, `--no-archives`,
 //! SARIF's logical locations, and archives in staged blobs and in history.
 
-use std::io::{Cursor, Write};
+use std::io::Write;
 
-use crate::util::{hits, monime, Repo, Tree};
+use crate::util::{hits, monime, zip_of, Repo, Tree};
 
 /// `config/app.properties` holding a token on line 3, plus a clean file.
 fn files(seed: u64) -> Vec<(&'static str, Vec<u8>)> {
@@ -17,18 +17,8 @@ fn files(seed: u64) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn zip(files: &[(&str, Vec<u8>)], method: zip::CompressionMethod) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, data) in files {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
-}
-
 fn deflated(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    zip(files, zip::CompressionMethod::Deflated)
+    zip_of(files, zip::CompressionMethod::Deflated)
 }
 
 fn tar(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
@@ -68,7 +58,7 @@ fn every_format_names_the_inner_path_and_line() {
     let t = tar(&f);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("dist/app.zip", deflated(&f)),
-        ("dist/app.jar", zip(&f, zip::CompressionMethod::Stored)),
+        ("dist/app.jar", zip_of(&f, zip::CompressionMethod::Stored)),
         ("dist/pkg-1.0-py3-none-any.whl", deflated(&f)),
         ("dist/Pkg.1.0.nupkg", deflated(&f)),
         ("dist/app.tar", t.clone()),
@@ -304,7 +294,7 @@ fn an_archive_bigger_than_a_window_is_opened_not_streamed() {
     let mut f = vec![("noise.txt", noise)];
     f.extend(files(13));
     let tree = Tree::new();
-    tree.file("big.jar", zip(&f, zip::CompressionMethod::Stored));
+    tree.file("big.jar", zip_of(&f, zip::CompressionMethod::Stored));
     let out = tree
         .cmd(&["scan", ".", "--format", "json"])
         .env("LEAKGUARD_WINDOW_SIZE", "65536")

@@ -6,9 +6,8 @@
 //! streamed, in bounded memory.
 
 use std::io::{Cursor, Write};
-use std::path::Path;
 
-use crate::util::{hits, leakguard, monime, Repo, Tree};
+use crate::util::{hits, leakguard, monime, peak_rss_kb, zip_of, Repo, Tree};
 
 /// `config/app.properties` holding a synthetic token on line 2, and a clean file.
 fn files(seed: u64) -> Vec<(&'static str, Vec<u8>)> {
@@ -17,17 +16,6 @@ fn files(seed: u64) -> Vec<(&'static str, Vec<u8>)> {
         ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n".to_vec()),
         ("config/app.properties", props.into_bytes()),
     ]
-}
-
-/// A zip written by the `zip` crate with `method`.
-fn zip(files: &[(&str, Vec<u8>)], method: zip::CompressionMethod) -> Vec<u8> {
-    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
-    for (name, data) in files {
-        w.start_file(*name, opts).unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap().into_inner()
 }
 
 /// A zip with LZMA entries, which the `zip` crate cannot write: Python's zipfile can.
@@ -221,19 +209,19 @@ fn every_zip_compression_method_is_read_by_every_command() {
     // Deflate64 differs from deflate only in codes this short, varied text never uses
     // (lengths over 257, distances over 32 KiB): a deflated entry relabelled is valid.
     let archives: Vec<(String, Vec<u8>)> = vec![
-        ("lib/stored.jar".into(), zip(&files(1), M::Stored)),
-        ("lib/deflated.jar".into(), zip(&files(2), M::Deflated)),
-        ("lib/bzip2.jar".into(), zip(&files(3), M::Bzip2)),
-        ("lib/zstd.jar".into(), zip(&files(4), M::Zstd)),
+        ("lib/stored.jar".into(), zip_of(&files(1), M::Stored)),
+        ("lib/deflated.jar".into(), zip_of(&files(2), M::Deflated)),
+        ("lib/bzip2.jar".into(), zip_of(&files(3), M::Bzip2)),
+        ("lib/zstd.jar".into(), zip_of(&files(4), M::Zstd)),
         ("lib/lzma.jar".into(), lzma_zip(&files(5))),
         (
             "lib/deflate64.zip".into(),
-            relabel(zip(&files(6), M::Deflated), 9),
+            relabel(zip_of(&files(6), M::Deflated), 9),
         ),
         // A bzip2 jar inside a stored zip, and zstd streams.
         (
             "dist/bundle.zip".into(),
-            zip(&[("app.jar", zip(&files(7), M::Bzip2))], M::Stored),
+            zip_of(&[("app.jar", zip_of(&files(7), M::Bzip2))], M::Stored),
         ),
         ("dist/app.tar.zst".into(), zst(&tar(&files(8)))),
         (
@@ -312,7 +300,7 @@ fn every_command_is_incomplete(path: &str, archive: Vec<u8>, shown: &str, why: &
 #[test]
 fn an_entry_in_an_unsupported_method_makes_every_command_incomplete() {
     // 98 is PPMd, which real zips (7-Zip's) use and this build does not read.
-    let jar = relabel(zip(&files(20), zip::CompressionMethod::Deflated), 98);
+    let jar = relabel(zip_of(&files(20), zip::CompressionMethod::Deflated), 98);
     every_command_is_incomplete(
         "lib/ppmd.jar",
         jar,
@@ -328,7 +316,7 @@ fn a_damaged_entry_makes_every_command_incomplete() {
         zip::CompressionMethod::Bzip2,
         zip::CompressionMethod::Zstd,
     ] {
-        let jar = damage(zip(&files(21), method), "config/app.properties");
+        let jar = damage(zip_of(&files(21), method), "config/app.properties");
         every_command_is_incomplete(
             "lib/broken.jar",
             jar,
@@ -348,14 +336,14 @@ fn a_member_over_a_bomb_limit_makes_every_command_incomplete() {
         ("zeros.bin", zeros.clone()),
     ]));
     every_command_is_incomplete("dist/sdk.tgz", tgz, "dist/sdk.tgz!/zeros.bin", "tgz ratio");
-    let jar = zip(&[("zeros.bin", zeros)], zip::CompressionMethod::Zstd);
+    let jar = zip_of(&[("zeros.bin", zeros)], zip::CompressionMethod::Zstd);
     every_command_is_incomplete("lib/bomb.jar", jar, "lib/bomb.jar!/zeros.bin", "zip ratio");
 }
 
 #[test]
 fn an_archive_that_cannot_be_opened_makes_every_command_incomplete() {
     // Cut before its central directory: it starts like a zip, its entries are unreachable.
-    let mut jar = zip(&files(22), zip::CompressionMethod::Deflated);
+    let mut jar = zip_of(&files(22), zip::CompressionMethod::Deflated);
     jar.truncate(jar.len() / 2);
     every_command_is_incomplete("lib/cut.jar", jar, "lib/cut.jar", "truncated zip");
     // A gzip stream damaged from its first block.
@@ -367,7 +355,7 @@ fn an_archive_that_cannot_be_opened_makes_every_command_incomplete() {
 
 #[test]
 fn findings_still_win_over_an_incomplete_archive() {
-    let jar = relabel(zip(&files(24), zip::CompressionMethod::Deflated), 98);
+    let jar = relabel(zip_of(&files(24), zip::CompressionMethod::Deflated), 98);
     let tree = Tree::new();
     tree.file("lib/ppmd.jar", jar)
         .file("app.env.txt", format!("token={}\n", monime(25)));
@@ -380,7 +368,7 @@ fn findings_still_win_over_an_incomplete_archive() {
 
 #[test]
 fn an_archive_on_standard_input_that_cannot_be_read_is_incomplete() {
-    let jar = relabel(zip(&files(26), zip::CompressionMethod::Deflated), 98);
+    let jar = relabel(zip_of(&files(26), zip::CompressionMethod::Deflated), 98);
     let tree = Tree::new();
     for quiet in [false, true] {
         let mut args = vec!["scan", "-", "--stdin-name", "app.jar"];
@@ -404,11 +392,11 @@ fn a_big_compressed_entry_is_streamed_in_windows() {
     let noise = crate::util::synthetic(40, 400 << 10, b"0123456789abcdef\n");
     let lines = noise.matches('\n').count();
     let body = format!("{noise}\ntoken {}\n", monime(40));
-    let jar = zip(
+    let jar = zip_of(
         &[("data.txt", body.into_bytes())],
         zip::CompressionMethod::Deflated,
     );
-    let outer = zip(
+    let outer = zip_of(
         &[("lib/app.jar", jar.clone())],
         zip::CompressionMethod::Deflated,
     );
@@ -446,7 +434,7 @@ fn a_big_compressed_entry_is_streamed_in_windows() {
 
     // Streamed, a 48 MiB entry costs a window, not 48 MiB.
     let noise = crate::util::synthetic(41, 48 << 20, b"0123456789abcdef\n");
-    let jar = zip(
+    let jar = zip_of(
         &[("data.txt", noise.into_bytes())],
         zip::CompressionMethod::Deflated,
     );
@@ -480,9 +468,9 @@ fn nested_stored(size: usize) -> Vec<u8> {
     }
     body.extend(format!("token {}\n", monime(30)).as_bytes());
     let stored = zip::CompressionMethod::Stored;
-    let inner = zip(&[("data.txt", body)], stored);
-    let middle = zip(&[("inner.zip", inner)], stored);
-    zip(&[("middle.zip", middle)], stored)
+    let inner = zip_of(&[("data.txt", body)], stored);
+    let middle = zip_of(&[("inner.zip", inner)], stored);
+    zip_of(&[("middle.zip", middle)], stored)
 }
 
 /// Peak RSS in kB of the same scan of one small clean file: what the engine and the process
@@ -495,28 +483,6 @@ fn engine_rss_kb(envs: &[(&str, &str)]) -> Option<u64> {
         &["scan", ".", "--format", "json", "-j", "1"],
         envs,
     )
-}
-
-/// Peak RSS in kB of `leakguard ARGS` run in `dir`, when `/usr/bin/time` is there.
-fn peak_rss_kb(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Option<u64> {
-    if !Path::new("/usr/bin/time").exists() {
-        return None;
-    }
-    let bin = std::env::var_os("LEAKGUARD_TEST_BIN")
-        .map_or_else(|| assert_cmd::cargo::cargo_bin("leakguard"), Into::into);
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(bin)
-        .args(args)
-        .envs(envs.iter().copied())
-        .current_dir(dir)
-        .output()
-        .ok()?;
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err
-        .lines()
-        .find(|l| l.contains("Maximum resident set size"))?;
-    line.rsplit(':').next()?.trim().parse().ok()
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::SystemTime;
 
-use crate::util::{hits, leakguard, monime, Repo, Tree};
+use crate::util::{hits, leakguard, monime, peak_rss_kb, Repo, Tree};
 
 /// Runs `leakguard ARGS` in `r`: (exit code, stdout, stderr); never a panic.
 fn run(r: &Repo, args: &[&str]) -> (i32, String, String) {
@@ -356,28 +356,6 @@ fn git_dir_and_git_work_tree_are_honoured() {
     assert_eq!((code, found[0].0.as_str()), (1, "z.py"));
 }
 
-/// Peak resident set size (kB) of `leakguard ARGS` in `r`, if /usr/bin/time is there.
-fn peak_rss_kb(r: &Repo, args: &[&str]) -> Option<u64> {
-    if !Path::new("/usr/bin/time").exists() {
-        return None;
-    }
-    let bin = assert_cmd::cargo::cargo_bin("leakguard");
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(bin)
-        .args(args)
-        .current_dir(r.path())
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .ok()?;
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err
-        .lines()
-        .find(|l| l.contains("Maximum resident set size"))?;
-    line.rsplit(':').next()?.trim().parse().ok()
-}
-
 #[test]
 fn huge_blob_in_history_is_skipped_by_size_without_loading_it() {
     // 200 MB of zeros (1 GB works the same but `git add` alone takes ~17 s).
@@ -394,7 +372,14 @@ fn huge_blob_in_history_is_skipped_by_size_without_loading_it() {
     assert_eq!(json["summary"]["files_skipped_size"], 1);
     assert_eq!(json["summary"]["files_scanned"], 1);
     let args = ["history", "--format", "json", "--max-file-size", "100M"];
-    if let Some(kb) = peak_rss_kb(&r, &args) {
+    if let Some(kb) = peak_rss_kb(
+        r.path(),
+        &args,
+        &[
+            ("GIT_CONFIG_GLOBAL", "/dev/null"),
+            ("GIT_CONFIG_NOSYSTEM", "1"),
+        ],
+    ) {
         assert!(kb < 100 * 1024, "peak RSS {kb} kB: the blob was loaded");
     }
 }

@@ -66,10 +66,7 @@ pub fn leakguard() -> Command {
 
 /// [`leakguard`] as a plain `std::process::Command`, for the tests that start it and signal it.
 fn std_leakguard() -> std::process::Command {
-    let mut c = match std::env::var_os("LEAKGUARD_TEST_BIN") {
-        Some(bin) => std::process::Command::new(bin),
-        None => std::process::Command::new(assert_cmd::cargo::cargo_bin("leakguard")),
-    };
+    let mut c = std::process::Command::new(bin_under_test());
     c.env_remove("LEAKGUARD_CONFIG")
         .env_remove("LEAKGUARD_FORMAT")
         .env_remove("LEAKGUARD_BASELINE")
@@ -319,4 +316,42 @@ pub fn base64(data: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The binary under test: this build's, or the one named by `LEAKGUARD_TEST_BIN`.
+fn bin_under_test() -> std::path::PathBuf {
+    std::env::var_os("LEAKGUARD_TEST_BIN")
+        .map_or_else(|| assert_cmd::cargo::cargo_bin("leakguard"), Into::into)
+}
+
+/// Peak RSS in kB of `leakguard ARGS` run in `dir` with `envs`, when `/usr/bin/time` is there.
+pub fn peak_rss_kb(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Option<u64> {
+    if !Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(bin_under_test())
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("Maximum resident set size"))?;
+    line.rsplit(':').next()?.trim().parse().ok()
+}
+
+/// A zip of `files` (name, contents), written by the `zip` crate with `method`.
+pub fn zip_of(files: &[(&str, Vec<u8>)], method: zip::CompressionMethod) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(method);
+    for (name, data) in files {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
 }
