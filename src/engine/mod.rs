@@ -18,6 +18,7 @@
 
 mod allow;
 mod context;
+mod dfa;
 pub mod decode;
 pub mod entropy;
 pub mod filters;
