@@ -89,7 +89,7 @@ pub enum Dfa {
 impl Dfa {
     /// The DFA of the `patterns`, matched ASCII case-insensitively; `None` when it would be
     /// too large.
-    pub fn new(patterns: &[String]) -> Option<Dfa> {
+    pub fn new<P: AsRef<str>>(patterns: &[P]) -> Option<Dfa> {
         let (classes, n) = classes(patterns);
         let trie = Trie::new(patterns, &classes, n.next_power_of_two())?;
         let order = trie.by_depth();
@@ -134,10 +134,10 @@ impl<S: State> Table<S> {
 
 /// Byte classes: 0 for every byte no keyword holds, one class per other byte, ASCII
 /// letters folded. Returns the table and the number of classes.
-fn classes(patterns: &[String]) -> ([u8; 256], usize) {
+fn classes<P: AsRef<str>>(patterns: &[P]) -> ([u8; 256], usize) {
     let mut used = [false; 256];
     for p in patterns {
-        for b in p.bytes() {
+        for b in p.as_ref().bytes() {
             used[b.to_ascii_lowercase() as usize] = true;
         }
     }
@@ -173,10 +173,10 @@ struct Trie {
 }
 
 impl Trie {
-    fn new(patterns: &[String], classes: &[u8; 256], stride: usize) -> Option<Trie> {
+    fn new<P: AsRef<str>>(patterns: &[P], classes: &[u8; 256], stride: usize) -> Option<Trie> {
         let shift = stride.trailing_zeros();
         // Room for the most states the keywords can make, reserved (not touched) up front.
-        let most = patterns.iter().map(String::len).sum::<usize>() + 1;
+        let most = patterns.iter().map(|p| p.as_ref().len()).sum::<usize>() + 1;
         let mut goto = Vec::with_capacity(most.saturating_mul(stride).min(MAX_CELLS));
         goto.resize(stride, NO_CHILD);
         let mut t = Trie {
@@ -190,7 +190,7 @@ impl Trie {
         };
         for (id, p) in patterns.iter().enumerate() {
             let mut s = 0usize;
-            for b in p.bytes() {
+            for b in p.as_ref().bytes() {
                 let c = classes[b as usize];
                 let cell = (s << shift) | c as usize;
                 s = match t.goto[cell] {
@@ -229,7 +229,10 @@ impl Trie {
     fn failures(&self, order: &[u32]) -> Vec<u32> {
         let mut fail = vec![0u32; self.states()];
         for &s in &order[1..] {
-            let (p, c) = (self.parent[s as usize] as usize, self.class[s as usize] as usize);
+            let (p, c) = (
+                self.parent[s as usize] as usize,
+                self.class[s as usize] as usize,
+            );
             if p == 0 {
                 continue;
             }
@@ -276,7 +279,11 @@ fn pack<S: State>(trie: &Trie, classes: [u8; 256], order: &[u32], fail: &[u32]) 
     let mut dict = vec![NONE; n];
     for &s in &order[1..] {
         let f = fail[s as usize] as usize;
-        dict[s as usize] = if trie.first[f] != NONE { f as u32 } else { dict[f] };
+        dict[s as usize] = if trie.first[f] != NONE {
+            f as u32
+        } else {
+            dict[f]
+        };
     }
     let ends_here = |s: usize| trie.first[s] != NONE || dict[s] != NONE;
     let mut new = vec![0u32; n];
@@ -365,7 +372,11 @@ mod tests {
             for (i, &b) in text.iter().enumerate() {
                 s = t.next(s, b);
                 if t.is_match(s) {
-                    out.extend(t.matches(s).iter().map(|&p| (i + 1 - pats[p as usize].len(), p)));
+                    out.extend(
+                        t.matches(s)
+                            .iter()
+                            .map(|&p| (i + 1 - pats[p as usize].len(), p)),
+                    );
                 }
             }
             out.sort();
@@ -403,7 +414,16 @@ mod tests {
     #[test]
     fn agrees_with_aho_corasick_on_overlaps_case_and_non_ascii() {
         let pats: Vec<String> = [
-            "sk_live_", "sk_", "live", "e", "ive_", "mon_test_", "é", "ß_key", "://", "key",
+            "sk_live_",
+            "sk_",
+            "live",
+            "e",
+            "ive_",
+            "mon_test_",
+            "é",
+            "ß_key",
+            "://",
+            "key",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -432,7 +452,11 @@ mod tests {
                 .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
                 .collect();
             let d = Dfa::new(&pats).unwrap();
-            assert_eq!(walk(&d, &pats, &text), oracle(&pats, &text), "round {round}");
+            assert_eq!(
+                walk(&d, &pats, &text),
+                oracle(&pats, &text),
+                "round {round}"
+            );
         }
     }
 
@@ -441,7 +465,11 @@ mod tests {
     fn many_states_take_wide_states() {
         let mut next = stream(42);
         let pats: Vec<String> = (0..8000)
-            .map(|_| (0..12).map(|_| (b'a' + (next() % 26) as u8) as char).collect())
+            .map(|_| {
+                (0..12)
+                    .map(|_| (b'a' + (next() % 26) as u8) as char)
+                    .collect()
+            })
             .collect();
         let d = Dfa::new(&pats).unwrap();
         assert!(matches!(d, Dfa::Wide(_)), "{} bytes", d.memory());

@@ -9,15 +9,15 @@ use super::lines::LineIndex;
 use super::prefilter;
 use std::collections::HashMap;
 
+use crate::rules::syntax::Text;
 use crate::rules::{LazyGlobs, Matcher, RuleSet};
 
 /// Every rule's keywords in one automaton, and the rules each keyword belongs to.
 pub(crate) struct Index {
     keywords: Option<prefilter::Keywords>,
-    /// The lowercase keyword patterns (pattern id = index).
-    patterns: Vec<String>,
-    /// For each keyword pattern id, the rules that listed it.
-    keyword_rules: Vec<Vec<u32>>,
+    /// The rules that listed keyword pattern `p`: `keyword_rules[rules_at[p]..rules_at[p + 1]]`.
+    rules_at: Vec<u32>,
+    keyword_rules: Vec<u32>,
     /// Content rules without keywords: they run on every buffer.
     unfiltered: Vec<u32>,
     /// Rules that match a file's path, not its content.
@@ -54,11 +54,13 @@ impl PathRules {
 
 impl Index {
     pub fn new(rules: &RuleSet) -> Index {
-        // About two keywords a rule: sized once, not grown (and rehashed) a thousand times.
+        // Built for every run, the hook's too: no allocation per keyword. The built-in
+        // keywords are borrowed from the binary, and each keyword's rules are one list.
         let guess = rules.rules.len() * 2;
-        let mut patterns: Vec<String> = Vec::with_capacity(guess);
-        let mut ids: HashMap<String, usize> = HashMap::with_capacity(guess);
-        let mut keyword_rules: Vec<Vec<u32>> = Vec::with_capacity(guess);
+        let mut patterns: Vec<Text> = Vec::with_capacity(guess);
+        let mut ids: HashMap<Text, u32> = HashMap::with_capacity(guess);
+        // (pattern, rule) for every keyword of every rule, in rule order.
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(guess);
         let mut unfiltered = Vec::new();
         let (mut globs, mut owner) = (Vec::new(), Vec::new());
         for (i, rule) in rules.rules.iter().enumerate() {
@@ -72,21 +74,46 @@ impl Index {
                 unfiltered.push(i);
             }
             for kw in &rule.keywords {
-                match ids.entry(kw.to_ascii_lowercase()) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        let pid = *e.get();
-                        if !keyword_rules[pid].contains(&i) {
-                            keyword_rules[pid].push(i);
-                        }
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        patterns.push(e.key().clone());
-                        e.insert(patterns.len() - 1);
-                        keyword_rules.push(vec![i]);
-                    }
-                }
+                let kw: Text = match kw.bytes().any(|b| b.is_ascii_uppercase()) {
+                    true => kw.to_ascii_lowercase().into(),
+                    false => kw.clone(),
+                };
+                let next = patterns.len() as u32;
+                let pid = *ids.entry(kw).or_insert_with_key(|kw| {
+                    patterns.push(kw.clone());
+                    next
+                });
+                pairs.push((pid, i));
             }
         }
+        // Each pattern's rules, in rule order, once each (a stable sort by pattern).
+        let mut rules_at = vec![0u32; patterns.len() + 1];
+        for &(p, _) in &pairs {
+            rules_at[p as usize + 1] += 1;
+        }
+        for p in 0..patterns.len() {
+            rules_at[p + 1] += rules_at[p];
+        }
+        let mut next = rules_at.clone();
+        let mut keyword_rules = vec![0u32; pairs.len()];
+        for &(p, r) in &pairs {
+            keyword_rules[next[p as usize] as usize] = r;
+            next[p as usize] += 1;
+        }
+        let (mut kept, mut at) = (0usize, 0usize);
+        for p in 0..patterns.len() {
+            let end = rules_at[p + 1] as usize;
+            rules_at[p] = kept as u32;
+            for k in at..end {
+                if kept == rules_at[p] as usize || keyword_rules[kept - 1] != keyword_rules[k] {
+                    keyword_rules[kept] = keyword_rules[k];
+                    kept += 1;
+                }
+            }
+            at = end;
+        }
+        rules_at[patterns.len()] = kept as u32;
+        keyword_rules.truncate(kept);
         // Each rule's globs were checked when it was loaded (user rules by compiling them).
         let path_rules = PathRules {
             set: LazyGlobs::lazy(globs),
@@ -99,17 +126,23 @@ impl Index {
         };
         Index {
             keywords,
-            patterns,
+            rules_at,
             keyword_rules,
             unfiltered,
             path_rules,
         }
     }
 
+    /// The rules that listed keyword pattern `p`, in rule order.
+    fn rules_of(&self, p: u32) -> &[u32] {
+        let p = p as usize;
+        &self.keyword_rules[self.rules_at[p] as usize..self.rules_at[p + 1] as usize]
+    }
+
     /// Uses the bulk keyword matcher (Vectorscan, with the `vectorscan` feature).
     pub fn enable_bulk(&mut self) {
         if let Some(k) = &mut self.keywords {
-            k.enable_bulk(&self.patterns);
+            k.enable_bulk();
         }
     }
 
@@ -159,7 +192,7 @@ impl Windows<'_> {
             if !(line.0..line.1).contains(&pos) {
                 line = lines.bounds(pos);
             }
-            for &r in &index.keyword_rules[pattern as usize] {
+            for &r in index.rules_of(pattern) {
                 let ri = r as usize;
                 if self.whole[ri] {
                     continue;
@@ -210,6 +243,27 @@ impl Windows<'_> {
 #[cfg(test)]
 mod tests {
     use crate::rules::{RuleSet, Source};
+
+    /// build.rs lists the built-in keywords the way the index does (same order, path rules
+    /// left out), so that the DFA it builds is the one the index uses.
+    #[test]
+    fn the_index_of_the_builtin_rules_takes_the_prebuilt_dfa() {
+        let index = super::Index::new(&RuleSet::load_builtin(None).unwrap());
+        let keywords = index.keywords.unwrap();
+        assert!(keywords
+            .patterns()
+            .iter()
+            .eq(super::prefilter::BUILTIN_KEYWORDS));
+        assert!(keywords.is_prebuilt());
+        // A config rule with its own keyword makes another list: that DFA is built.
+        let cfg = "rules:\n  - id: own\n    description: d\n    severity: low\n    keywords: [zzq_own_]\n    regex: 'zzq_own_[a-z]{8}'\n    examples:\n      match: [zzq_own_abcdefgh, zzq_own_hgfedcba]\n      no_match: [zzq_own_, zzq_own_ABC]\n";
+        let src = Source {
+            name: "cfg.yaml".into(),
+            text: cfg,
+        };
+        let index = super::Index::new(&RuleSet::load_builtin(Some(&src)).unwrap());
+        assert!(!index.keywords.unwrap().is_prebuilt());
+    }
 
     /// The one glob set of all path rules gives each matching rule once, in rule order.
     #[test]

@@ -18,8 +18,8 @@
 
 mod allow;
 mod context;
-mod dfa;
 pub mod decode;
+mod dfa;
 pub mod entropy;
 pub mod filters;
 mod index;

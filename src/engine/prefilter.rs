@@ -1,7 +1,7 @@
 //! The keyword stage: every occurrence of every rule keyword, case-insensitively.
 //!
-//! The default is an Aho-Corasick DFA. Past about 64 keywords aho-corasick can no longer use
-//! its SIMD (Teddy) prefilter, and its DFA loop runs at roughly 500 MB/s per thread, which is
+//! The default is an Aho-Corasick DFA ([`super::dfa`]). Past about 64 keywords no SIMD
+//! prefilter (Teddy) applies, and a DFA loop runs at roughly 500 MB/s per thread, which is
 //! most of the CPU time of a large scan. That loop is bound by the latency of one transition
 //! lookup per byte, so we walk the DFA ourselves over three slices of the buffer at once:
 //! three independent lookup chains keep the core busy, about 1.3x faster on the same DFA
@@ -10,16 +10,25 @@
 //! (`scan`, `history`). The hook keeps Aho-Corasick: Vectorscan's ~20 ms compile would cost
 //! more than it saves on a few staged blobs.
 //!
-//! Nothing is built up front. Building the NFA from ~380 keywords took about 1.5 ms and the
-//! DFA about 2 ms, most of the pre-commit hook's startup in a small repository, where the
-//! hook searches a few kilobytes (the staged lines). Small buffers are searched through a
-//! table of the keywords by their first two bytes ([`Heads`], built in microseconds); the
-//! DFA is built the first time a buffer of [`DFA_AFTER`] bytes or more comes, or up front
-//! for bulk scans.
+//! The built-in rules' DFA is built by build.rs and used in place from the binary, for
+//! every buffer: a run with the built-in rules builds nothing. Other keyword sets (a config
+//! with its own rules) build nothing up front either: building a DFA costs about a
+//! millisecond per 2,000 keywords, most of the pre-commit hook's startup in a small
+//! repository, where the hook searches a few kilobytes. Small buffers are searched through
+//! a table of the keywords by their first three bytes ([`Heads`], built in microseconds);
+//! the DFA is built the first time a buffer of [`DFA_AFTER`] bytes or more comes, or up
+//! front for bulk scans.
 
 use std::sync::OnceLock;
 
+use std::borrow::Cow;
+
 use super::dfa::{Dfa, State, Table};
+use crate::rules::syntax::Text;
+
+// `BUILTIN_KEYWORDS` and `builtin_dfa()`: the DFA of the built-in rules' keywords, built by
+// build.rs.
+include!(concat!(env!("OUT_DIR"), "/keyword_dfa.rs"));
 
 /// Slices walked at once. Three measured best on two cores (two: 1.25x, four: 1.24x).
 const LANES: usize = 3;
@@ -43,7 +52,7 @@ pub struct Keywords {
     /// every buffer (slower, same hits).
     dfa: OnceLock<Option<Dfa>>,
     /// The lowercase keywords, to build the DFA from.
-    patterns: Vec<String>,
+    patterns: Vec<Text>,
     /// Bytes a lane reads before its own slice, so that a keyword straddling the border is
     /// seen whole: the longest keyword minus one.
     warm: usize,
@@ -67,22 +76,32 @@ pub struct Scratch<'k> {
 
 impl Keywords {
     /// Prepares the lowercase `patterns` for case-insensitive search.
-    pub fn new(patterns: &[String]) -> Keywords {
+    pub fn new<P: Clone + Into<Text>>(patterns: &[P]) -> Keywords {
+        let patterns: Vec<Text> = patterns.iter().cloned().map(Into::into).collect();
         let warm = patterns
             .iter()
-            .map(String::len)
+            .map(|p| p.len())
             .max()
             .unwrap_or(1)
             .saturating_sub(1);
+        let dfa = OnceLock::new();
+        let mut heads = &patterns[..];
+        if patterns.iter().eq(BUILTIN_KEYWORDS) {
+            if let Some(built) = builtin_dfa() {
+                let _ = dfa.set(Some(built));
+                // Every buffer takes the DFA: no table for small ones.
+                heads = &[];
+            }
+        }
         Keywords {
-            heads: Heads::new(patterns),
-            dfa: OnceLock::new(),
-            patterns: patterns.to_vec(),
+            heads: Heads::new(heads),
+            dfa,
+            patterns,
             warm,
             #[cfg(feature = "vectorscan")]
             vs: None,
             #[cfg(feature = "vectorscan")]
-            lens: patterns.iter().map(String::len).collect(),
+            lens: patterns.iter().map(|p| p.len()).collect(),
         }
     }
 
@@ -95,12 +114,13 @@ impl Keywords {
     /// For bulk scans: builds the DFA now, and adds the bulk matcher when the `vectorscan`
     /// feature is built in. A Vectorscan compile failure keeps Aho-Corasick (same results,
     /// slower).
-    pub fn enable_bulk(&mut self, patterns: &[String]) {
+    pub fn enable_bulk(&mut self) {
         self.dfa();
         #[cfg(feature = "vectorscan")]
         {
             use vectorscan_rs::{BlockDatabase, Flag, Pattern};
-            let pats = patterns
+            let pats = self
+                .patterns
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
@@ -111,8 +131,17 @@ impl Keywords {
                 .collect();
             self.vs = BlockDatabase::new(pats).ok();
         }
-        #[cfg(not(feature = "vectorscan"))]
-        let _ = patterns;
+    }
+
+    #[cfg(test)]
+    pub fn patterns(&self) -> &[Text] {
+        &self.patterns
+    }
+
+    /// Is the DFA the one build.rs made, used in place?
+    #[cfg(test)]
+    pub fn is_prebuilt(&self) -> bool {
+        matches!(self.dfa.get(), Some(Some(Dfa::Narrow(t))) if matches!(t.trans, Cow::Borrowed(_)))
     }
 
     /// Which matcher runs (`aho-corasick` or `vectorscan`), for the record.
@@ -252,7 +281,7 @@ struct Heads {
 }
 
 /// `(starts, ids)` of the keywords `key` puts in a bucket.
-fn table(patterns: &[String], key: impl Fn(&[u8]) -> Option<usize>) -> (Vec<u32>, Vec<u32>) {
+fn table(patterns: &[Text], key: impl Fn(&[u8]) -> Option<usize>) -> (Vec<u32>, Vec<u32>) {
     let mut starts = vec![0u32; BUCKETS + 1];
     for p in patterns {
         if let Some(b) = key(p.as_bytes()) {
@@ -274,7 +303,7 @@ fn table(patterns: &[String], key: impl Fn(&[u8]) -> Option<usize>) -> (Vec<u32>
 }
 
 impl Heads {
-    fn new(patterns: &[String]) -> Heads {
+    fn new(patterns: &[Text]) -> Heads {
         let (starts, ids) = table(patterns, |p| {
             (p.len() >= 3).then(|| bucket3(p[0], p[1], p[2]))
         });
@@ -296,7 +325,7 @@ impl Heads {
 
     /// Every occurrence of every keyword in `bytes` into `out` (empty on entry), as
     /// `(start, pattern)` in order of end offset, like an automaton reports them.
-    fn search(&self, patterns: &[String], bytes: &[u8], out: &mut Vec<(usize, u32)>) {
+    fn search(&self, patterns: &[Text], bytes: &[u8], out: &mut Vec<(usize, u32)>) {
         let at = |i: usize, id: u32, out: &mut Vec<(usize, u32)>| {
             let p = patterns[id as usize].as_bytes();
             if bytes[i..].len() >= p.len() && bytes[i..i + p.len()].eq_ignore_ascii_case(p) {
@@ -511,6 +540,34 @@ mod tests {
         assert!(!Keywords::new(&all).heads.crowded);
     }
 
+    /// The DFA build.rs made for the built-in keywords is the one this build makes of them,
+    /// byte for byte, and it finds what aho-corasick finds.
+    #[test]
+    fn the_prebuilt_dfa_is_the_built_one() {
+        let pats: Vec<String> = BUILTIN_KEYWORDS.iter().map(|s| s.to_string()).collect();
+        let k = Keywords::new(&pats);
+        assert!(k.is_prebuilt());
+        let (Some(Dfa::Narrow(pre)), Some(Dfa::Narrow(built))) = (builtin_dfa(), Dfa::new(&pats))
+        else {
+            panic!("the built-in keywords make a 16-bit DFA");
+        };
+        assert_eq!(pre.trans, built.trans);
+        assert_eq!(pre.classes, built.classes);
+        assert_eq!(
+            (pre.shift, pre.first_match, pre.start),
+            (built.shift, built.first_match, built.start)
+        );
+        assert_eq!((&pre.ends, &pre.ids), (&built.ends, &built.ids));
+        let mut text = b"x ".repeat(50);
+        for p in pats.iter().step_by(3) {
+            text.extend_from_slice(p.to_ascii_uppercase().as_bytes());
+            text.extend_from_slice(b" = v\n");
+        }
+        let found = hits(&k, &text);
+        assert!(found.len() > pats.len() / 3);
+        assert_eq!(found, oracle(&pats, &text));
+    }
+
     /// Hits come in order of end offset, as an automaton reports them: the windows that
     /// consume them rely on positions that do not go back past a line.
     #[test]
@@ -556,7 +613,7 @@ mod tests {
         let text = b"MON_x ghp_ Token=1 API_KEY http://h q~ aaa\nmon_token://".repeat(50);
         let plain = Keywords::new(&pats);
         let mut bulk = Keywords::new(&pats);
-        bulk.enable_bulk(&pats);
+        bulk.enable_bulk();
         assert_eq!(hits(&plain, &text), hits(&bulk, &text));
         if cfg!(feature = "vectorscan") {
             assert_eq!(bulk.engine_name(), "vectorscan");
