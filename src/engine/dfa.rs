@@ -35,7 +35,7 @@ impl State for u16 {
     }
     #[inline(always)]
     fn load(bytes: &[u8], at: usize) -> Self {
-        u16::from_le_bytes([bytes[at], bytes[at + 1]])
+        u16::from_le_bytes(*bytes[at..].first_chunk().expect("a state lies in the table"))
     }
     fn store(self, bytes: &mut [u8], at: usize) {
         bytes[at..at + 2].copy_from_slice(&self.to_le_bytes());
@@ -53,7 +53,7 @@ impl State for u32 {
     }
     #[inline(always)]
     fn load(bytes: &[u8], at: usize) -> Self {
-        u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        u32::from_le_bytes(*bytes[at..].first_chunk().expect("a state lies in the table"))
     }
     fn store(self, bytes: &mut [u8], at: usize) {
         bytes[at..at + 4].copy_from_slice(&self.to_le_bytes());
