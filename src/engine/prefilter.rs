@@ -96,12 +96,12 @@ impl Keywords {
         Keywords {
             heads: Heads::new(heads),
             dfa,
+            #[cfg(feature = "vectorscan")]
+            lens: patterns.iter().map(|p| p.len()).collect(),
             patterns,
             warm,
             #[cfg(feature = "vectorscan")]
             vs: None,
-            #[cfg(feature = "vectorscan")]
-            lens: patterns.iter().map(|p| p.len()).collect(),
         }
     }
 
