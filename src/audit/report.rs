@@ -4,12 +4,13 @@
 
 use std::io::{self, Write};
 
-use serde_json::json;
+use serde::Serialize;
 
 use super::model::{AuditReport, Incident, Status};
 use crate::cli::AuditFormat;
 use crate::finding::FindingKind;
 use crate::printable::text as esc;
+use crate::report::sarif;
 use crate::rules::Severity;
 
 /// Writes `report` in `format`.
@@ -21,10 +22,7 @@ pub fn write(report: &AuditReport, format: AuditFormat, out: &mut dyn Write) -> 
             writeln!(out)
         }
         AuditFormat::Csv => csv(report, out),
-        AuditFormat::Sarif => {
-            serde_json::to_writer_pretty(&mut *out, &sarif(report))?;
-            writeln!(out)
-        }
+        AuditFormat::Sarif => sarif(report, out),
         AuditFormat::Html => super::html::write(report, out),
     }
 }
@@ -211,122 +209,121 @@ fn row(out: &mut dyn Write, fields: impl Iterator<Item = String>) -> io::Result<
     out.write_all(b"\r\n")
 }
 
-/// SARIF 2.1.0: one result per incident, located at every place it was found; the
-/// repository and commit of each place are in its properties (a place in another
-/// repository has no URI a viewer could open).
-fn sarif(report: &AuditReport) -> serde_json::Value {
-    let mut rules: Vec<(&str, &Incident)> = Vec::new();
+/// SARIF 2.1.0 (the document types of [`crate::report::sarif`]): one result per incident,
+/// located at every place it was found; the repository and commit of each place are in its
+/// properties (a place in another repository has no URI a viewer could open).
+fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+    let mut rules: Vec<&Incident> = Vec::new();
     for i in &report.incidents {
-        if !rules.iter().any(|(id, _)| *id == i.rule_id) {
-            rules.push((&i.rule_id, i));
+        if !rules.iter().any(|r| r.rule_id == i.rule_id) {
+            rules.push(i);
         }
     }
-    rules.sort_by_key(|(id, _)| *id);
-    let rule_json: Vec<_> = rules
+    rules.sort_by_key(|i| &i.rule_id);
+    let descriptors = rules
         .iter()
-        .map(|(id, i)| {
-            json!({
-                "id": id,
-                "shortDescription": { "text": i.description },
-                "help": { "text": i.remediation },
-                "properties": { "security-severity": security_severity(i.severity) },
-            })
+        .map(|i| {
+            let origin = "Reported by leakguard audit.";
+            sarif::descriptor_of(
+                &i.rule_id,
+                &i.description,
+                i.severity,
+                &i.remediation,
+                None,
+                origin,
+                None,
+            )
         })
         .collect();
-    let results: Vec<_> = report
+    let results = report
         .incidents
         .iter()
         .map(|i| {
-            let locations: Vec<_> = i
+            let locations = i
                 .locations
                 .iter()
-                .map(|l| {
-                    json!({
-                        "physicalLocation": {
-                            "artifactLocation": { "uri": uri_path(&l.path) },
-                            "region": { "startLine": l.line.max(1), "startColumn": l.column.max(1) },
-                        },
-                        "properties": {
-                            "repository": l.repository,
-                            "commit": l.commit,
-                            "author": l.author,
-                            "date": l.date,
-                        },
-                    })
+                .map(|l| sarif::Location {
+                    physical_location: sarif::PhysicalLocation::new(
+                        &l.path,
+                        Some((l.line, l.column)),
+                    ),
+                    logical_locations: Vec::new(),
+                    properties: Some(PlaceProperties {
+                        repository: &l.repository,
+                        commit: &l.commit,
+                        author: &l.author,
+                        date: &l.date,
+                    }),
                 })
                 .collect();
             let what = match i.kind {
                 FindingKind::Content => format!("{} ({})", i.description, i.redacted),
                 FindingKind::Path => i.description.clone(),
             };
-            json!({
-                "ruleId": i.rule_id,
-                "ruleIndex": rules.iter().position(|(id, _)| *id == i.rule_id),
-                "level": level(i.severity),
-                "message": {
-                    "text": format!("{what}: found in {} repositories, first {}; triage: {}", i.spread, i.first_seen, i.triage.status)
+            sarif::SarifResult {
+                rule_id: &i.rule_id,
+                rule_index: rules
+                    .iter()
+                    .position(|r| r.rule_id == i.rule_id)
+                    .unwrap_or(0),
+                level: sarif::level(i.severity),
+                message: sarif::Message {
+                    text: format!(
+                        "{what}: found in {} repositories, first {}; triage: {}",
+                        i.spread, i.first_seen, i.triage.status
+                    ),
                 },
-                "locations": locations,
-                "partialFingerprints": { "leakguardIncident/v1": i.id },
-                "properties": {
-                    "incident": i.id,
-                    "severity": i.severity,
-                    "status": i.triage.status,
-                    "reappeared": i.reappeared,
-                    "spread": i.spread,
+                locations,
+                partial_fingerprints: [(INCIDENT_FINGERPRINT, i.id.as_str())].into(),
+                suppressions: Vec::new(),
+                properties: IncidentProperties {
+                    incident: &i.id,
+                    severity: i.severity,
+                    status: i.triage.status,
+                    reappeared: i.reappeared,
+                    spread: i.spread,
                 },
-            })
+            }
         })
         .collect();
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "leakguard",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/leakguard/leakguard",
-                "rules": rule_json,
-            }},
-            "results": results,
-            "properties": {
-                "repositories": report.summary.repositories,
-                "repositoriesFailed": report.summary.repositories_failed,
-                "incidentsTotal": report.summary.incidents_total,
-            },
-        }],
-    })
+    let properties = AuditRunProperties {
+        repositories: report.summary.repositories,
+        repositories_failed: report.summary.repositories_failed,
+        incidents_total: report.summary.incidents_total,
+    };
+    let root = "The root of each place's repository (its `repository` property).";
+    sarif::write_log(
+        &sarif::log(descriptors, results, Some(properties), root),
+        out,
+    )
 }
 
-/// A repository path as a relative URI reference (spaces and the like percent-encoded).
-fn uri_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// Key of an incident's id in `partialFingerprints`.
+const INCIDENT_FINGERPRINT: &str = "leakguardIncident/v1";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditRunProperties {
+    repositories: usize,
+    repositories_failed: usize,
+    incidents_total: usize,
 }
 
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
-    }
+#[derive(Serialize)]
+struct IncidentProperties<'a> {
+    incident: &'a str,
+    severity: Severity,
+    status: Status,
+    reappeared: bool,
+    spread: usize,
 }
 
-/// GitHub code scanning's 0–10 scale.
-fn security_severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "3.0",
-    }
+#[derive(Serialize)]
+struct PlaceProperties<'a> {
+    repository: &'a str,
+    commit: &'a str,
+    author: &'a str,
+    date: &'a str,
 }
 
 #[cfg(test)]
@@ -349,10 +346,5 @@ mod tests {
             csv_line(&["=HYPERLINK(1)", "@x", "-1"]),
             "'=HYPERLINK(1),'@x,'-1\r\n"
         );
-    }
-
-    #[test]
-    fn uri_paths_are_encoded() {
-        assert_eq!(uri_path("src/my file#1.txt"), "src/my%20file%231.txt");
     }
 }

@@ -35,7 +35,11 @@ impl State for u16 {
     }
     #[inline(always)]
     fn load(bytes: &[u8], at: usize) -> Self {
-        u16::from_le_bytes(*bytes[at..].first_chunk().expect("a state lies in the table"))
+        u16::from_le_bytes(
+            *bytes[at..]
+                .first_chunk()
+                .expect("a state lies in the table"),
+        )
     }
     fn store(self, bytes: &mut [u8], at: usize) {
         bytes[at..at + 2].copy_from_slice(&self.to_le_bytes());
@@ -53,7 +57,11 @@ impl State for u32 {
     }
     #[inline(always)]
     fn load(bytes: &[u8], at: usize) -> Self {
-        u32::from_le_bytes(*bytes[at..].first_chunk().expect("a state lies in the table"))
+        u32::from_le_bytes(
+            *bytes[at..]
+                .first_chunk()
+                .expect("a state lies in the table"),
+        )
     }
     fn store(self, bytes: &mut [u8], at: usize) {
         bytes[at..at + 4].copy_from_slice(&self.to_le_bytes());

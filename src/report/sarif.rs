@@ -15,6 +15,10 @@
 //!
 //! The secret is written only through [`Finding::secret_display`]: nothing here ever holds
 //! the raw value unless `--show-secrets` was given.
+//!
+//! The document types, the severity mapping and the path-to-URI encoder here are the only
+//! ones: `audit`'s SARIF report ([`crate::audit`]) builds its log from them too, with its
+//! own property bags (SARIF's free-form `properties`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -46,24 +50,26 @@ fn information_uri() -> Option<&'static str> {
 }
 
 // ---- Document ----
+// `R`, `P` and `L` are the property bags of the run, of a result and of a location.
 
 #[derive(Serialize)]
-struct Log<'a> {
+pub(crate) struct Log<'a, R, P, L> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: [Run<'a>; 1],
+    runs: [Run<'a, R, P, L>; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run<'a, R, P, L> {
     tool: Tool<'a>,
     invocations: [Invocation; 1],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     original_uri_base_ids: BTreeMap<&'static str, BaseId>,
-    results: Vec<SarifResult<'a>>,
+    results: Vec<SarifResult<'a, P, L>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    properties: Option<RunProperties>,
+    properties: Option<R>,
 }
 
 /// Run-level facts a dashboard may want.
@@ -102,8 +108,8 @@ struct BaseId {
 }
 
 #[derive(Serialize)]
-struct Message {
-    text: String,
+pub(crate) struct Message {
+    pub text: String,
 }
 
 #[derive(Serialize)]
@@ -114,7 +120,7 @@ struct MultiformatMessage {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RuleDescriptor<'a> {
+pub(crate) struct RuleDescriptor<'a> {
     id: &'a str,
     name: String,
     short_description: Message,
@@ -135,47 +141,67 @@ struct RuleProperties {
     security_severity: &'static str,
     tags: Vec<String>,
     /// `high` for provider rules, `medium` for generic ones (names and entropy only).
-    precision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precision: Option<&'static str>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifResult<'a> {
-    rule_id: &'a str,
-    rule_index: usize,
-    level: &'static str,
-    message: Message,
-    locations: [Location; 1],
-    partial_fingerprints: BTreeMap<&'static str, &'a str>,
+pub(crate) struct SarifResult<'a, P, L> {
+    pub rule_id: &'a str,
+    pub rule_index: usize,
+    pub level: &'static str,
+    pub message: Message,
+    pub locations: Vec<Location<L>>,
+    pub partial_fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    suppressions: Vec<SarifSuppression<'a>>,
-    properties: ResultProperties<'a>,
+    pub suppressions: Vec<SarifSuppression<'a>>,
+    pub properties: P,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Location {
-    physical_location: PhysicalLocation,
+pub(crate) struct Location<L> {
+    pub physical_location: PhysicalLocation,
     /// In an archive: the entry's full path (`dist/app.jar!/config/app.properties`), whose
     /// lines the region cannot point at.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    logical_locations: Vec<LogicalLocation>,
+    pub logical_locations: Vec<LogicalLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<L>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct LogicalLocation {
+pub(crate) struct LogicalLocation {
     name: String,
     fully_qualified_name: String,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation {
+pub(crate) struct PhysicalLocation {
     artifact_location: ArtifactLocation,
     /// None inside an archive: the line is the entry's, not the archive file's.
     #[serde(skip_serializing_if = "Option::is_none")]
     region: Option<Region>,
+}
+
+impl PhysicalLocation {
+    /// `path` (a reported path) at `line`:`column` (1 at least), or the whole file when
+    /// `line` is `None`; a relative path is relative to the scanned root.
+    pub fn new(path: &str, line: Option<(usize, usize)>) -> PhysicalLocation {
+        PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: path_to_uri(path),
+                uri_base_id: (!path.starts_with('/')).then_some(SRCROOT),
+            },
+            region: line.map(|(line, column)| Region {
+                start_line: line.max(1),
+                start_column: column.max(1),
+            }),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -194,7 +220,7 @@ struct Region {
 }
 
 #[derive(Serialize)]
-struct SarifSuppression<'a> {
+pub(crate) struct SarifSuppression<'a> {
     kind: &'static str,
     status: &'static str,
     justification: String,
@@ -215,6 +241,51 @@ struct ResultProperties<'a> {
     decoded: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
+}
+
+/// The log of one run of leakguard with these rules and results. `root` describes what
+/// relative paths are relative to (`%SRCROOT%`).
+pub(crate) fn log<'a, R, P, L>(
+    rules: Vec<RuleDescriptor<'a>>,
+    results: Vec<SarifResult<'a, P, L>>,
+    properties: Option<R>,
+    root: &str,
+) -> Log<'a, R, P, L> {
+    Log {
+        schema: SCHEMA_URI,
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "leakguard",
+                    version: env!("CARGO_PKG_VERSION"),
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: information_uri(),
+                    rules,
+                },
+            },
+            invocations: [Invocation {
+                execution_successful: true,
+            }],
+            original_uri_base_ids: BTreeMap::from([(
+                SRCROOT,
+                BaseId {
+                    description: Message { text: root.into() },
+                },
+            )]),
+            results,
+            properties,
+        }],
+    }
+}
+
+/// Writes `log` followed by a newline.
+pub(crate) fn write_log<R: Serialize, P: Serialize, L: Serialize>(
+    log: &Log<'_, R, P, L>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, log)?;
+    writeln!(out)
 }
 
 // ---- Mapping ----
@@ -291,9 +362,9 @@ fn descriptor(rule: &Rule) -> RuleDescriptor<'_> {
         &rule.description,
         rule.severity,
         &rule.remediation,
-        family(&rule.source),
+        Some(family(&rule.source)),
         &format!("Defined in {}.", rule.source),
-        if rule.generic { "medium" } else { "high" },
+        Some(if rule.generic { "medium" } else { "high" }),
     )
 }
 
@@ -312,20 +383,22 @@ fn descriptor_for_finding(f: &Finding) -> RuleDescriptor<'_> {
         description,
         f.severity,
         remediation,
-        "builtin",
+        Some("builtin"),
         "Built into leakguard.",
-        "high",
+        Some("high"),
     )
 }
 
-fn descriptor_of<'a>(
+/// The descriptor of rule `id`; `family` becomes a tag, and `origin` ends the full
+/// description.
+pub(crate) fn descriptor_of<'a>(
     id: &'a str,
     description: &str,
     severity: Severity,
     remediation: &str,
-    family: &str,
+    family: Option<&str>,
     origin: &str,
-    precision: &'static str,
+    precision: Option<&'static str>,
 ) -> RuleDescriptor<'a> {
     RuleDescriptor {
         id,
@@ -348,7 +421,11 @@ fn descriptor_of<'a>(
         },
         properties: RuleProperties {
             security_severity: security_severity(severity),
-            tags: vec!["security".into(), "secret".into(), family.to_string()],
+            tags: ["security", "secret"]
+                .into_iter()
+                .chain(family)
+                .map(String::from)
+                .collect(),
             precision,
         },
     }
@@ -400,8 +477,11 @@ fn suppression(s: &Suppression) -> SarifSuppression<'_> {
     }
 }
 
-fn result<'a>(f: &'a Finding, rule_index: usize, opts: Options) -> SarifResult<'a> {
-    let uri_base_id = (!f.path.starts_with('/')).then_some(SRCROOT);
+fn result<'a>(
+    f: &'a Finding,
+    rule_index: usize,
+    opts: Options,
+) -> SarifResult<'a, ResultProperties<'a>, ()> {
     let inner = f.inner_path();
     let logical_locations = inner
         .map(|name| LogicalLocation {
@@ -417,18 +497,13 @@ fn result<'a>(f: &'a Finding, rule_index: usize, opts: Options) -> SarifResult<'
         message: Message {
             text: message(f, opts),
         },
-        locations: [Location {
-            physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: path_to_uri(f.physical_path()),
-                    uri_base_id,
-                },
-                region: inner.is_none().then(|| Region {
-                    start_line: f.line.max(1),
-                    start_column: f.column.max(1),
-                }),
-            },
+        locations: vec![Location {
+            physical_location: PhysicalLocation::new(
+                f.physical_path(),
+                inner.is_none().then_some((f.line, f.column)),
+            ),
             logical_locations,
+            properties: None,
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
         suppressions: f.suppressed.iter().map(suppression).collect(),
@@ -465,39 +540,12 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
         };
         results.push(result(f, i, opts));
     }
-    let log = Log {
-        schema: SCHEMA_URI,
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "leakguard",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: information_uri(),
-                    rules,
-                },
-            },
-            invocations: [Invocation {
-                execution_successful: true,
-            }],
-            original_uri_base_ids: BTreeMap::from([(
-                SRCROOT,
-                BaseId {
-                    description: Message {
-                        text: "The scanned root: paths are relative to it.".into(),
-                    },
-                },
-            )]),
-            results,
-            properties: report
-                .summary
-                .fingerprint_key
-                .map(|k| RunProperties { fingerprint_key: k }),
-        }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+    let properties = report
+        .summary
+        .fingerprint_key
+        .map(|k| RunProperties { fingerprint_key: k });
+    let root = "The scanned root: paths are relative to it.";
+    write_log(&log(rules, results, properties, root), out)
 }
 
 #[cfg(test)]

@@ -583,9 +583,34 @@ fn sarif_report_is_valid_sarif() {
     );
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     crate::formats::assert_valid_sarif(&sarif);
-    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
-    assert_eq!(results[0]["locations"].as_array().unwrap().len(), 2);
+    let locations = results[0]["locations"].as_array().unwrap();
+    assert_eq!(locations.len(), 2);
+    // The same writer, severity mapping and URI encoding as `scan --format sarif`.
+    let rule = &run["tool"]["driver"]["rules"][0];
+    assert_eq!(rule["id"], results[0]["ruleId"]);
+    assert_eq!(rule["defaultConfiguration"]["level"], results[0]["level"]);
+    assert_eq!(results[0]["level"], "error");
+    assert_eq!(rule["properties"]["security-severity"], "9.5");
+    assert!(rule["help"]["text"].as_str().unwrap().len() > 20);
+    let uris: Vec<&str> = locations
+        .iter()
+        .map(|l| {
+            let a = &l["physicalLocation"]["artifactLocation"];
+            assert_eq!(a["uriBaseId"], "%SRCROOT%");
+            a["uri"].as_str().unwrap()
+        })
+        .collect();
+    assert!(uris.contains(&"dir%20with%20space/a.py"), "{uris:?}");
+    assert!(locations
+        .iter()
+        .all(|l| l["properties"]["repository"].as_str().unwrap().len() > 1));
+    assert_eq!(
+        results[0]["partialFingerprints"]["leakguardIncident/v1"],
+        results[0]["properties"]["incident"]
+    );
 }
 
 #[test]
