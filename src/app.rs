@@ -52,7 +52,8 @@ pub fn run(mut cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<Exi
         Command::Rules(RulesCommand::List(args)) => rules_list(&args.config, args.format),
         Command::Rules(RulesCommand::Test(args)) => rules_test(&args, messages),
         Command::Baseline(args) => baseline(&args, messages, cancel),
-        Command::Audit(args) => crate::audit::run(&args, messages, cancel),
+        Command::Audit(args) => crate::config::Audit::new(&args)
+            .and_then(|cfg| crate::audit::run(&cfg, messages, cancel)),
         Command::Triage(args) => crate::audit::triage(&args, messages),
         Command::Merge(args) => crate::audit::merge(&args, messages),
         Command::Report(args) => crate::audit::report(&args),

@@ -257,10 +257,79 @@ impl AuditSetup {
     }
 }
 
+/// Everything `audit` needs, validated from its arguments: like [`Config`] for the scanning
+/// commands, nothing after this reads a clap type.
+pub struct Audit {
+    /// What to audit as given (repositories, directories holding them, URLs), and the
+    /// `--repos` file naming more; resolved by [`crate::audit::targets`].
+    pub inputs: Vec<String>,
+    pub repos_file: Option<PathBuf>,
+    /// The datastore.
+    pub db: PathBuf,
+    /// Where URLs are cloned and fetched.
+    pub clone_dir: PathBuf,
+    /// `(index, count)`: audit only this shard of the repositories.
+    pub shard: Option<(u32, u32)>,
+    pub setup: AuditSetup,
+    pub show_secrets: bool,
+    pub all_statuses: bool,
+    pub quiet: bool,
+    pub progress: bool,
+}
+
+/// The environment variable an Indexed Job sets to each pod's index (`--shards N`).
+pub const SHARD_ENV: &str = "JOB_COMPLETION_INDEX";
+
+impl Audit {
+    pub fn new(args: &cli::AuditArgs) -> Result<Audit> {
+        let shard = shard(args.shard, args.shards)?;
+        Ok(Audit {
+            inputs: args.inputs.clone(),
+            repos_file: args.repos_file.clone(),
+            db: args.db.db.clone(),
+            clone_dir: args.clone_dir.clone().unwrap_or_else(default_clone_dir),
+            shard,
+            setup: for_audit(&args.config, args.limits, args.threads)?,
+            show_secrets: args.show_secrets,
+            all_statuses: args.all_statuses,
+            quiet: args.quiet,
+            progress: show_progress(args.progress, args.quiet),
+        })
+    }
+}
+
+/// The default clone directory: the user's cache (`$XDG_CACHE_HOME` or `~/.cache`, else the
+/// temporary directory).
+fn default_clone_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("leakguard").join("clones")
+}
+
+/// `--shard I/N`, or `--shards N` with I from [`SHARD_ENV`].
+fn shard(shard: Option<(u32, u32)>, shards: Option<u32>) -> Result<Option<(u32, u32)>> {
+    if let Some(s) = shard {
+        return Ok(Some(s));
+    }
+    let Some(n) = shards else {
+        return Ok(None);
+    };
+    let raw = std::env::var(SHARD_ENV).with_context(|| {
+        format!("--shards {n} takes the shard's index from {SHARD_ENV}, which is not set")
+    })?;
+    match raw.trim().parse::<u32>() {
+        Ok(i) if i < n => Ok(Some((i, n))),
+        _ => bail!("{SHARD_ENV}={raw} is not a shard index below {n}"),
+    }
+}
+
 /// The audit's rules: the built-ins plus `--config` (or `LEAKGUARD_CONFIG`) only. A config
 /// inside an audited repository is never read: the repositories under audit do not get to
 /// allowlist their own leaks.
-pub fn for_audit(args: &ConfigArgs, flags: cli::Limits, threads: usize) -> Result<AuditSetup> {
+fn for_audit(args: &ConfigArgs, flags: cli::Limits, threads: usize) -> Result<AuditSetup> {
     use sha2::{Digest, Sha256};
     let file = match (&args.config, args.no_config) {
         (Some(p), false) => Some(explicit_config(p)?),

@@ -18,17 +18,6 @@ const MIRROR: [&str; 4] = [
     "+refs/merge-requests/*/head:refs/merge-requests/*/head",
 ];
 
-/// The default clone directory: the user's cache (`$XDG_CACHE_HOME` or `~/.cache`, else the
-/// temporary directory).
-pub fn default_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("leakguard").join("clones")
-}
-
 /// Where the clone of the repository named `name` lives: readable, and unique by a hash.
 pub fn path_for(dir: &Path, name: &str) -> PathBuf {
     let readable: String = name

@@ -21,7 +21,8 @@ use sha2::{Digest, Sha256};
 
 use crate::cancel::{Cancel, Interrupted};
 use crate::chunk::Limits;
-use crate::cli::{AuditArgs, MergeArgs, ReportArgs, TriageArgs, TriageStatus};
+use crate::cli::{MergeArgs, ReportArgs, TriageArgs, TriageStatus};
+use crate::config::Audit;
 use crate::exit::{ExitStatus, Messages};
 use crate::finding::{Finding, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
@@ -30,15 +31,14 @@ use model::Status;
 use store::{NewLocation, Scanned, Store};
 use targets::{Source, Target};
 
-/// The environment variable an Indexed Job sets to each pod's index (`--shards N`).
-pub const SHARD_ENV: &str = "JOB_COMPLETION_INDEX";
+pub use crate::config::SHARD_ENV;
 
 /// `leakguard audit`.
-pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
-    messages.quiet |= args.quiet;
-    let shard = shard(args)?;
-    let mut all = targets::collect(&args.inputs, args.repos_file.as_deref())?;
-    let setup = crate::config::for_audit(&args.config, args.limits, args.threads)?;
+pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
+    messages.quiet |= cfg.quiet;
+    let shard = cfg.shard;
+    let mut all = targets::collect(&cfg.inputs, cfg.repos_file.as_deref())?;
+    let setup = &cfg.setup;
     // A repository's name is shown and stored: a token in a directory's name (`keys-<token>`)
     // is redacted like one in a file's, the same way in every run and every shard.
     let mut scanner = setup.engine().scanner();
@@ -54,26 +54,26 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
         all.retain(|t| t.in_shard(i, n));
     }
     let env_key = std::env::var(KEY_ENV).ok();
-    let _lock = store::Lock::acquire(&args.db.db)?;
-    let (mut store, key) = Store::open(&args.db.db, env_key.as_deref(), shard.is_some())?;
+    let _lock = store::Lock::acquire(&cfg.db)?;
+    let (mut store, key) = Store::open(&cfg.db, env_key.as_deref(), shard.is_some())?;
     if store.use_rules(&setup.digest)? {
         messages.notes.push(
             "the rules, config or limits changed since the last audit: blobs known clean are scanned again".into(),
         );
     }
-    let clone_dir = args.clone_dir.clone().unwrap_or_else(clone::default_dir);
-    let progress = crate::config::show_progress(args.progress, args.quiet);
+    let clone_dir = &cfg.clone_dir;
+    let progress = cfg.progress;
     // One pool for the probe and every repository. If it cannot start, the probe reads the
     // refs one repository at a time and each repository's scan fails with the reason.
     let pool = history::pool(setup.limits.threads);
     let ctx = Shared {
-        setup: &setup,
+        setup,
         limits: setup.limits,
         pool: &pool,
         key: &key,
-        clone_dir: &clone_dir,
+        clone_dir,
         cancel,
-        show_secrets: args.show_secrets,
+        show_secrets: cfg.show_secrets,
     };
     let mut tally = Tally::default();
     let probed = probe(&all, setup.engine(), pool.as_ref().ok());
@@ -122,9 +122,9 @@ pub fn run(args: &AuditArgs, messages: &mut Messages, cancel: &Cancel) -> Result
         }
         Ok(())
     })?;
-    let report = store.report(args.all_statuses)?;
-    if !args.quiet {
-        crate::output::to_stdout(|w| report::summary(&report, &tally.line(&args.db.db), w))?;
+    let report = store.report(cfg.all_statuses)?;
+    if !cfg.quiet {
+        crate::output::to_stdout(|w| report::summary(&report, &tally.line(&cfg.db), w))?;
     }
     Ok(if tally.failed > 0 {
         ExitStatus::Incomplete
@@ -162,23 +162,6 @@ fn open_local(path: &std::path::Path) -> Result<gix::Repository> {
     crate::source::preflight::check_at(path)?;
     gix::open_opts(path, gix::open::Options::isolated())
         .with_context(|| format!("cannot open the repository {}", path.display()))
-}
-
-/// `--shard I/N`, or `--shards N` with I from the environment.
-fn shard(args: &AuditArgs) -> Result<Option<(u32, u32)>> {
-    if let Some(s) = args.shard {
-        return Ok(Some(s));
-    }
-    let Some(n) = args.shards else {
-        return Ok(None);
-    };
-    let raw = std::env::var(SHARD_ENV).with_context(|| {
-        format!("--shards {n} takes the shard's index from {SHARD_ENV}, which is not set")
-    })?;
-    match raw.trim().parse::<u32>() {
-        Ok(i) if i < n => Ok(Some((i, n))),
-        _ => bail!("{SHARD_ENV}={raw} is not a shard index below {n}"),
-    }
 }
 
 /// How many repositories went which way.

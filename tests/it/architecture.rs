@@ -108,6 +108,28 @@ fn sources_and_reports_stay_below_the_engine_and_the_command_line() {
     }
 }
 
+/// `audit` gets its settings from `config` like every other command: clap's `AuditArgs`
+/// stop at `config::Audit::new`.
+#[test]
+fn audit_takes_its_settings_from_config() {
+    let g = graph();
+    assert!(g["audit"].contains("config"), "{:?}", g["audit"]);
+    assert!(!g["config"].contains("audit"), "{:?}", g["config"]);
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src/audit"),
+        &mut files,
+    );
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(
+            !text.contains("AuditArgs"),
+            "{} reads clap's AuditArgs",
+            f.display()
+        );
+    }
+}
+
 #[test]
 fn app_is_wiring() {
     let app = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app.rs"));
