@@ -100,8 +100,19 @@ pub fn name(b: &[u8]) -> String {
 /// `://` (or the start, for git's `user@host:path`) and the last `@`. The last one, so that
 /// a password holding `@` or `/` (unencoded: git would fail on it, but it is still a
 /// password) is hidden whole; a path holding `@` is hidden with it, which costs only detail.
+///
+/// The `://` must end a scheme (`git+ssh`, a letter then letters, digits, `+`, `-`, `.`): in
+/// `git:TOKEN@host:org/a://b` it is in the path, and the credentials start at 0.
 fn userinfo(u: &str) -> Option<(usize, usize)> {
-    let start = u.find("://").map_or(0, |i| i + 3);
+    let is_scheme = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    };
+    let start = u
+        .find("://")
+        .filter(|&i| is_scheme(&u[..i]))
+        .map_or(0, |i| i + 3);
     let at = u[start..].rfind('@')? + start;
     Some((start, at))
 }
@@ -250,6 +261,16 @@ mod tests {
                 "https://***@h.test/x",
             ),
             ("https://h.test/o/r".into(), "https://h.test/o/r"),
+            // A `://` in the path is no scheme (found by tests/it/properties.rs).
+            (format!("git:{t}@h.test:org/://"), "***@h.test:org/://"),
+            (
+                format!("git:{t}@h.test:o/a/https://x"),
+                "***@h.test:o/a/https://x",
+            ),
+            (
+                format!("git+ssh://git:{t}@h.test/o/r://x"),
+                "git+ssh://***@h.test/o/r://x",
+            ),
         ] {
             assert_eq!(url(&raw), shown, "{raw}");
         }
