@@ -6,6 +6,7 @@
 //! repository whose refs have not moved, walks only the commits new tips add, and does not
 //! read a blob already found clean at the same path (in any repository: forks).
 
+pub mod aggregate;
 pub mod clone;
 pub mod html;
 pub mod model;

@@ -11,15 +11,14 @@
 //! Each repository's results are written in one transaction, in WAL mode: a run killed at
 //! any point loses at most the repository in progress.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::model::{
-    AuditReport, Incident, Location, RepoRow, ReportSummary, Status, Triage as TriageView,
-};
+use super::aggregate;
+use super::model::{AuditReport, Status};
 use crate::finding::{CommitInfo, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
 use crate::rules::Severity;
@@ -610,187 +609,80 @@ impl Store {
     }
 
     fn report_in(&self, all_statuses: bool) -> Result<AuditReport> {
-        let rules: HashMap<String, (String, String)> = self
+        Ok(aggregate::report(self.rows()?, all_statuses, now_ms()))
+    }
+
+    /// What a report is made of, as stored ([`aggregate`] decides the rest).
+    fn rows(&self) -> rusqlite::Result<aggregate::Rows> {
+        let rules = self
             .conn
             .prepare("SELECT id, description, remediation FROM rules")?
             .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut triage: HashMap<String, TriageView> = HashMap::new();
-        let mut revoked_at: HashMap<String, i64> = HashMap::new();
-        {
-            // The latest decision wins; ties in time are broken the same way everywhere.
-            let mut stmt = self.conn.prepare(
-                "SELECT incident, at_ms, by, status, note FROM triage
-                 ORDER BY incident, at_ms, status, by, note",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let (incident, at, by): (String, i64, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-                let (status, note): (String, String) = (r.get(3)?, r.get(4)?);
-                let status = Status::parse(&status).unwrap_or(Status::Open);
-                // Places found after the latest revocation are "found again": revoking once
-                // more (the copy found again was rotated too) clears the flag.
-                if status == Status::Revoked {
-                    revoked_at.insert(incident.clone(), at);
-                } else {
-                    revoked_at.remove(&incident);
-                }
-                triage.insert(
-                    incident,
-                    TriageView {
-                        status,
-                        note: (!note.is_empty()).then_some(note),
-                        by: Some(by),
-                        at: Some(rfc3339(at)),
-                    },
-                );
-            }
-        }
-        let mut incidents: BTreeMap<String, Incident> = BTreeMap::new();
-        let mut order: HashMap<String, (i64, i64)> = HashMap::new();
-        {
-            let mut stmt = self.conn.prepare(
+        let triage = self
+            .conn
+            .prepare("SELECT incident, at_ms, by, status, note FROM triage")?
+            .query_map([], |r| {
+                Ok(aggregate::TriageRow {
+                    incident: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    by: r.get(2)?,
+                    status: r.get(3)?,
+                    note: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let locations = self
+            .conn
+            .prepare(
                 "SELECT l.incident, i.kind, i.secret, l.repository, l.commit_id, l.path, l.line,
                      l.col, l.rule_id, l.severity, l.redacted, l.author, l.email, l.date,
                      l.seconds, l.found_ms
-                 FROM locations l JOIN incidents i ON i.id = l.incident
-                 ORDER BY l.incident, l.seconds, l.repository, l.path, l.commit_id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                let id: String = r.get(0)?;
-                let (rule_id, rank): (String, i64) = (r.get(8)?, r.get(9)?);
-                let redacted: String = r.get(10)?;
-                let (seconds, found): (i64, i64) = (r.get(14)?, r.get(15)?);
-                let revoked = revoked_at.get(&id).copied();
-                let location = Location {
+                 FROM locations l JOIN incidents i ON i.id = l.incident",
+            )?
+            .query_map([], |r| {
+                Ok(aggregate::LocationRow {
+                    incident: r.get(0)?,
+                    kind: if r.get::<_, String>(1)? == "path" {
+                        FindingKind::Path
+                    } else {
+                        FindingKind::Content
+                    },
+                    secret: r.get(2)?,
                     repository: r.get(3)?,
                     commit: r.get(4)?,
                     path: r.get(5)?,
                     line: r.get::<_, i64>(6)? as usize,
                     column: r.get::<_, i64>(7)? as usize,
+                    rule_id: r.get(8)?,
+                    severity: severity_of(r.get(9)?),
+                    redacted: r.get(10)?,
                     author: r.get(11)?,
                     email: r.get(12)?,
                     date: r.get(13)?,
-                    found_at: rfc3339(found),
-                    after_revocation: revoked.is_some_and(|at| found > at),
-                };
-                let entry = incidents.entry(id.clone()).or_insert_with(|| {
-                    order.insert(id.clone(), (-1, i64::MAX));
-                    Incident {
-                        id: id.clone(),
-                        rule_id: String::new(),
-                        description: String::new(),
-                        severity: Severity::Low,
-                        kind: FindingKind::Content,
-                        redacted: String::new(),
-                        secret: None,
-                        remediation: String::new(),
-                        triage: triage.get(&id).cloned().unwrap_or(TriageView {
-                            status: Status::Open,
-                            note: None,
-                            by: None,
-                            at: None,
-                        }),
-                        reappeared: false,
-                        first_seen: String::new(),
-                        spread: 0,
-                        locations: Vec::new(),
-                    }
-                });
-                let kind: String = r.get(1)?;
-                entry.kind = if kind == "path" {
-                    FindingKind::Path
-                } else {
-                    FindingKind::Content
-                };
-                entry.secret = r.get(2)?;
-                // The most severe rule names the incident (ties: the first rule id).
-                let best = order.get_mut(&id).expect("inserted above");
-                if (rank, std::cmp::Reverse(&rule_id)) > (best.0, std::cmp::Reverse(&entry.rule_id))
-                {
-                    best.0 = rank;
-                    entry.severity = severity_of(rank);
-                    let (d, m) = rules.get(&rule_id).cloned().unwrap_or_default();
-                    (entry.description, entry.remediation) = (d, m);
-                    entry.rule_id = rule_id;
-                    entry.redacted = redacted;
-                }
-                // In UTC, so that first leaks compare as text too (commit dates keep their
-                // author's offset).
-                if seconds < best.1 {
-                    best.1 = seconds;
-                    entry.first_seen = rfc3339(seconds.saturating_mul(1000));
-                }
-                entry.reappeared |= location.after_revocation;
-                entry.locations.push(location);
-            }
-        }
-        let mut all: Vec<Incident> = incidents.into_values().collect();
-        let shown = |i: &Incident| all_statuses || needs_attention(i);
-        // One set of repositories per incident: its spread, and the per-repository counts of
-        // the incidents shown.
-        let mut per_repo: HashMap<String, usize> = HashMap::new();
-        for i in &mut all {
-            let repos: HashSet<&str> = i.locations.iter().map(|l| l.repository.as_str()).collect();
-            i.spread = repos.len();
-            if shown(i) {
-                for r in repos {
-                    *per_repo.entry(r.to_string()).or_default() += 1;
-                }
-            }
-        }
-        let mut by_status: Vec<(Status, usize)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
-        for i in &all {
-            if let Some(slot) = by_status.iter_mut().find(|(s, _)| *s == i.triage.status) {
-                slot.1 += 1;
-            }
-        }
-        let reappeared = all.iter().filter(|i| i.reappeared).count();
-        let incidents_total = all.len();
-        all.retain(shown);
-        all.sort_by(|a, b| {
-            let first = |i: &Incident| order.get(&i.id).map_or(i64::MAX, |o| o.1);
-            b.severity
-                .cmp(&a.severity)
-                .then(b.spread.cmp(&a.spread))
-                .then(first(a).cmp(&first(b)))
-                .then(a.id.cmp(&b.id))
-        });
-        let mut repositories: Vec<RepoRow> = self
-            .conn
-            .prepare("SELECT name, scanned_ms, error FROM repositories ORDER BY name")?
-            .query_map([], |r| {
-                Ok(RepoRow {
-                    name: r.get(0)?,
-                    scanned_at: r.get::<_, Option<i64>>(1)?.map(rfc3339),
-                    error: r.get(2)?,
-                    incidents: 0,
+                    seconds: r.get(14)?,
+                    found_ms: r.get(15)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        for r in &mut repositories {
-            r.incidents = per_repo.get(&r.name).copied().unwrap_or(0);
-        }
-        Ok(AuditReport {
-            generated_at: rfc3339(now_ms()),
-            summary: ReportSummary {
-                repositories: repositories.len(),
-                repositories_failed: repositories.iter().filter(|r| r.error.is_some()).count(),
-                incidents_total,
-                by_status,
-                reappeared,
-                all_statuses,
-            },
+        let repositories = self
+            .conn
+            .prepare("SELECT name, scanned_ms, error FROM repositories")?
+            .query_map([], |r| {
+                Ok(aggregate::RepositoryRow {
+                    name: r.get(0)?,
+                    scanned_ms: r.get(1)?,
+                    error: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(aggregate::Rows {
+            rules,
+            triage,
+            locations,
             repositories,
-            incidents: all,
         })
     }
-}
-
-/// Open, or revoked and found again since: what the exit code and default reports count.
-pub fn needs_attention(i: &Incident) -> bool {
-    i.triage.status == Status::Open || i.reappeared
 }
 
 /// Merges the datastores `inputs` into `output` (an input that is `output` itself is
@@ -1100,13 +992,6 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// A time in milliseconds since the epoch as RFC 3339, UTC, to the second.
-pub fn rfc3339(ms: i64) -> String {
-    let t = gix::date::Time::new(ms.div_euclid(1000), 0);
-    t.format_or_unix(gix::date::time::format::ISO8601_STRICT)
-        .replace("+00:00", "Z")
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -1183,10 +1068,5 @@ mod tests {
                 assert_eq!(again.hash("r", "p", b"s"), keys[0]);
             }
         }
-    }
-
-    #[test]
-    fn times_are_rfc3339_in_utc() {
-        assert_eq!(rfc3339(1_704_110_400_000), "2024-01-01T12:00:00Z");
     }
 }
