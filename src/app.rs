@@ -54,9 +54,11 @@ pub fn run(mut cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<Exi
         Command::Baseline(args) => baseline(&args, messages, cancel),
         Command::Audit(args) => crate::config::Audit::new(&args)
             .and_then(|cfg| crate::audit::run(&cfg, messages, cancel)),
-        Command::Triage(args) => crate::audit::triage(&args, messages),
-        Command::Merge(args) => crate::audit::merge(&args, messages),
-        Command::Report(args) => crate::audit::report(&args),
+        Command::Triage(args) => crate::audit::triage(&crate::config::Triage::new(&args), messages),
+        Command::Merge(args) => crate::audit::merge(&crate::config::Merge::new(&args), messages),
+        Command::Report(args) => {
+            crate::audit::report(&crate::config::AuditReportSettings::new(&args))
+        }
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man(&args, messages),
     }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use crate::report::rules::ListFormat;
-pub use crate::report::Format;
+pub use crate::report::{AuditFormat, Format};
 
 /// leakguard: find secrets before they reach a repository.
 #[derive(Debug, Parser)]
@@ -222,17 +222,6 @@ pub struct ReportArgs {
     /// again since).
     #[arg(long)]
     pub all_statuses: bool,
-}
-
-/// The formats of an audit report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuditFormat {
-    Text,
-    Json,
-    Sarif,
-    Csv,
-    /// One self-contained page with charts and a sortable table.
-    Html,
 }
 
 /// Parses `I/N` with I < N.

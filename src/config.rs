@@ -20,7 +20,8 @@ use crate::engine::localenv::LocalSecrets;
 use crate::engine::{self, Engine, Policy};
 use crate::exit::Messages;
 use crate::fingerprint::FingerprintKey;
-use crate::report::Format;
+use crate::incident::Status;
+use crate::report::{AuditFormat, Format};
 use crate::rules::{RuleSet, Severity, Source};
 
 /// The name of the config file looked for at the scanned root and the repository root.
@@ -275,6 +276,76 @@ pub struct Audit {
     pub all_statuses: bool,
     pub quiet: bool,
     pub progress: bool,
+}
+
+/// `leakguard triage`, validated.
+pub struct Triage {
+    pub db: PathBuf,
+    /// The incident's id or a unique prefix of it, as given.
+    pub id: String,
+    pub status: Status,
+    pub note: String,
+    /// Who decided: `--by`, else `$LEAKGUARD_USER`, `$USER`, `$USERNAME`, else `unknown`.
+    pub by: String,
+}
+
+impl Triage {
+    pub fn new(args: &cli::TriageArgs) -> Triage {
+        let by = args
+            .by
+            .clone()
+            .or_else(|| std::env::var("LEAKGUARD_USER").ok())
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".to_string());
+        Triage {
+            db: args.db.db.clone(),
+            id: args.id.clone(),
+            status: match args.status {
+                cli::TriageStatus::Open => Status::Open,
+                cli::TriageStatus::Revoked => Status::Revoked,
+                cli::TriageStatus::FalsePositive => Status::FalsePositive,
+                cli::TriageStatus::Accepted => Status::Accepted,
+            },
+            note: args.note.clone(),
+            by,
+        }
+    }
+}
+
+/// `leakguard merge`: the datastores to merge and the one to merge them into.
+pub struct Merge {
+    pub inputs: Vec<PathBuf>,
+    pub output: PathBuf,
+}
+
+impl Merge {
+    pub fn new(args: &cli::MergeArgs) -> Merge {
+        Merge {
+            inputs: args.inputs.clone(),
+            output: args.output.clone(),
+        }
+    }
+}
+
+/// `leakguard report`: which datastore, in which format, to where.
+pub struct AuditReportSettings {
+    pub db: PathBuf,
+    pub format: AuditFormat,
+    /// Standard output when `None`.
+    pub output: Option<PathBuf>,
+    pub all_statuses: bool,
+}
+
+impl AuditReportSettings {
+    pub fn new(args: &cli::ReportArgs) -> AuditReportSettings {
+        AuditReportSettings {
+            db: args.db.db.clone(),
+            format: args.format,
+            output: args.output.clone(),
+            all_statuses: args.all_statuses,
+        }
+    }
 }
 
 /// The environment variable an Indexed Job sets to each pod's index (`--shards N`).

@@ -29,6 +29,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod fsguard;
 pub mod hook;
+pub mod incident;
 pub mod output;
 pub mod pipeline;
 pub mod printable;

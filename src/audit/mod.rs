@@ -9,7 +9,9 @@
 pub mod aggregate;
 pub mod clone;
 pub mod html;
-pub mod model;
+/// The audit's data model lives in [`crate::incident`], below `config` (which builds the
+/// triage decisions it names).
+pub use crate::incident as model;
 pub mod report;
 pub mod store;
 pub mod targets;
@@ -22,13 +24,11 @@ use sha2::{Digest, Sha256};
 
 use crate::cancel::{Cancel, Interrupted};
 use crate::chunk::Limits;
-use crate::cli::{MergeArgs, ReportArgs, TriageArgs, TriageStatus};
-use crate::config::Audit;
+use crate::config::{self, Audit};
 use crate::exit::{ExitStatus, Messages};
 use crate::finding::{Finding, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
 use crate::source::history;
-use model::Status;
 use store::{NewLocation, Scanned, Store};
 use targets::{Source, Target};
 
@@ -383,45 +383,33 @@ fn commits<'a>(
 }
 
 /// `leakguard triage`.
-pub fn triage(args: &TriageArgs, messages: &mut Messages) -> Result<ExitStatus> {
-    let mut store = Store::open_existing(&args.db.db)?;
-    let status = match args.status {
-        TriageStatus::Open => Status::Open,
-        TriageStatus::Revoked => Status::Revoked,
-        TriageStatus::FalsePositive => Status::FalsePositive,
-        TriageStatus::Accepted => Status::Accepted,
-    };
-    let by = args
-        .by
-        .clone()
-        .or_else(|| std::env::var("LEAKGUARD_USER").ok())
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .unwrap_or_else(|| "unknown".to_string());
-    let id = store.triage(&args.id, status, &args.note, &by)?;
-    messages
-        .notes
-        .push(format!("incident {id} is now {status} (by {by})"));
+pub fn triage(cfg: &config::Triage, messages: &mut Messages) -> Result<ExitStatus> {
+    let mut store = Store::open_existing(&cfg.db)?;
+    let id = store.triage(&cfg.id, cfg.status, &cfg.note, &cfg.by)?;
+    messages.notes.push(format!(
+        "incident {id} is now {} (by {})",
+        cfg.status, cfg.by
+    ));
     Ok(ExitStatus::Clean)
 }
 
 /// `leakguard merge`.
-pub fn merge(args: &MergeArgs, messages: &mut Messages) -> Result<ExitStatus> {
-    let _lock = store::Lock::acquire(&args.output)?;
-    let merged = store::merge_into(&args.output, &args.inputs)?;
+pub fn merge(cfg: &config::Merge, messages: &mut Messages) -> Result<ExitStatus> {
+    let _lock = store::Lock::acquire(&cfg.output)?;
+    let merged = store::merge_into(&cfg.output, &cfg.inputs)?;
     messages.notes.push(format!(
         "merged {merged} datastores into {}",
-        args.output.display()
+        cfg.output.display()
     ));
     Ok(ExitStatus::Clean)
 }
 
 /// `leakguard report`.
-pub fn report(args: &ReportArgs) -> Result<ExitStatus> {
-    let store = Store::open_read_only(&args.db.db)?;
-    let data = store.report(args.all_statuses)?;
-    let write = |w: &mut dyn std::io::Write| report::write(&data, args.format, w);
-    match &args.output {
+pub fn report(cfg: &config::AuditReportSettings) -> Result<ExitStatus> {
+    let store = Store::open_read_only(&cfg.db)?;
+    let data = store.report(cfg.all_statuses)?;
+    let write = |w: &mut dyn std::io::Write| report::write(&data, cfg.format, w);
+    match &cfg.output {
         Some(path) => crate::output::to_file(path, write)?,
         None => crate::output::to_stdout(write)?,
     }

@@ -7,10 +7,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::model::{AuditReport, Incident, Status};
-use crate::cli::AuditFormat;
 use crate::finding::FindingKind;
 use crate::printable::text as esc;
 use crate::report::sarif;
+use crate::report::AuditFormat;
 use crate::rules::Severity;
 
 /// Writes `report` in `format`.

@@ -84,6 +84,17 @@ pub struct Options {
     pub footer: Option<&'static str>,
 }
 
+/// The formats of an audit report (`leakguard report`, written by `audit::report`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
+    Csv,
+    /// One self-contained page with charts and a sortable table.
+    Html,
+}
+
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -97,6 +97,10 @@ fn sources_and_reports_stay_below_the_engine_and_the_command_line() {
             &["source", "pipeline", "selftest", "cli", "config", "app"][..],
         ),
         ("rules", &["engine", "selftest"][..]),
+        // `audit` gets its settings from `config` (`config::Audit`, `Triage`, `Merge`,
+        // `AuditReportSettings`), never from clap's types.
+        ("audit", &["cli", "app"][..]),
+        ("incident", &["audit", "config", "cli", "app"][..]),
     ] {
         for b in banned {
             assert!(
