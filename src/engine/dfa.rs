@@ -112,10 +112,8 @@ impl Dfa {
     /// Bytes of the table, for the record.
     #[cfg(test)]
     pub fn memory(&self) -> usize {
-        match self {
-            Dfa::Narrow(t) => t.trans.len(),
-            Dfa::Wide(t) => t.trans.len(),
-        }
+        let (Dfa::Narrow(Table { trans, .. }) | Dfa::Wide(Table { trans, .. })) = self;
+        trans.len()
     }
 }
 
@@ -296,7 +294,9 @@ fn pack<S: State>(trie: &Trie, classes: [u8; 256], order: &[u32], fail: &[u32]) 
     let ends_here = |s: usize| trie.first[s] != NONE || dict[s] != NONE;
     let mut new = vec![0u32; n];
     let mut next = 0u32;
+    let mut first_match = 0;
     for pass_matches in [false, true] {
+        first_match = next as usize;
         for &s in order {
             if ends_here(s as usize) == pass_matches {
                 new[s as usize] = next;
@@ -304,7 +304,6 @@ fn pack<S: State>(trie: &Trie, classes: [u8; 256], order: &[u32], fail: &[u32]) 
             }
         }
     }
-    let first_match = order.iter().filter(|&&s| !ends_here(s as usize)).count();
     // Children of each state, by parent, to write over the copied rows.
     let kids = counting_sort(&trie.parent);
     let mut kid_at = vec![0usize; n + 1];
@@ -366,7 +365,7 @@ fn pack<S: State>(trie: &Trie, classes: [u8; 256], order: &[u32], fail: &[u32]) 
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// Every hit of a plain walk, as `(start, pattern)`, sorted.
@@ -396,7 +395,9 @@ mod tests {
         }
     }
 
-    fn oracle(pats: &[String], text: &[u8]) -> Vec<(usize, u32)> {
+    /// What aho-corasick's own overlapping search finds, sorted: the oracle of the
+    /// keyword stage's tests.
+    pub(in crate::engine) fn oracle(pats: &[String], text: &[u8]) -> Vec<(usize, u32)> {
         let ac = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(pats)

@@ -73,6 +73,7 @@ impl Index {
             if rule.keywords.is_empty() {
                 unfiltered.push(i);
             }
+            let mine = pairs.len();
             for kw in &rule.keywords {
                 let kw: Text = match kw.bytes().any(|b| b.is_ascii_uppercase()) {
                     true => kw.to_ascii_lowercase().into(),
@@ -83,10 +84,13 @@ impl Index {
                     patterns.push(kw.clone());
                     next
                 });
-                pairs.push((pid, i));
+                // A keyword the rule lists twice (in two cases) maps to the rule once.
+                if !pairs[mine..].contains(&(pid, i)) {
+                    pairs.push((pid, i));
+                }
             }
         }
-        // Each pattern's rules, in rule order, once each (a stable sort by pattern).
+        // Each pattern's rules, in rule order (a stable sort by pattern).
         let mut rules_at = vec![0u32; patterns.len() + 1];
         for &(p, _) in &pairs {
             rules_at[p as usize + 1] += 1;
@@ -100,20 +104,6 @@ impl Index {
             keyword_rules[next[p as usize] as usize] = r;
             next[p as usize] += 1;
         }
-        let (mut kept, mut at) = (0usize, 0usize);
-        for p in 0..patterns.len() {
-            let end = rules_at[p + 1] as usize;
-            rules_at[p] = kept as u32;
-            for k in at..end {
-                if kept == rules_at[p] as usize || keyword_rules[kept - 1] != keyword_rules[k] {
-                    keyword_rules[kept] = keyword_rules[k];
-                    kept += 1;
-                }
-            }
-            at = end;
-        }
-        rules_at[patterns.len()] = kept as u32;
-        keyword_rules.truncate(kept);
         // Each rule's globs were checked when it was loaded (user rules by compiling them).
         let path_rules = PathRules {
             set: LazyGlobs::lazy(globs),

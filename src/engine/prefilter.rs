@@ -437,19 +437,7 @@ mod tests {
         assert_eq!(hits(&k, b"x SK_LIVE_y"), vec![(2, 0), (2, 1), (5, 2)]);
     }
 
-    /// What aho-corasick's own overlapping search finds, sorted.
-    fn oracle(pats: &[String], text: &[u8]) -> Vec<(usize, u32)> {
-        let oracle = aho_corasick::AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(pats)
-            .unwrap();
-        let mut want: Vec<(usize, u32)> = oracle
-            .find_overlapping_iter(text)
-            .map(|m| (m.start(), m.pattern().as_u32()))
-            .collect();
-        want.sort();
-        want
-    }
+    use crate::engine::dfa::tests::oracle;
 
     /// A text with the keywords of [`lanes_agree_with_aho_corasick`] planted across it.
     fn planted() -> Vec<u8> {
