@@ -23,53 +23,15 @@ use crate::finding::{CommitInfo, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
 use crate::rules::Severity;
 
-/// The schema each version of the datastore adds, in order; `PRAGMA user_version` is how
-/// many have been applied.
-const MIGRATIONS: &[&str] = &[
-    // 1: the first schema.
-    "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE repositories (
-         name TEXT PRIMARY KEY,
-         location TEXT NOT NULL,
-         scanned_ms INTEGER,
-         error TEXT
-     );
-     CREATE TABLE refs (
-         repository TEXT NOT NULL,
-         name TEXT NOT NULL,
-         tip TEXT NOT NULL,
-         PRIMARY KEY (repository, name)
-     ) WITHOUT ROWID;
-     CREATE TABLE clean (key BLOB PRIMARY KEY) WITHOUT ROWID;
-     CREATE TABLE rules (id TEXT PRIMARY KEY, description TEXT NOT NULL, remediation TEXT NOT NULL);
-     CREATE TABLE incidents (id TEXT PRIMARY KEY, kind TEXT NOT NULL, secret TEXT);
-     CREATE TABLE locations (
-         incident TEXT NOT NULL,
-         repository TEXT NOT NULL,
-         commit_id TEXT NOT NULL,
-         path TEXT NOT NULL,
-         line INTEGER NOT NULL,
-         col INTEGER NOT NULL,
-         rule_id TEXT NOT NULL,
-         severity INTEGER NOT NULL,
-         redacted TEXT NOT NULL,
-         author TEXT NOT NULL,
-         email TEXT NOT NULL,
-         date TEXT NOT NULL,
-         seconds INTEGER NOT NULL,
-         found_ms INTEGER NOT NULL,
-         PRIMARY KEY (incident, repository, commit_id, path)
-     ) WITHOUT ROWID;
-     CREATE INDEX locations_repository ON locations (repository);
-     CREATE TABLE triage (
-         incident TEXT NOT NULL,
-         at_ms INTEGER NOT NULL,
-         by TEXT NOT NULL,
-         status TEXT NOT NULL,
-         note TEXT NOT NULL,
-         PRIMARY KEY (incident, at_ms, by, status, note)
-     ) WITHOUT ROWID;",
-];
+/// The current schema, which a new datastore gets whole.
+const SCHEMA: &str = include_str!("schema.sql");
+
+/// What takes a datastore from one version to the next: `UPGRADES[i]` from version `i + 1`
+/// to `i + 2`. Each is frozen once released; a test checks that they end in [`SCHEMA`].
+const UPGRADES: &[&str] = &[include_str!("migrations/2.sql")];
+
+/// The schema version this leakguard writes (`PRAGMA user_version`).
+const VERSION: usize = UPGRADES.len() + 1;
 
 /// An open datastore.
 pub struct Store {
@@ -220,18 +182,18 @@ impl Store {
         Ok(store)
     }
 
-    /// Checks the schema version before anything is written; for a writer, then WAL (a
+    /// Checks the schema version before anything is written; for a writer, then creates or
+    /// upgrades the schema in one write transaction, and only then switches to WAL (a
     /// commit needs no fsync of the whole file, and a killed run leaves a journal SQLite
-    /// replays) and the migrations, in one write transaction.
+    /// replays): an upgrade that fails leaves the file byte for byte as it was.
     fn prepare(&mut self, access: Access) -> Result<()> {
         self.conn.busy_timeout(BUSY)?;
         let version = schema(&self.conn)?;
         if access == Access::Read {
             match version {
                 0 => bail!("it is an SQLite database without leakguard's schema"),
-                v if v < MIGRATIONS.len() => bail!(
-                    "it has schema version {v}, older than this leakguard's ({}): run `leakguard audit` or `triage` on it once to upgrade it",
-                    MIGRATIONS.len()
+                v if v < VERSION => bail!(
+                    "it has schema version {v}, older than this leakguard's ({VERSION}): run `leakguard audit` or `triage` on it once to upgrade it"
                 ),
                 _ => {}
             }
@@ -241,15 +203,12 @@ impl Store {
         if self.conn.is_readonly(rusqlite::MAIN_DB)? {
             bail!("it is read-only, and audit, triage and merge write to it");
         }
-        let journal = if access == Access::Scratch {
-            "MEMORY"
-        } else {
-            "WAL"
-        };
-        self.conn.pragma_update(None, "journal_mode", journal)?;
-        self.wal = journal == "WAL";
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        if access == Access::Scratch {
+            self.conn.pragma_update(None, "journal_mode", "MEMORY")?;
+        }
+        // Off while the schema is made or upgraded (an upgrade renames tables away and
+        // makes them anew); checked before the upgrade commits, and on from then on.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
         // Every write transaction takes the write lock when it begins: a transaction that
         // read first could not wait for another writer (SQLite answers SQLITE_BUSY at once).
         self.conn
@@ -258,14 +217,28 @@ impl Store {
         // new or empty file cannot both create the schema.
         let tx = self.conn.transaction()?;
         let version = schema(&tx)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql)
-                .with_context(|| format!("migration to schema version {}", i + 1))?;
+        let upgrade = |step: usize| {
+            move || format!("cannot upgrade it to schema version {step} (it stays as it was)")
+        };
+        if version == 0 {
+            tx.execute_batch(SCHEMA)
+                .context("cannot create the schema")?;
+        } else {
+            for (i, sql) in UPGRADES.iter().enumerate().skip(version - 1) {
+                tx.execute_batch(sql).with_context(upgrade(i + 2))?;
+            }
         }
-        if version < MIGRATIONS.len() {
-            tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+        if version < VERSION {
+            check_foreign_keys(&tx).with_context(upgrade(VERSION))?;
+            tx.pragma_update(None, "user_version", VERSION as i64)?;
         }
         tx.commit()?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        if access != Access::Scratch {
+            self.conn.pragma_update(None, "journal_mode", "WAL")?;
+            self.wal = true;
+            self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
         Ok(())
     }
 
@@ -929,16 +902,39 @@ fn schema(conn: &Connection) -> Result<usize> {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let version = version.max(0) as usize;
-    if version > MIGRATIONS.len() {
+    if version > VERSION {
         bail!(
             "it has schema version {version}, newer than this leakguard knows ({}): upgrade leakguard",
-            MIGRATIONS.len()
+            VERSION
         );
     }
     if version == 0 && tables {
         bail!("it is an SQLite database of something else (without leakguard's schema)");
     }
     Ok(version)
+}
+
+/// Refuses rows that name a row of another table that is not there (an upgraded datastore
+/// edited by hand, or damaged), naming the first such table.
+fn check_foreign_keys(conn: &Connection) -> Result<()> {
+    let broken = conn
+        .query_row(
+            "SELECT \"table\", parent, count(*) FROM pragma_foreign_key_check
+             GROUP BY 1, 2 ORDER BY 1, 2 LIMIT 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    if let Some((table, parent, n)) = broken {
+        bail!("{n} row(s) of its table {table} name a row of {parent} that is not there");
+    }
+    Ok(())
 }
 
 fn set_meta_if_absent(conn: &Connection, name: &str, value: &str) -> rusqlite::Result<()> {
@@ -1007,7 +1003,7 @@ mod tests {
         let (store, _) = Store::open(&path, Some("k"), false).unwrap();
         store
             .conn
-            .pragma_update(None, "user_version", MIGRATIONS.len() as i64 + 1)
+            .pragma_update(None, "user_version", VERSION as i64 + 1)
             .unwrap();
         drop(store);
         let err = format!("{:#}", Store::open_existing(&path).err().unwrap());
@@ -1024,13 +1020,213 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(version, VERSION as i64);
         drop(store);
         let (_, again) = Store::open(&path, None, false).unwrap();
         assert_eq!(key.hash("r", "p", b"s"), again.hash("r", "p", b"s"));
         // The environment's key cannot replace the one the datastore keeps.
         let err = Store::open(&path, Some("other"), false).err().unwrap();
         assert!(format!("{err:#}").contains("keeps its own key"), "{err:#}");
+    }
+
+    /// The version-1 schema, for making datastores as an older leakguard left them.
+    const VERSION_1: &str = include_str!("migrations/1.sql");
+
+    /// Every table, index and its SQL, with runs of white space made one space.
+    fn schema_of(conn: &Connection) -> Vec<(String, String, Option<String>)> {
+        conn.prepare("SELECT type, name, sql FROM sqlite_schema ORDER BY type, name")
+            .unwrap()
+            .query_map([], |r| {
+                let sql: Option<String> = r.get(2)?;
+                let sql = sql.map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "));
+                Ok((r.get(0)?, r.get(1)?, sql))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// A version-1 datastore at `path` with one incident found in one repository and
+    /// triaged, and `extra` run on it.
+    fn version_1(path: &Path, extra: &str) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(VERSION_1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta VALUES ('key', 'k1'), ('key_check', 'c1');
+             INSERT INTO repositories VALUES ('acme/api', '/src/api', 1700000000000, NULL);
+             INSERT INTO refs VALUES ('acme/api', 'refs/heads/main', '0123456789abcdef0123456789abcdef01234567');
+             INSERT INTO clean VALUES (x'00112233445566778899aabbccddeeff');
+             INSERT INTO rules VALUES ('github-pat', 'GitHub token', 'Revoke it.');
+             INSERT INTO incidents VALUES ('00aa11bb22cc33dd', 'content', NULL);
+             INSERT INTO locations VALUES ('00aa11bb22cc33dd', 'acme/api',
+                 '0123456789abcdef0123456789abcdef01234567', 'config/app.env', 3, 7,
+                 'github-pat', 2, 'ghp_…', 'A. Author', 'a@example.com',
+                 '2024-01-01T00:00:00Z', 1704067200, 1700000000001);
+             INSERT INTO triage VALUES ('00aa11bb22cc33dd', 1700000000002, 'sam', 'revoked', 'rotated');",
+        )
+        .unwrap();
+        conn.execute_batch(extra).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+
+    fn user_version(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_upgrades_end_in_the_schema_a_new_datastore_gets() {
+        let upgraded = Connection::open_in_memory().unwrap();
+        upgraded.execute_batch(VERSION_1).unwrap();
+        for sql in UPGRADES {
+            upgraded.execute_batch(sql).unwrap();
+        }
+        let new = Connection::open_in_memory().unwrap();
+        new.execute_batch(SCHEMA).unwrap();
+        let (upgraded, new) = (schema_of(&upgraded), schema_of(&new));
+        assert!(new.iter().any(|(_, name, _)| name == "triage"), "{new:?}");
+        assert_eq!(upgraded, new);
+    }
+
+    #[test]
+    fn a_version_1_datastore_is_upgraded_with_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        version_1(&path, "");
+        let store = Store::open_existing(&path).unwrap();
+        let rows = store.rows().unwrap();
+        assert_eq!(rows.locations.len(), 1);
+        assert_eq!(rows.locations[0].path, "config/app.env");
+        assert_eq!(rows.locations[0].severity, Severity::High);
+        assert_eq!(rows.triage.len(), 1);
+        assert_eq!(rows.triage[0].status, "revoked");
+        assert_eq!(rows.repositories[0].scanned_ms, Some(1700000000000));
+        assert_eq!(store.meta("key").unwrap().as_deref(), Some("k1"));
+        assert!(store
+            .unchanged(
+                "acme/api",
+                &[(
+                    "refs/heads/main".into(),
+                    "0123456789abcdef0123456789abcdef01234567".into()
+                )]
+            )
+            .unwrap());
+        assert!(!store
+            .clean_among(&[[
+                0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                0xee, 0xff
+            ]])
+            .unwrap()
+            .is_empty());
+        // Now with the constraints, and foreign keys on.
+        let err = store
+            .conn
+            .execute("UPDATE locations SET severity = 9", [])
+            .unwrap_err();
+        assert!(err.to_string().contains("CHECK constraint failed"), "{err}");
+        drop(store);
+        assert_eq!(user_version(&path), VERSION as i64);
+    }
+
+    /// Rows the constraints refuse (a hand-edited or damaged datastore) fail the upgrade by
+    /// name, and the file stays at version 1 with its rows.
+    #[test]
+    fn an_upgrade_refuses_broken_rows_and_leaves_the_datastore_as_it_was() {
+        for (extra, says) in [
+            (
+                "INSERT INTO triage VALUES ('99aa11bb22cc33dd', 1, 'sam', 'open', '')",
+                "of its table triage name a row of incidents that is not there",
+            ),
+            (
+                "UPDATE locations SET severity = 7",
+                "CHECK constraint failed: severity BETWEEN 0 AND 3",
+            ),
+            (
+                "UPDATE incidents SET kind = 'other'",
+                "CHECK constraint failed: kind",
+            ),
+            (
+                "UPDATE locations SET line = 'three'",
+                "cannot store TEXT value in INTEGER column locations.line",
+            ),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.db");
+            version_1(&path, extra);
+            let before = schema_of(&Connection::open(&path).unwrap());
+            let err = format!("{:#}", Store::open_existing(&path).err().unwrap());
+            assert!(err.contains("old.db"), "{err}");
+            assert!(
+                err.contains("cannot upgrade it to schema version 2 (it stays as it was)"),
+                "{err}"
+            );
+            assert!(err.contains(says), "{extra}: {err}");
+            assert_eq!(user_version(&path), 1, "{extra}");
+            assert_eq!(
+                schema_of(&Connection::open(&path).unwrap()),
+                before,
+                "{extra}"
+            );
+        }
+    }
+
+    /// The schema takes what the code writes, every status among it, and refuses the rest.
+    #[test]
+    fn the_schema_refuses_what_leakguard_never_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, _) = Store::open(&dir.path().join("a.db"), Some("k"), false).unwrap();
+        let location = NewLocation {
+            incident: "00aa11bb22cc33dd".into(),
+            kind: FindingKind::Content,
+            secret: None,
+            rule_id: "github-pat".into(),
+            description: "GitHub token".into(),
+            remediation: "Revoke it.".into(),
+            severity: Severity::Critical,
+            redacted: "ghp_…".into(),
+            commit: CommitInfo {
+                id: "0123456789abcdef0123456789abcdef01234567".into(),
+                author: "A".into(),
+                email: "a@example.com".into(),
+                date: "2024-01-01T00:00:00Z".into(),
+                seconds: 1704067200,
+            },
+            path: "a.env".into(),
+            line: 1,
+            column: 1,
+        };
+        let scanned = Scanned {
+            locations: vec![location],
+            ..Scanned::default()
+        };
+        store.record("acme/api", "/src/api", &scanned).unwrap();
+        for status in Status::ALL {
+            store.triage("00aa11bb", status, "", "sam").unwrap();
+        }
+        for bad in [
+            "INSERT INTO incidents VALUES ('00AA11BB22CC33DE', 'content', NULL)",
+            "INSERT INTO incidents VALUES ('00aa11bb22cc33d', 'content', NULL)",
+            "INSERT INTO incidents VALUES ('00aa11bb22cc33de', 'commit', NULL)",
+            "INSERT INTO triage VALUES ('00aa11bb22cc33dd', 5, 'sam', 'ignored', '')",
+            "INSERT INTO refs VALUES ('acme/api', 'refs/heads/x', 'main')",
+            "INSERT INTO clean VALUES (x'0011')",
+            "INSERT INTO repositories VALUES (NULL, '/src/x', NULL, NULL)",
+            "UPDATE locations SET severity = 4",
+            "UPDATE locations SET seconds = 'yesterday'",
+            // Checked at commit: a place in a repository never recorded.
+            "UPDATE locations SET repository = 'acme/web'",
+            "INSERT INTO triage VALUES ('99aa11bb22cc33dd', 5, 'sam', 'open', '')",
+        ] {
+            let tx = store.conn.transaction().unwrap();
+            let refused = tx.execute(bad, []).is_err() || tx.commit().is_err();
+            assert!(refused, "{bad}");
+        }
+        assert_eq!(
+            store.rows().unwrap().locations[0].severity,
+            Severity::Critical
+        );
     }
 
     /// Several audits opening one new or empty datastore at once (threads: SQLite locks

@@ -553,3 +553,127 @@ fn a_corrupt_datastore_is_one_line_naming_it() {
         assert!(!site.path("out.db").exists(), "{args:?}");
     }
 }
+
+/// The schema of the first released datastores (version 1), as the source keeps it.
+const VERSION_1: &str = include_str!("../../src/audit/migrations/1.sql");
+
+/// A datastore as a leakguard of schema version 1 left it: one incident in one repository,
+/// triaged `revoked`; `extra` is run on it before it is closed.
+fn version_1(db: &Path, extra: &str) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.execute_batch(VERSION_1).unwrap();
+    c.execute_batch(
+        "INSERT INTO meta VALUES ('key', 'kept'), ('key_check', 'check');
+         INSERT INTO repositories VALUES ('acme/api', '/src/api', 1700000000000, NULL);
+         INSERT INTO rules VALUES ('monime-access-token', 'Monime token', 'Revoke it.');
+         INSERT INTO incidents VALUES ('5a5a11bb22cc33dd', 'content', NULL);
+         INSERT INTO locations VALUES ('5a5a11bb22cc33dd', 'acme/api',
+             '0123456789abcdef0123456789abcdef01234567', 'deploy/app.env', 3, 7,
+             'monime-access-token', 3, 'mon_…', 'A. Author', 'a@example.com',
+             '2024-01-01T00:00:00Z', 1704067200, 1700000000001);
+         INSERT INTO triage VALUES ('5a5a11bb22cc33dd', 1700000000002, 'sam', 'revoked', 'rotated');",
+    )
+    .unwrap();
+    c.execute_batch(extra).unwrap();
+    c.pragma_update(None, "user_version", 1).unwrap();
+}
+
+/// A datastore of an older schema: `report` and `merge` only read, so they refuse it and
+/// say how to upgrade it; `triage` upgrades it in place, keeping every row, and then the
+/// report shows them. One with rows the new constraints refuse is not upgraded: one line
+/// naming the file and the table, and the file stays byte for byte as it was.
+#[test]
+fn an_older_datastore_is_upgraded_in_place_or_left_as_it_was() {
+    let site = Site::new();
+    version_1(&site.path("old.db"), "");
+    let bytes = std::fs::read(site.path("old.db")).unwrap();
+    for args in [
+        &["report", "--db", "old.db"][..],
+        &["merge", "old.db", "-o", "out.db"],
+    ] {
+        let r = site.run(args, &[]);
+        refused(&r, "old.db");
+        assert!(r.stderr.contains("older than this leakguard's"), "{r:?}");
+        assert!(r.stderr.contains("to upgrade it"), "{r:?}");
+        assert_eq!(
+            std::fs::read(site.path("old.db")).unwrap(),
+            bytes,
+            "{args:?}"
+        );
+        assert!(!site.path("out.db").exists(), "{args:?}");
+    }
+
+    let r = site.run(
+        &[
+            "triage", "5a5a11", "--status", "accepted", "--db", "old.db", "--note", "test key",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let r = site.run(
+        &[
+            "report",
+            "--db",
+            "old.db",
+            "--format",
+            "json",
+            "--all-statuses",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let incidents = report["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{report}");
+    let i = &incidents[0];
+    assert_eq!(i["id"], "5a5a11bb22cc33dd");
+    assert_eq!(i["triage"]["status"], "accepted", "{i}");
+    assert_eq!(i["severity"], "critical", "{i}");
+    assert!(r.stdout.contains("deploy/app.env"), "{i}");
+    let c = rusqlite::Connection::open(site.path("old.db")).unwrap();
+    let (version, decisions): (i64, i64) = c
+        .query_row(
+            "SELECT (SELECT user_version FROM pragma_user_version), count(*) FROM triage",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (version, decisions),
+        (2, 2),
+        "upgraded, the older decision kept"
+    );
+    drop(c);
+    // It is a current datastore now: `merge` reads it.
+    let r = site.run(&["merge", "old.db", "-o", "merged.db"], &[]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(site.incidents("merged.db"), ["5a5a11bb22cc33dd"]);
+
+    // A place in a repository that was never recorded, and a severity out of range.
+    for (extra, says) in [
+        (
+            "DELETE FROM repositories",
+            "of its table locations name a row of repositories that is not there",
+        ),
+        (
+            "UPDATE locations SET severity = 9",
+            "CHECK constraint failed",
+        ),
+    ] {
+        let _ = std::fs::remove_file(site.path("bad.db"));
+        version_1(&site.path("bad.db"), extra);
+        let bytes = std::fs::read(site.path("bad.db")).unwrap();
+        let r = site.run(
+            &["triage", "5a5a11", "--status", "accepted", "--db", "bad.db"],
+            &[],
+        );
+        refused(&r, "bad.db");
+        assert!(r.stderr.contains(says), "{extra}: {r:?}");
+        assert!(r.stderr.contains("it stays as it was"), "{r:?}");
+        assert_eq!(
+            std::fs::read(site.path("bad.db")).unwrap(),
+            bytes,
+            "{extra}"
+        );
+    }
+}
