@@ -18,6 +18,10 @@ use std::path::Path;
 mod syntax;
 
 #[allow(dead_code)]
+#[path = "src/rules/validation.rs"]
+mod validation;
+
+#[allow(dead_code)]
 #[path = "src/rules/fragments.rs"]
 mod fragments;
 
@@ -57,6 +61,7 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/rules/syntax.rs");
     println!("cargo::rerun-if-changed=src/rules/fragments.rs");
+    println!("cargo::rerun-if-changed=src/rules/validation.rs");
     println!("cargo::rerun-if-changed=src/engine/dfa.rs");
     println!("cargo::rerun-if-changed=rules");
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
@@ -103,6 +108,11 @@ fn main() {
             }
             if let Err(e) = rule.check() {
                 errors.push(at(e));
+            }
+            if let Some(v) = &rule.validate {
+                if let Err(e) = v.spec.check() {
+                    errors.push(format!("{name}:{}: rule `{}`: {e}", v.line, rule.id));
+                }
             }
             errors.extend(rule.style_problems().into_iter().map(at));
             if rule.issuer.as_ref().is_none_or(|i| i.trim().is_empty()) {
@@ -206,6 +216,7 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
         allow,
         remediation,
         examples,
+        validate,
     } = rule;
     let w = out;
     writeln!(w, "    StaticRule {{").unwrap();
@@ -256,5 +267,9 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
     writeln!(w, "        remediation: {remediation:?},").unwrap();
     let (matches, no_match) = (examples.matches, examples.no_match);
     writeln!(w, "        examples: (&{matches:?}, &{no_match:?}),").unwrap();
+    // As JSON, parsed when the rule is loaded: the block is small and nested, and few
+    // rules have one.
+    let validate = validate.map(|v| serde_json::to_string(&v.spec).expect("plain data"));
+    writeln!(w, "        validate: {validate:?},").unwrap();
     writeln!(w, "    }},").unwrap();
 }

@@ -59,6 +59,7 @@ pub fn run(mut cli: Cli, messages: &mut Messages, cancel: &Cancel) -> Result<Exi
         Command::Report(args) => {
             crate::audit::report(&crate::config::AuditReportSettings::new(&args))
         }
+        Command::Validate(args) => validate(&args),
         Command::Completions(args) => completions(args.shell),
         Command::Man(args) => man(&args, messages),
     }
@@ -275,6 +276,68 @@ fn rules_list(config: &ConfigArgs, format: crate::report::rules::ListFormat) -> 
     let rules = &engine.rules().rules;
     crate::output::to_stdout(|w| crate::report::rules::write(rules, format, w))?;
     Ok(ExitStatus::Clean)
+}
+
+/// `leakguard validate`: one secret from standard input, one check, one verdict.
+fn validate(args: &crate::cli::ValidateArgs) -> Result<ExitStatus> {
+    use crate::validate::{Status, Validator};
+    let engine = config::rules_only(&args.config)?;
+    let Some(rule) = engine.rules().get(&args.rule) else {
+        bail!(
+            "no rule `{}` (`leakguard rules list` shows them)",
+            args.rule
+        );
+    };
+    let Some(spec) = rule.validate.clone() else {
+        bail!(
+            "rule `{}` has no check (no `validate:` block): its secrets cannot be validated",
+            rule.id
+        );
+    };
+    let settings = config::validation(&args.validation)?;
+    let secret = read_secret()?;
+    let validator = Validator::new(settings)?;
+    let verdict = validator
+        .check_all(&[(spec, secret)])
+        .pop()
+        .expect("one verdict per item");
+    crate::output::to_stdout(|w| match args.format {
+        crate::cli::VerdictFormat::Json => {
+            let json = serde_json::json!({ "rule_id": rule.id, "validation": verdict });
+            writeln!(w, "{json}")
+        }
+        crate::cli::VerdictFormat::Text => {
+            writeln!(w, "{}: {} ({})", rule.id, verdict.status, verdict.reason)?;
+            for (name, value) in &verdict.details {
+                writeln!(w, "  {name}: {}", crate::printable::text(value))?;
+            }
+            Ok(())
+        }
+    })?;
+    Ok(match verdict.status {
+        Status::Live => ExitStatus::Findings,
+        Status::Inactive => ExitStatus::Clean,
+        Status::Unknown | Status::NotChecked => ExitStatus::Incomplete,
+    })
+}
+
+/// The secret on standard input: its first line, without surrounding white space.
+fn read_secret() -> Result<String> {
+    use std::io::Read;
+    let mut input = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(64 * 1024)
+        .read_to_end(&mut input)
+        .context("cannot read the secret from standard input")?;
+    let text = String::from_utf8(input).map_err(|_| {
+        anyhow::anyhow!("standard input is not UTF-8 text: give the secret as text")
+    })?;
+    let secret = text.lines().next().unwrap_or("").trim();
+    if secret.is_empty() {
+        bail!("no secret on standard input: pipe it in (`leakguard validate --rule ID < file`)");
+    }
+    Ok(secret.to_string())
 }
 
 fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus> {

@@ -72,6 +72,10 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write a report of an audit datastore: HTML, JSON, SARIF, CSV or text.
     Report(ReportArgs),
+    /// Ask a secret's issuer whether it still works, with a rule's check. The secret is read
+    /// from standard input (never the command line, where shell history and `ps` keep it).
+    /// Exit code: 0 inactive (dead), 1 live, 2 unknown.
+    Validate(ValidateArgs),
     /// Print a shell completion script to standard output.
     #[command(after_long_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -290,6 +294,47 @@ pub struct ConfigArgs {
     /// Ignore any config file: built-in rules only.
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+}
+
+/// How validation reaches issuers (`--validate`, `leakguard validate`).
+#[derive(Debug, Clone, Args)]
+pub struct ValidationArgs {
+    /// Send a provider's checks to another origin, such as a self-hosted instance
+    /// (`github=https://ghe.example.com/api/v3`). Repeatable.
+    #[arg(long, value_name = "PROVIDER=URL")]
+    pub validation_endpoint: Vec<String>,
+    /// More trust roots (a PEM file), for a corporate proxy or a private instance. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub validation_ca: Vec<PathBuf>,
+    /// Allow checks to reach loopback, private, link-local and multicast addresses.
+    #[arg(long)]
+    pub allow_internal_ips: bool,
+    /// Seconds one check may take, from connecting to the end of the answer (at most 5 of
+    /// them to connect). A check that takes longer is `unknown`.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub validation_timeout: u64,
+}
+
+/// `leakguard validate`
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The rule whose check to run (`leakguard rules list` marks the rules that have one).
+    #[arg(long, value_name = "ID")]
+    pub rule: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+    /// `text`, or `json` (the verdict as reports carry it).
+    #[arg(long, value_enum, default_value_t = VerdictFormat::Text)]
+    pub format: VerdictFormat,
+}
+
+/// How `leakguard validate` prints its verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictFormat {
+    Text,
+    Json,
 }
 
 /// `leakguard rules list`

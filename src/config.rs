@@ -228,6 +228,34 @@ pub fn rules_only(args: &ConfigArgs) -> Result<Engine> {
     Ok(compile(RulesFrom::Disk(found), engine::Options::default())?.0)
 }
 
+/// Validation's settings from the command line: `--validation-endpoint` values checked
+/// (a provider name, then an https:// URL without user, query or fragment).
+pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Settings> {
+    let timeout = std::time::Duration::from_secs(args.validation_timeout);
+    let mut settings = crate::validate::Settings {
+        allow_internal: args.allow_internal_ips,
+        ca_files: args.validation_ca.clone(),
+        timeout,
+        connect_timeout: timeout.min(std::time::Duration::from_secs(5)),
+        ..Default::default()
+    };
+    for e in &args.validation_endpoint {
+        let Some((provider, url)) = e.split_once('=') else {
+            bail!("--validation-endpoint `{e}`: write PROVIDER=URL (github=https://ghe.example.com/api/v3)");
+        };
+        let plain = crate::rules::validation::split_origin(url).is_some_and(|(origin, rest)| {
+            origin.len() > "https://".len() && !origin.contains('@') && !rest.contains(['?', '#'])
+        });
+        if !plain {
+            bail!("--validation-endpoint {provider}: `{url}` must be an https:// URL without user, query or fragment");
+        }
+        settings
+            .endpoints
+            .insert(provider.to_string(), url.to_string());
+    }
+    Ok(settings)
+}
+
 /// What an audit runs with: the rules (checked up front, compiled on first use: a re-run
 /// where nothing moved never needs them), the limits, and a digest of everything that
 /// decides what a blob yields (version, rules, config, limits), which the datastore's

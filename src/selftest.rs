@@ -69,9 +69,51 @@ pub fn check_all(engine: &Engine) -> Vec<ExampleFailure> {
             problem: problem.clone(),
         }));
         check_rule(engine, rule, &mut failures);
+        failures.extend(check_validation(rule));
     }
     failures.extend(check_overlaps(engine));
     failures
+}
+
+/// A rule's `validate:` block must read the issuer's documented answers as it says: the
+/// live one as live, the dead one as inactive (offline: no request is sent).
+fn check_validation(rule: &Rule) -> Vec<ExampleFailure> {
+    use crate::validate::verdict::{judge, Status};
+    let Some(spec) = &rule.validate else {
+        return Vec::new();
+    };
+    let r = &spec.responses;
+    [
+        ("live", &r.live, Status::Live),
+        ("inactive", &r.inactive, Status::Inactive),
+    ]
+    .into_iter()
+    .filter_map(|(which, answer, want)| {
+        let headers: Vec<(String, String)> = answer
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect();
+        let got = judge(
+            spec,
+            answer.status,
+            &headers,
+            answer.body.as_bytes(),
+            false,
+            "",
+        );
+        (got.status != want).then(|| ExampleFailure {
+            rule: rule.id.to_string(),
+            kind: "pattern",
+            index: 0,
+            example: String::new(),
+            problem: format!(
+                "validate: the documented {which} answer reads as {} ({})",
+                got.status, got.reason
+            ),
+        })
+    })
+    .collect()
 }
 
 /// No `match` example of one rule may be matched by an unrelated rule. Related means: one

@@ -236,12 +236,7 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
     }
 }
 
-/// A time in milliseconds since the epoch as RFC 3339, UTC, to the second.
-pub fn rfc3339(ms: i64) -> String {
-    let t = gix::date::Time::new(ms.div_euclid(1000), 0);
-    t.format_or_unix(gix::date::time::format::ISO8601_STRICT)
-        .replace("+00:00", "Z")
-}
+pub use crate::clock::rfc3339;
 
 #[cfg(test)]
 mod tests {

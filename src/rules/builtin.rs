@@ -10,6 +10,7 @@ use super::compile::Source;
 use std::borrow::Cow;
 
 use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleSyntax, Severity, Text};
+use super::validation::ValidateBlock;
 
 /// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
 pub(super) struct StaticRule {
@@ -37,6 +38,8 @@ pub(super) struct StaticRule {
     remediation: Option<&'static str>,
     /// `(match, no_match)`.
     examples: (&'static [&'static str], &'static [&'static str]),
+    /// The `validate:` block, as JSON (build.rs checked it).
+    validate: Option<&'static str>,
 }
 
 /// A built-in rule's allowlist: each entry with its line in the rule file.
@@ -95,6 +98,11 @@ impl StaticRule {
                 matches: strings(self.examples.0),
                 no_match: strings(self.examples.1),
             },
+            validate: self.validate.map(|json| ValidateBlock {
+                spec: serde_json::from_str(json).expect("build.rs wrote this JSON"),
+                line: 0,
+                column: 0,
+            }),
         }
     }
 }

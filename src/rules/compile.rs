@@ -11,6 +11,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleSyntax, Severity, Text};
+use super::validation::ValidateSyntax;
 
 /// Compiled regexes larger than this are rejected: a rule must not be able to make every
 /// scan slow or eat memory.
@@ -270,6 +271,8 @@ pub struct Rule {
     pub allow: Allow,
     pub remediation: Text,
     pub examples: Examples,
+    /// How to ask the issuer whether a secret of this rule still works.
+    pub validate: Option<std::sync::Arc<ValidateSyntax>>,
     /// Where the rule was defined.
     pub source: Text,
 }
@@ -390,6 +393,12 @@ impl RuleSet {
         };
         if !ids.insert(syntax.id.clone()) {
             return Err(err("duplicate rule id (ids must be unique across built-in rules and config; `disable` a built-in rule to redefine it)".into()));
+        }
+        if let Some(v) = syntax.validate.as_ref().filter(|_| eager) {
+            v.spec.check().map_err(|message| RuleError {
+                position: (v.line > 0).then_some((u64::from(v.line), u64::from(v.column))),
+                ..err(message)
+            })?;
         }
         let rule = compile_rule(syntax, file.clone(), eager).map_err(err)?;
         self.rules.push(rule);
@@ -557,6 +566,7 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
         allow,
         remediation: s.remediation.unwrap_or(Text::Borrowed(REMEDIATION)),
         examples: s.examples,
+        validate: s.validate.map(|v| std::sync::Arc::new(v.spec)),
         source: file,
     })
 }

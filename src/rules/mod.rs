@@ -5,6 +5,7 @@ pub mod builtin;
 pub mod compile;
 pub mod fragments;
 pub mod syntax;
+pub mod validation;
 
 pub use compile::{
     Allow, AllowEntry, LazyGlobs, LazyRegex, Matcher, Rule, RuleError, RuleSet, Source,

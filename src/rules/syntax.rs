@@ -6,6 +6,8 @@
 
 use serde::Deserialize;
 
+use super::validation::ValidateBlock;
+
 /// Text in a rule: borrowed from the binary for the built-in rules (which build.rs turns
 /// into static data, so that loading them copies no strings), owned for a user config.
 pub type Text = std::borrow::Cow<'static, str>;
@@ -90,6 +92,9 @@ pub struct RuleSyntax {
     pub remediation: Option<Text>,
     #[serde(default)]
     pub examples: Examples,
+    /// How to ask the issuer whether a found secret still works (`--validate`).
+    #[serde(default)]
+    pub validate: Option<ValidateBlock>,
 }
 
 impl RuleSyntax {
@@ -131,6 +136,11 @@ impl RuleSyntax {
         }
         if let Some(r) = self.references.iter().find(|r| !r.starts_with("https://")) {
             return Err(format!("references must be https:// URLs, got `{r}`"));
+        }
+        if self.validate.is_some() && !self.paths.is_empty() {
+            return Err(
+                "a path rule finds a file, not a secret: it has nothing to `validate`".into(),
+            );
         }
         for (field, pattern) in self.patterns() {
             if pattern.contains('\n') && !pattern.trim_start().starts_with("(?x)") {

@@ -41,6 +41,8 @@
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
 //! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
 //! - `completions`: `leakguard completions SHELL` run in bash (and fish), and `leakguard man`.
+//! - `validation`: `leakguard validate` against a loopback HTTPS mock of the issuers
+//!   (`mock_issuer`): every validating rule live and dead, and the safety defaults.
 
 mod architecture;
 mod archives;
@@ -69,6 +71,8 @@ mod hostile_special;
 mod hostile_terminal;
 mod hostile_urls;
 mod integrations;
+#[cfg(feature = "https")]
+mod mock_issuer;
 mod properties;
 mod quality;
 mod redaction;
@@ -78,3 +82,4 @@ mod signals;
 mod staged;
 mod stdin;
 mod util;
+mod validation;

@@ -1,0 +1,440 @@
+//! The `validate:` block of a rule: how to ask a secret's issuer whether it still works, as
+//! one read-only HTTP request written as data, and how to read the answer.
+//!
+//! The request's scheme, host and port are fixed in the rule. The secret only fills
+//! `{{secret}}` in the URL's path or query (percent-encoded), in header values, in basic
+//! credentials or in form fields: a secret can never choose where it is sent. This file is
+//! the syntax and its checks only (build.rs runs them on the built-in rules); sending the
+//! request is `crate::validate`'s.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A `validate:` block and where it starts (0 when unknown), for errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidateBlock {
+    pub spec: ValidateSyntax,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl<'de> Deserialize<'de> for ValidateBlock {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ValidateBlock, D::Error> {
+        let s = serde_saphyr::Spanned::<ValidateSyntax>::deserialize(d)?;
+        Ok(ValidateBlock {
+            line: u32::try_from(s.referenced.line()).unwrap_or(0),
+            column: u32::try_from(s.referenced.column()).unwrap_or(0),
+            spec: s.value,
+        })
+    }
+}
+
+/// One validation, as written.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateSyntax {
+    /// The family `--validation-endpoint FAMILY=URL` names (`github`, `gitlab`): a
+    /// self-hosted instance's URL replaces the request URL's origin.
+    pub provider: String,
+    pub request: Request,
+    /// When the answer says the secret works. Every test given must hold.
+    pub live: Condition,
+    /// When the answer says it does not (revoked, expired, unknown). Neither: `unknown`.
+    pub inactive: Condition,
+    /// Non-secret facts from a live answer, by name: `json:/pointer` or `header:Name`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
+    /// The issuer's documented answers to a live and to a dead secret: `rules test` reads
+    /// them with the conditions above, and the tests serve them from a loopback mock.
+    pub responses: Responses,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Responses {
+    pub live: Response,
+    pub inactive: Response,
+}
+
+/// An answer as the issuer documents it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Response {
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    #[serde(default)]
+    pub method: Method,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// HTTP basic authentication (`Authorization: Basic …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basic: Option<Basic>,
+    /// An `application/x-www-form-urlencoded` body (POST only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub form: BTreeMap<String, String>,
+}
+
+/// Only methods that read. POST is for the APIs whose read-only checks are POSTs (Slack's
+/// `auth.test`); `rules test` cannot tell what an endpoint does, the review of the rule can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    #[default]
+    Get,
+    Head,
+    Post,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Basic {
+    pub user: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+/// Tests on an answer; all that are given must hold.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The status is one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status: Vec<u16>,
+    /// The JSON body has these values at these pointers (`/ok: true`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub json: BTreeMap<String, Scalar>,
+    /// The body contains this text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+impl Condition {
+    fn is_empty(&self) -> bool {
+        self.status.is_empty() && self.json.is_empty() && self.body.is_none()
+    }
+}
+
+/// A JSON value a condition compares with.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+/// A piece of a template: text as written, or where the secret goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    Secret,
+}
+
+/// `text` split at its `{{secret}}` placeholders; any other `{{…}}` is an error.
+pub fn template(text: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        if start > 0 {
+            pieces.push(Piece::Text(&rest[..start]));
+        }
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return Err(format!("`{{{{` without `}}}}` in `{text}`"));
+        };
+        match after[..end].trim() {
+            "secret" => pieces.push(Piece::Secret),
+            other => {
+                return Err(format!(
+                    "unknown placeholder `{{{{{other}}}}}` in `{text}` (the one placeholder is `{{{{secret}}}}`)"
+                ))
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    Ok(pieces)
+}
+
+/// `url` split into its origin (`https://host[:port]`) and the rest (path and query).
+pub fn split_origin(url: &str) -> Option<(&str, &str)> {
+    let after = url.strip_prefix("https://")?;
+    let end = after.find(['/', '?']).unwrap_or(after.len());
+    Some(url.split_at("https://".len() + end))
+}
+
+/// An HTTP token (header and detail names).
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// A JSON pointer (RFC 6901): empty, or `/`-separated reference tokens.
+fn is_pointer(s: &str) -> bool {
+    s.is_empty() || s.starts_with('/')
+}
+
+impl ValidateSyntax {
+    /// Everything that can be wrong with a block, short of sending it.
+    pub fn check(&self) -> Result<(), String> {
+        let p = &self.provider;
+        if p.is_empty()
+            || !p
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(format!(
+                "validate: provider `{p}` must be lowercase letters, digits and `-`"
+            ));
+        }
+        let r = &self.request;
+        let Some((origin, rest)) = split_origin(&r.url) else {
+            return Err(format!(
+                "validate: url `{}` must start with https://",
+                r.url
+            ));
+        };
+        let host = &origin["https://".len()..];
+        if host.is_empty()
+            || host.contains(['{', '}', '@', '\\', '#'])
+            || host.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(format!(
+                "validate: url `{}`: the scheme, host and port are fixed (no placeholder, user or fragment there)",
+                r.url
+            ));
+        }
+        if rest.contains('#') {
+            return Err(format!("validate: url `{}` has a fragment", r.url));
+        }
+        let mut templates: Vec<(&str, &str)> = vec![("url", rest)];
+        for (name, value) in &r.headers {
+            if !is_token(name) {
+                return Err(format!(
+                    "validate: header name `{name}` is not an HTTP token"
+                ));
+            }
+            let lower = name.to_ascii_lowercase();
+            if ["host", "content-length", "transfer-encoding", "connection"]
+                .contains(&lower.as_str())
+            {
+                return Err(format!(
+                    "validate: header `{name}` is set by the client, not the rule"
+                ));
+            }
+            if value.chars().any(|c| c.is_control()) {
+                return Err(format!("validate: header `{name}` has a control character"));
+            }
+            templates.push(("header", value));
+        }
+        if let Some(b) = &r.basic {
+            templates.push(("basic user", &b.user));
+            templates.push(("basic password", &b.password));
+        }
+        if !r.form.is_empty() && r.method != Method::Post {
+            return Err("validate: a `form` body needs `method: POST`".into());
+        }
+        for (name, value) in &r.form {
+            templates.push(("form field", name));
+            templates.push(("form value", value));
+        }
+        let mut secret = false;
+        for (what, text) in templates {
+            let pieces = template(text).map_err(|e| format!("validate: {what}: {e}"))?;
+            if what == "form field" && pieces.contains(&Piece::Secret) {
+                return Err(
+                    "validate: a form field's name is fixed; the secret goes in its value".into(),
+                );
+            }
+            secret |= pieces.contains(&Piece::Secret);
+        }
+        if !secret {
+            return Err("validate: the request never sends `{{secret}}`".into());
+        }
+        for (which, c) in [("live", &self.live), ("inactive", &self.inactive)] {
+            if c.is_empty() {
+                return Err(format!(
+                    "validate: `{which}` needs at least one test (status, json or body)"
+                ));
+            }
+            if let Some(s) = c.status.iter().find(|s| !(100..=599).contains(*s)) {
+                return Err(format!("validate: {which}: {s} is not an HTTP status"));
+            }
+            if let Some(p) = c.json.keys().find(|p| !is_pointer(p)) {
+                return Err(format!(
+                    "validate: {which}: `{p}` is not a JSON pointer (`/field/0/name`)"
+                ));
+            }
+        }
+        for (which, r) in [
+            ("live", &self.responses.live),
+            ("inactive", &self.responses.inactive),
+        ] {
+            if !(100..=599).contains(&r.status) {
+                return Err(format!(
+                    "validate: responses: {which}: {} is not an HTTP status",
+                    r.status
+                ));
+            }
+            if let Some(h) = r.headers.keys().find(|h| !is_token(h)) {
+                return Err(format!(
+                    "validate: responses: {which}: header name `{h}` is not an HTTP token"
+                ));
+            }
+        }
+        for (name, from) in &self.details {
+            if !is_token(name) {
+                return Err(format!(
+                    "validate: detail name `{name}` is not a plain word"
+                ));
+            }
+            let ok = match from.split_once(':') {
+                Some(("json", p)) => is_pointer(p),
+                Some(("header", h)) => is_token(h),
+                _ => false,
+            };
+            if !ok {
+                return Err(format!(
+                    "validate: detail `{name}`: `{from}` is neither `json:/pointer` nor `header:Name`"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(yaml: &str) -> ValidateSyntax {
+        serde_saphyr::from_str::<ValidateSyntax>(yaml).unwrap()
+    }
+
+    const GOOD: &str = "
+provider: example
+request:
+  url: https://api.example.test/v1/me?key={{secret}}
+  headers:
+    Authorization: Bearer {{ secret }}
+live:
+  status: [200]
+  json:
+    /ok: true
+inactive:
+  status: [401, 403]
+details:
+  login: json:/user/login
+  scopes: header:X-Scopes
+responses:
+  live: {status: 200, body: '{\"ok\": true, \"user\": {\"login\": \"octocat\"}}'}
+  inactive: {status: 401}
+";
+
+    #[test]
+    fn a_good_block_passes_and_reads_as_written() {
+        let v = parse(GOOD);
+        v.check().unwrap();
+        assert_eq!(v.request.method, Method::Get);
+        assert_eq!(v.live.json["/ok"], Scalar::Bool(true));
+        assert_eq!(
+            template("Bearer {{ secret }}!").unwrap(),
+            [Piece::Text("Bearer "), Piece::Secret, Piece::Text("!")]
+        );
+        assert_eq!(
+            split_origin("https://h.test:8443/a?b"),
+            Some(("https://h.test:8443", "/a?b"))
+        );
+        assert_eq!(
+            split_origin("https://h.test?q"),
+            Some(("https://h.test", "?q"))
+        );
+    }
+
+    /// Each mistake, and the words that tell the author what it is.
+    #[test]
+    fn every_mistake_is_named() {
+        for (from, to, says) in [
+            (
+                "https://api.example.test/v1",
+                "http://api.example.test/v1",
+                "must start with https://",
+            ),
+            (
+                "https://api.example.test/v1",
+                "https://{{secret}}.example.test/v1",
+                "are fixed",
+            ),
+            (
+                "https://api.example.test/v1",
+                "https://u@api.example.test/v1",
+                "are fixed",
+            ),
+            (
+                "https://api.example.test/v1",
+                "https://api.example.test/v1#x",
+                "fragment",
+            ),
+            (
+                "key={{secret}}",
+                "key={{token}}",
+                "unknown placeholder `{{token}}`",
+            ),
+            ("key={{secret}}", "key={{secret", "without `}}`"),
+            (
+                "Authorization: Bearer {{ secret }}",
+                "Host: x",
+                "set by the client",
+            ),
+            (
+                "Authorization: Bearer {{ secret }}",
+                "Bad Name: x",
+                "not an HTTP token",
+            ),
+            ("provider: example", "provider: Example", "lowercase"),
+            (
+                "status: [401, 403]",
+                "status: [401, 99]",
+                "99 is not an HTTP status",
+            ),
+            ("/ok: true", "ok: true", "not a JSON pointer"),
+            ("header:X-Scopes", "cookie:x", "neither `json:/pointer`"),
+        ] {
+            let yaml = GOOD.replace(from, to);
+            assert_ne!(yaml, GOOD, "{from}");
+            let err = parse(&yaml).check().unwrap_err();
+            assert!(err.contains(says), "{to}: {err}");
+        }
+        let never = GOOD
+            .replace("?key={{secret}}", "")
+            .replace("Bearer {{ secret }}", "Bearer x");
+        assert!(parse(&never).check().unwrap_err().contains("never sends"));
+        let form = GOOD.replace("  headers:", "  form:\n    token: '{{secret}}'\n  headers:");
+        assert!(parse(&form)
+            .check()
+            .unwrap_err()
+            .contains("needs `method: POST`"));
+        let post = form.replace("request:", "request:\n  method: POST");
+        parse(&post).check().unwrap();
+        let empty = GOOD.replace("inactive:\n  status: [401, 403]", "inactive: {}");
+        assert!(parse(&empty)
+            .check()
+            .unwrap_err()
+            .contains("at least one test"));
+        let unknown = GOOD.replace("provider: example", "provider: example\nretries: 3");
+        assert!(serde_saphyr::from_str::<ValidateSyntax>(&unknown).is_err());
+    }
+}

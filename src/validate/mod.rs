@@ -1,0 +1,137 @@
+//! Asking a secret's issuer whether it still works (`--validate`, `leakguard validate`).
+//!
+//! A rule's `validate:` block (`rules::validation`) describes one read-only request; here
+//! it is filled in with a secret ([`request`]), sent ([`http`], only in builds with the
+//! `https` feature, through the same reqwest and rustls stack as gix), and the answer read
+//! into a [`Verdict`] ([`verdict`]).
+//!
+//! What never changes, whatever a rule or an endpoint does:
+//! - nothing is sent unless the user asked for validation;
+//! - the secret goes only to the origin fixed in the rule (or the one the user names with
+//!   `--validation-endpoint`), never to an address in loopback, private, link-local or
+//!   multicast space unless `--allow-internal-ips`, and never after a redirect elsewhere;
+//! - every failure of the endpoint (timeout, a trickle, a flood, garbage, a redirect, an
+//!   error status) is an `unknown` verdict with a reason, never an error of the run;
+//! - no verdict, reason or detail holds the secret, even when the endpoint echoes it.
+
+pub mod address;
+#[cfg(feature = "https")]
+pub mod http;
+pub mod request;
+pub mod verdict;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::rules::validation::ValidateSyntax;
+
+pub use verdict::{Status, Verdict};
+
+/// How validation runs: the defaults are the and the README's.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--validation-endpoint PROVIDER=URL`: a provider's requests go to this origin (and
+    /// path prefix) instead of the rule's.
+    pub endpoints: BTreeMap<String, String>,
+    /// `--validation-ca FILE`: more trust roots (PEM), beside the system's.
+    pub ca_files: Vec<PathBuf>,
+    /// `--allow-internal-ips`: allow loopback, private, link-local and multicast addresses.
+    pub allow_internal: bool,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Requests per second to one host.
+    pub per_host_rate: u32,
+    /// The most of a body that is read; the rest is not waited for.
+    pub max_body: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            endpoints: BTreeMap::new(),
+            ca_files: Vec::new(),
+            allow_internal: false,
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            concurrency: 8,
+            per_host_rate: 20,
+            max_body: 256 * 1024,
+        }
+    }
+}
+
+/// What a build without the `https` feature says when asked to validate.
+pub const NO_HTTPS: &str = "validation needs a build with the `https` feature (the release binaries and the PyPI wheel have it; `cargo install leakguard-cli --features https`)";
+
+/// Runs checks, or (in a build without the `https` feature) cannot be made.
+pub struct Validator {
+    #[cfg(feature = "https")]
+    client: http::Client,
+    #[cfg(not(feature = "https"))]
+    never: std::convert::Infallible,
+}
+
+impl Validator {
+    /// Errors name the `--validation-ca` file or proxy variable at fault, or the feature.
+    pub fn new(settings: Settings) -> anyhow::Result<Validator> {
+        #[cfg(feature = "https")]
+        {
+            Ok(Validator {
+                client: http::Client::new(settings)?,
+            })
+        }
+        #[cfg(not(feature = "https"))]
+        {
+            let _ = settings;
+            anyhow::bail!(NO_HTTPS)
+        }
+    }
+
+    /// A verdict for each `(rule's block, secret)`, in order.
+    pub fn check_all(&self, items: &[(Arc<ValidateSyntax>, String)]) -> Vec<Verdict> {
+        #[cfg(feature = "https")]
+        {
+            self.client.check_all(items)
+        }
+        #[cfg(not(feature = "https"))]
+        {
+            let _ = items;
+            match self.never {}
+        }
+    }
+}
+
+/// The secret, and any of its encodings that could appear in an answer, cut out of `text`.
+/// For reasons and details: an endpoint may echo what it was sent.
+pub fn withhold(text: &str, secret: &str) -> String {
+    if secret.len() < 4 {
+        return text.to_string();
+    }
+    let mut out = text.to_string();
+    let encoded = request::encode_component(secret);
+    for form in [secret, encoded.as_str()] {
+        if !form.is_empty() && out.contains(form) {
+            out = out.replace(form, "[secret]");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn withheld_in_every_form() {
+        let s = "EXAMPLE/secret+value=";
+        assert_eq!(withhold(&format!("a {s} b"), s), "a [secret] b");
+        let enc = request::encode_component(s);
+        assert_ne!(enc, s);
+        assert_eq!(withhold(&format!("url?k={enc}"), s), "url?k=[secret]");
+        assert_eq!(withhold("nothing here", s), "nothing here");
+    }
+}

@@ -1,0 +1,278 @@
+//! An issuer's answer, read with the rule's conditions into a verdict: pure, so it is
+//! tested with the answers providers document, without a network.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::withhold;
+use crate::rules::validation::{Condition, Scalar, ValidateSyntax};
+
+/// What validation concluded about a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The issuer accepted it: it must be revoked now.
+    Live,
+    /// The issuer refused it (revoked, expired or never valid).
+    Inactive,
+    /// The check ran but could not tell (timeout, error status, unexpected answer).
+    Unknown,
+    /// No check ran: validation was off, or the rule has none.
+    NotChecked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Live => "live",
+            Status::Inactive => "inactive",
+            Status::Unknown => "unknown",
+            Status::NotChecked => "not-checked",
+        }
+    }
+
+    /// The status named `s` (as [`Status::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Live,
+            Status::Inactive,
+            Status::Unknown,
+            Status::NotChecked,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verdict, with why, what the issuer said about the secret, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
+    /// RFC 3339; empty when not checked.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub checked_at: String,
+}
+
+impl Verdict {
+    pub fn not_checked(reason: &str) -> Verdict {
+        Verdict {
+            status: Status::NotChecked,
+            reason: reason.to_string(),
+            details: BTreeMap::new(),
+            checked_at: String::new(),
+        }
+    }
+
+    /// `unknown` for `reason`, with the secret withheld from it.
+    pub fn unknown(reason: &str, secret: &str) -> Verdict {
+        Verdict {
+            status: Status::Unknown,
+            reason: withhold(reason, secret),
+            details: BTreeMap::new(),
+            checked_at: String::new(),
+        }
+    }
+}
+
+/// The longest detail kept, in characters.
+const DETAIL_MAX: usize = 120;
+
+/// Reads an answer (`status`, headers with lowercase names, up to the body limit of the
+/// body) with the rule's conditions. `truncated`: the body was longer than what was read.
+pub fn judge(
+    spec: &ValidateSyntax,
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    truncated: bool,
+    secret: &str,
+) -> Verdict {
+    // An answer larger than any issuer's documented one is not read at all, even by a
+    // rule that only tests the status: it is not the issuer's API answering.
+    if truncated {
+        return Verdict {
+            status: Status::Unknown,
+            reason: format!("HTTP {status}: an answer too large to read"),
+            details: BTreeMap::new(),
+            checked_at: String::new(),
+        };
+    }
+    let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let holds = |c: &Condition| {
+        (c.status.is_empty() || c.status.contains(&status))
+            && c.json.iter().all(|(pointer, want)| {
+                json.as_ref()
+                    .and_then(|j| j.pointer(pointer))
+                    .is_some_and(|got| same(got, want))
+            })
+            && c.body
+                .as_ref()
+                .is_none_or(|text| memchr::memmem::find(body, text.as_bytes()).is_some())
+    };
+    let (status_out, reason) = if holds(&spec.live) {
+        (
+            Status::Live,
+            format!("HTTP {status}: the issuer accepted it"),
+        )
+    } else if holds(&spec.inactive) {
+        (
+            Status::Inactive,
+            format!("HTTP {status}: the issuer refused it"),
+        )
+    } else {
+        let why = match status {
+            429 => "rate limited",
+            500..=599 => "the issuer's error",
+            _ => "an answer that is neither the live nor the inactive one",
+        };
+        (Status::Unknown, format!("HTTP {status}: {why}"))
+    };
+    let mut details = BTreeMap::new();
+    if status_out == Status::Live {
+        for (name, from) in &spec.details {
+            let value = match from.split_once(':') {
+                Some(("json", p)) => json.as_ref().and_then(|j| j.pointer(p)).map(show),
+                Some(("header", h)) => headers
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(h))
+                    .map(|(_, v)| v.clone()),
+                _ => None,
+            };
+            if let Some(v) = value.map(|v| clean(&v, secret)).filter(|v| !v.is_empty()) {
+                details.insert(name.clone(), v);
+            }
+        }
+    }
+    Verdict {
+        status: status_out,
+        reason,
+        details,
+        checked_at: String::new(),
+    }
+}
+
+fn same(got: &serde_json::Value, want: &Scalar) -> bool {
+    match want {
+        Scalar::Bool(b) => got.as_bool() == Some(*b),
+        Scalar::Int(i) => got.as_i64() == Some(*i),
+        Scalar::Str(s) => got.as_str() == Some(s.as_str()),
+    }
+}
+
+/// A JSON value as one short line: strings as they are, lists joined.
+fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// A detail fit to print: the secret withheld, control characters dropped, cut short.
+fn clean(v: &str, secret: &str) -> String {
+    let v = withhold(v, secret);
+    let v: String = v.chars().filter(|c| !c.is_control()).collect();
+    let v = v.trim();
+    if v.chars().count() > DETAIL_MAX {
+        format!("{}…", v.chars().take(DETAIL_MAX - 1).collect::<String>())
+    } else {
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slack's `auth.test`: 200 either way, `ok` tells.
+    const SLACK: &str = "
+provider: slack
+request:
+  method: POST
+  url: https://slack.com/api/auth.test
+  headers: {Authorization: 'Bearer {{secret}}'}
+live: {status: [200], json: {/ok: true}}
+inactive: {status: [200], json: {/ok: false}}
+details: {team: json:/team, user: json:/user, scopes: header:x-oauth-scopes}
+responses:
+  live: {status: 200, body: '{\"ok\": true}'}
+  inactive: {status: 200, body: '{\"ok\": false}'}
+";
+
+    fn spec() -> ValidateSyntax {
+        serde_saphyr::from_str(SLACK).unwrap()
+    }
+
+    const SECRET: &str = "xoxb-EXAMPLE-0000";
+
+    #[test]
+    fn live_inactive_and_unknown() {
+        let h = vec![(
+            "x-oauth-scopes".to_string(),
+            "chat:write, users:read".to_string(),
+        )];
+        let live = judge(
+            &spec(),
+            200,
+            &h,
+            br#"{"ok":true,"team":"Acme","user":"bot"}"#,
+            false,
+            SECRET,
+        );
+        assert_eq!(live.status, Status::Live);
+        assert_eq!(live.details["team"], "Acme");
+        assert_eq!(live.details["scopes"], "chat:write, users:read");
+        let dead = judge(
+            &spec(),
+            200,
+            &[],
+            br#"{"ok":false,"error":"invalid_auth"}"#,
+            false,
+            SECRET,
+        );
+        assert_eq!(dead.status, Status::Inactive);
+        assert!(dead.details.is_empty());
+        for (status, body, why) in [
+            (500, &b"oops"[..], "the issuer's error"),
+            (429, b"", "rate limited"),
+            (200, b"<html>not json</html>", "neither"),
+            (200, br#"{"ok":"yes"}"#, "neither"),
+        ] {
+            let v = judge(&spec(), status, &[], body, false, SECRET);
+            assert_eq!(v.status, Status::Unknown, "{status} {body:?}");
+            assert!(v.reason.contains(why), "{}", v.reason);
+        }
+        // A body cut at the limit is never read as JSON.
+        let cut = judge(&spec(), 200, &[], br#"{"ok":true}"#, true, SECRET);
+        assert_eq!(cut.status, Status::Unknown);
+        assert!(cut.reason.contains("too large"));
+    }
+
+    #[test]
+    fn an_echoed_secret_never_reaches_the_details() {
+        let body = format!(r#"{{"ok":true,"team":"token {SECRET} ok","user":"\u0007bell"}}"#);
+        let v = judge(
+            &spec(),
+            200,
+            &[("X-OAuth-Scopes".into(), SECRET.into())],
+            body.as_bytes(),
+            false,
+            SECRET,
+        );
+        assert_eq!(v.status, Status::Live);
+        assert_eq!(v.details["team"], "token [secret] ok");
+        assert_eq!(v.details["scopes"], "[secret]");
+        assert_eq!(v.details["user"], "bell");
+        assert!(!format!("{v:?}").contains(SECRET));
+    }
+}

@@ -1,0 +1,387 @@
+//! Validation against a loopback HTTPS mock of the issuers (`mock_issuer`): every rule with
+//! a `validate:` block, live and dead, through the real binary; and the safety defaults:
+//! internal addresses refused, no redirect followed elsewhere, timeouts, floods, trickles,
+//! rate limits and echoes all ending in `unknown` with the secret in no output.
+//!
+//! They need the `https` feature (CI's second test pass); without it, `validate` must say so.
+
+use crate::util::leakguard;
+
+/// What a `leakguard validate` run printed.
+#[derive(Debug)]
+#[allow(dead_code)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// `leakguard validate ARGS` with `secret` on standard input.
+fn validate(args: &[&str], secret: &str) -> Run {
+    let out = leakguard()
+        .arg("validate")
+        .args(args)
+        .arg("--no-config")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .write_stdin(format!("{secret}\n"))
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{run:?}");
+    run
+}
+
+#[cfg(not(feature = "https"))]
+#[test]
+fn without_the_https_feature_validate_says_which_build_has_it() {
+    let r = validate(&["--rule", "github-pat"], "ghp_EXAMPLE");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("`https` feature"), "{r:?}");
+    assert!(!r.stderr.contains("ghp_EXAMPLE"), "{r:?}");
+}
+
+#[test]
+fn the_secret_comes_from_standard_input_only() {
+    let r = validate(&["--rule", "github-pat"], "");
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("no secret on standard input"), "{r:?}");
+    let r = validate(&["--rule", "no-such-rule"], "x");
+    assert!(r.stderr.contains("no rule `no-such-rule`"), "{r:?}");
+    let r = validate(&["--rule", "monime-live-token"], "x");
+    assert!(r.stderr.contains("has no check"), "{r:?}");
+    // There is no argument to put it in.
+    let r = validate(&["--rule", "github-pat", "ghp_EXAMPLE"], "");
+    assert_eq!(r.code, 2, "{r:?}");
+}
+
+#[cfg(feature = "https")]
+mod https {
+    use std::time::{Duration, Instant};
+
+    use super::{validate, Run};
+    use crate::mock_issuer::{answer, Answer, Mock, Request};
+    use leakguard::rules::validation::Response;
+    use leakguard::rules::RuleSet;
+
+    /// `--validation-endpoint PROVIDER=<mock>/PROVIDER`, trusting the mock's CA, loopback
+    /// allowed, and `extra`.
+    fn against(mock: &Mock, provider: &str, extra: &[&str]) -> Vec<String> {
+        let mut args = vec![
+            "--validation-endpoint".to_string(),
+            format!("{provider}={}", mock.url(&format!("/{provider}"))),
+            "--validation-ca".to_string(),
+            mock.ca_path().display().to_string(),
+            "--allow-internal-ips".to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        args
+    }
+
+    fn run(rule: &str, args: &[String], secret: &str) -> Run {
+        let mut all: Vec<&str> = vec!["--rule", rule, "--format", "json"];
+        all.extend(args.iter().map(String::as_str));
+        validate(&all, secret)
+    }
+
+    fn json(r: &Run) -> serde_json::Value {
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {r:?}"))
+    }
+
+    fn documented(r: &Response) -> Answer {
+        let headers = r
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        Answer::Plain(r.status, headers, r.body.as_bytes().to_vec())
+    }
+
+    /// Every built-in rule that validates, against its issuer's documented answers: the
+    /// live secret reads as live (exit 1) and the dead one as inactive (exit 0). The mock
+    /// answers "live" only when the live secret reached it, in the rule's path, so the test
+    /// also proves where the secret was sent.
+    #[test]
+    fn every_validating_rule_reads_its_issuers_answers() {
+        let rules = RuleSet::load_builtin(None).unwrap();
+        let validating: Vec<_> = rules
+            .rules
+            .iter()
+            .filter(|r| r.validate.is_some())
+            .collect();
+        assert!(validating.len() >= 30, "{}", validating.len());
+        let mut providers = std::collections::BTreeSet::new();
+        for rule in validating {
+            let spec = rule.validate.clone().unwrap();
+            providers.insert(spec.provider.clone());
+            let live_secret = format!("EXAMPLE-live-{}-0000", rule.id);
+            let (path, _) = leakguard::rules::validation::split_origin(&spec.request.url)
+                .map(|(_, rest)| rest.split_once('?').unwrap_or((rest, "")))
+                .unwrap();
+            let prefix = format!("/{}", spec.provider);
+            let expected_path = path.replace("{{secret}}", "");
+            let live_answer = spec.responses.live.clone();
+            let dead_answer = spec.responses.inactive.clone();
+            let secret = live_secret.clone();
+            let mock = Mock::start(move |req: &Request| {
+                assert!(req.target.starts_with(&prefix), "{}", req.target);
+                if req.everything().contains(&secret) {
+                    documented(&live_answer)
+                } else {
+                    documented(&dead_answer)
+                }
+            });
+            let args = against(&mock, &spec.provider, &[]);
+            let live = run(&rule.id, &args, &live_secret);
+            assert_eq!(live.code, 1, "{}: {live:?}", rule.id);
+            assert_eq!(json(&live)["validation"]["status"], "live", "{}", rule.id);
+            let dead = run(&rule.id, &args, "EXAMPLE-revoked-0000");
+            assert_eq!(dead.code, 0, "{}: {dead:?}", rule.id);
+            assert_eq!(
+                json(&dead)["validation"]["status"],
+                "inactive",
+                "{}",
+                rule.id
+            );
+            let requests = mock.requests();
+            assert_eq!(requests.len(), 2, "{}", rule.id);
+            for req in &requests {
+                let method = format!("{:?}", spec.request.method).to_uppercase();
+                assert_eq!(req.method, method, "{}", rule.id);
+                let ua = req.header("user-agent").unwrap_or("");
+                assert!(ua.starts_with("leakguard/"), "{ua}");
+                // The path is the rule's, under the endpoint's prefix (the secret aside).
+                let sent = req.target.split('?').next().unwrap();
+                let fixed: Vec<&str> = expected_path.split('/').filter(|s| !s.is_empty()).collect();
+                for part in fixed {
+                    assert!(sent.contains(part), "{}: {sent} lacks {part}", rule.id);
+                }
+            }
+            for out in [&live.stdout, &live.stderr] {
+                assert!(!out.contains(&live_secret), "{}: {out}", rule.id);
+            }
+        }
+        assert!(providers.len() >= 18, "{providers:?}");
+    }
+
+    /// The GitHub check with `handler` answering; returns the run and the mock.
+    fn github(
+        handler: impl Fn(&Request) -> Answer + Send + Sync + 'static,
+        extra: &[&str],
+    ) -> (Run, Mock) {
+        check("github-pat", "github", handler, extra)
+    }
+
+    fn check(
+        rule: &str,
+        provider: &str,
+        handler: impl Fn(&Request) -> Answer + Send + Sync + 'static,
+        extra: &[&str],
+    ) -> (Run, Mock) {
+        let mock = Mock::start(handler);
+        let args = against(&mock, provider, extra);
+        let r = run(rule, &args, SECRET);
+        (r, mock)
+    }
+
+    const SECRET: &str = "ghp_EXAMPLEvalidationSECRET000000000000";
+
+    fn unknown(r: &Run, reason: &str) {
+        assert_eq!(r.code, 2, "{r:?}");
+        let v = json(r);
+        assert_eq!(v["validation"]["status"], "unknown", "{r:?}");
+        let got = v["validation"]["reason"].as_str().unwrap();
+        assert!(got.contains(reason), "{got:?} lacks {reason:?}");
+        assert!(
+            !r.stdout.contains(SECRET) && !r.stderr.contains(SECRET),
+            "{r:?}"
+        );
+    }
+
+    #[test]
+    fn loopback_is_refused_without_allow_internal_ips_and_nothing_connects() {
+        let mock = Mock::start(|_: &Request| answer(200, "{}"));
+        let endpoint = format!("github={}", mock.url("/github"));
+        let ca = mock.ca_path().display().to_string();
+        let r = validate(
+            &[
+                "--rule",
+                "github-pat",
+                "--format",
+                "json",
+                "--validation-endpoint",
+                &endpoint,
+                "--validation-ca",
+                &ca,
+            ],
+            SECRET,
+        );
+        unknown(&r, "internal address");
+        assert_eq!(mock.connections(), 0);
+    }
+
+    #[test]
+    fn a_redirect_to_another_host_is_not_followed() {
+        let elsewhere = Mock::start(|_: &Request| answer(200, "{}"));
+        let to = elsewhere.url("/steal");
+        let (r, mock) = github(
+            move |_: &Request| {
+                Answer::Plain(302, vec![("Location".into(), to.clone())], Vec::new())
+            },
+            &[],
+        );
+        unknown(&r, "redirect");
+        assert_eq!(mock.requests().len(), 1);
+        assert_eq!(elsewhere.connections(), 0);
+    }
+
+    #[test]
+    fn failures_of_the_endpoint_are_unknown_with_a_reason() {
+        for (answer_with, reason) in [
+            (answer(500, "oops"), "HTTP 500"),
+            (answer(503, ""), "HTTP 503"),
+            (answer(404, "{}"), "neither"),
+            (answer(429, ""), "HTTP 429"),
+        ] {
+            let once = std::sync::Mutex::new(Some(answer_with));
+            let (r, _) = github(
+                move |_: &Request| {
+                    once.lock()
+                        .unwrap()
+                        .take()
+                        .unwrap_or_else(|| answer(500, ""))
+                },
+                &[],
+            );
+            unknown(&r, reason);
+        }
+    }
+
+    /// Slack answers 200 either way; its JSON tells. Garbage in a 200 is not `live`.
+    #[test]
+    fn an_answer_that_is_not_the_documented_json_is_unknown() {
+        for body in ["<html>not json</html>", r#"{"ok": "yes"}"#, "{\"ok\": tr"] {
+            let body = body.to_string();
+            let (r, _) = check(
+                "slack-bot-token",
+                "slack",
+                move |_: &Request| answer(200, &body),
+                &[],
+            );
+            unknown(&r, "neither");
+        }
+    }
+
+    #[test]
+    fn a_429_with_a_short_retry_after_is_tried_again() {
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let (r, mock) = github(
+            move |_: &Request| {
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    Answer::Plain(429, vec![("Retry-After".into(), "1".into())], Vec::new())
+                } else {
+                    answer(200, r#"{"login": "octo"}"#)
+                }
+            },
+            &[],
+        );
+        assert_eq!(r.code, 1, "{r:?}");
+        assert_eq!(mock.requests().len(), 2);
+    }
+
+    /// Silence, a trickle and a flood: each ends in `unknown` within the timeout.
+    #[test]
+    fn slow_and_endless_answers_end_within_the_timeout() {
+        for (misbehave, reason) in [
+            (Answer::Silence(Duration::from_secs(20)), "within 2 s"),
+            (Answer::Trickle(Duration::from_millis(100)), "within 2 s"),
+        ] {
+            let once = std::sync::Mutex::new(Some(misbehave));
+            let started = Instant::now();
+            let (r, _) = github(
+                move |_: &Request| {
+                    once.lock()
+                        .unwrap()
+                        .take()
+                        .unwrap_or_else(|| answer(500, ""))
+                },
+                &["--validation-timeout", "2"],
+            );
+            unknown(&r, reason);
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+        let (r, _) = github(|_: &Request| Answer::Flood, &["--validation-timeout", "20"]);
+        unknown(&r, "too large");
+    }
+
+    #[test]
+    fn an_echoed_secret_reaches_no_output() {
+        let (r, _) = github(
+            |req: &Request| {
+                let auth = req.header("authorization").unwrap_or("").to_string();
+                Answer::Plain(
+                    200,
+                    vec![("X-OAuth-Scopes".into(), auth.clone())],
+                    format!(r#"{{"login": "{auth}"}}"#).into_bytes(),
+                )
+            },
+            &[],
+        );
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(!r.stdout.contains(SECRET), "{r:?}");
+        let v = json(&r);
+        assert_eq!(v["validation"]["details"]["login"], "Bearer [secret]");
+        assert_eq!(v["validation"]["details"]["scopes"], "Bearer [secret]");
+        // And in text.
+        let mock = Mock::start(|req: &Request| {
+            answer(
+                200,
+                &format!(
+                    r#"{{"login": "{}"}}"#,
+                    req.header("authorization").unwrap_or("")
+                ),
+            )
+        });
+        let mut args: Vec<String> = vec!["--rule".into(), "github-pat".into()];
+        args.extend(against(&mock, "github", &[]));
+        let all: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = validate(&all, SECRET);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert!(r.stdout.starts_with("github-pat: live"), "{r:?}");
+        assert!(r.stdout.contains("login: Bearer [secret]"), "{r:?}");
+        assert!(!r.stdout.contains(SECRET), "{r:?}");
+    }
+
+    #[test]
+    fn a_bad_ca_file_or_endpoint_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("ca.pem");
+        std::fs::write(&bad, "not a certificate").unwrap();
+        let shown = bad.display().to_string();
+        let r = validate(&["--rule", "github-pat", "--validation-ca", &shown], SECRET);
+        assert_eq!(r.code, 2, "{r:?}");
+        assert!(r.stderr.contains(&shown), "{r:?}");
+        for endpoint in [
+            "github",
+            "github=http://127.0.0.1:1",
+            "github=https://u:p@h.test",
+            "github=https://h.test/?q",
+        ] {
+            let r = validate(
+                &["--rule", "github-pat", "--validation-endpoint", endpoint],
+                SECRET,
+            );
+            assert_eq!(r.code, 2, "{endpoint}: {r:?}");
+            assert!(r.stderr.contains("--validation-endpoint"), "{r:?}");
+        }
+    }
+}
