@@ -13,11 +13,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, BufWriter, Write};
 
-use sha2::{Digest, Sha256};
-
 use super::model::{AuditReport, Incident, Location, RepoRow, Status};
 use crate::finding::FindingKind;
 use crate::rules::Severity;
+
+/// `assets/report.css` and `assets/report.js` as build.rs wrote them: trimmed, because the Nu
+/// checker trims an inline style or script before hashing it (browsers do not) and would then
+/// report the CSP as blocking it. The script sorts and filters a table that is complete
+/// without it; it holds no data from the model.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/report.css"));
+const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/report.js"));
+// STYLE_CSP and SCRIPT_CSP: `'sha256-…'`, the CSP sources allowing exactly STYLE and SCRIPT.
+include!(concat!(env!("OUT_DIR"), "/report_assets.rs"));
 
 /// Writes the report as one HTML5 document.
 pub fn write(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
@@ -89,76 +96,12 @@ fn day(ts: &str) -> &str {
     ts.get(..10).unwrap_or(ts)
 }
 
-// ---- Head, CSS and the Content-Security-Policy ----
-
-/// No leading or trailing whitespace, here and in [`SCRIPT`]: the Nu checker trims an inline
-/// style or script before hashing it (browsers do not), and would then report the CSP as
-/// blocking it.
-const STYLE: &str = r#":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--alt:#f6f8fa;--bar:#4a6fa5;
---critical:#8e1b1b;--high:#c2410c;--medium:#9a6700;--low:#2f6f9f}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
-header,main,footer{padding:0 24px}
-header{border-bottom:1px solid var(--line);background:var(--alt)}
-h1{font-size:22px;margin:0;padding:16px 0 4px}
-h2{font-size:18px;margin:28px 0 10px}
-header p,footer{color:var(--muted)}
-footer{margin:32px 0 16px;font-size:12px}
-code{font:12px/1.4 ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
-.counts{display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}
-.counts div{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
-.counts dt{color:var(--muted);font-size:12px}
-.counts dd{margin:0;font-size:22px;font-weight:600}
-.counts .warn dd{color:var(--critical)}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:16px;margin-top:16px}
-figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 12px}
-figcaption{font-weight:600;margin-bottom:4px}
-svg.chart{width:100%;max-width:460px;height:auto}
-.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
-.chart rect{fill:var(--bar)}
-.chart .sev-critical rect{fill:var(--critical)}.chart .sev-high rect{fill:var(--high)}
-.chart .sev-medium rect{fill:var(--medium)}.chart .sev-low rect{fill:var(--low)}
-.failed li{color:var(--critical)}
-#filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0 12px}
-#filters input[type=search]{min-width:260px}
-#filters output{color:var(--muted)}
-table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-thead th{position:sticky;top:0;background:var(--alt);white-space:nowrap}
-th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
-th[aria-sort=ascending] button::after{content:" \25B2"}
-th[aria-sort=descending] button::after{content:" \25BC"}
-tbody tr:nth-child(even){background:var(--alt)}
-td.num{text-align:right}
-.nowrap{white-space:nowrap}
-td.locs{min-width:22em}
-td.fix{min-width:14em;max-width:28em;font-size:13px}
-.badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid var(--line)}
-.sev{color:#fff;border:0}
-.sev-critical{background:var(--critical)}.sev-high{background:var(--high)}
-.sev-medium{background:var(--medium)}.sev-low{background:var(--low)}
-.flag{color:var(--critical);font-weight:600}
-.desc,.meta,.who,.date,.repo{color:var(--muted);font-size:12px}
-.secret{color:var(--critical)}
-ul.locs{margin:0;padding-left:16px}
-ul.locs li{margin-bottom:3px}
-details summary{cursor:pointer;color:var(--muted)}
-.empty{font-size:16px;padding:24px;border:1px dashed var(--line);border-radius:6px;text-align:center}
-@media print{#filters{display:none}thead th{position:static}}"#;
-
-/// `'sha256-…'`: a CSP source allowing exactly this inline style or script.
-fn csp_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
-    format!("'sha256-{b64}'")
-}
+// ---- Head and the Content-Security-Policy ----
 
 fn head(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
     let csp = format!(
-        "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action 'none'",
-        csp_hash(STYLE),
-        csp_hash(SCRIPT)
+        "default-src 'none'; style-src {STYLE_CSP}; script-src {SCRIPT_CSP}; \
+         base-uri 'none'; form-action 'none'"
     );
     let shown = report.incidents.len();
     let what = if report.summary.all_statuses {
@@ -616,92 +559,6 @@ fn repositories(repos: &[RepoRow], w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "</tbody>\n</table>\n</details>\n</section>")
 }
 
-// ---- Script ----
-
-/// Sorting and filtering, added to a table that is complete without them. The state lives in
-/// the URL's fragment (`#q=aws&severity=high&status=open&sort=Spread-desc`), so a filtered
-/// view can be linked to. Holds no data from the model: the CSP pins its hash.
-const SCRIPT: &str = r##"(function () {
-  "use strict";
-  var table = document.getElementById("incident-table");
-  var form = document.getElementById("filters");
-  if (!table || !form) return;
-  var body = table.tBodies[0], heads = table.tHead.rows[0].cells;
-  var rows = Array.prototype.slice.call(body.rows);
-  var rank = {low: 0, medium: 1, high: 2, critical: 3};
-  var sorted = null, desc = false;
-
-  function save() {
-    var p = new URLSearchParams();
-    ["q", "severity", "status"].forEach(function (k) {
-      if (form.elements[k].value) p.set(k, form.elements[k].value);
-    });
-    if (sorted !== null) p.set("sort", heads[sorted].textContent + (desc ? "-desc" : ""));
-    var s = p.toString();
-    history.replaceState(null, "", s ? "#" + s : location.pathname + location.search);
-  }
-
-  function filter() {
-    var q = form.elements.q.value.trim().toLowerCase();
-    var sev = form.elements.severity.value, st = form.elements.status.value;
-    var min = sev ? rank[sev] : -1, n = 0;
-    rows.forEach(function (r) {
-      var ok = rank[r.dataset.severity] >= min &&
-        (!st || r.dataset.status === st || (st === "reappeared" && r.dataset.reappeared)) &&
-        (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
-      r.hidden = !ok;
-      if (ok) n++;
-    });
-    form.elements.shown.value = n + " of " + rows.length + " incidents shown";
-  }
-
-  function key(r, i) {
-    var c = r.cells[i];
-    return c.hasAttribute("data-sort") ? c.getAttribute("data-sort") : c.textContent;
-  }
-
-  function sort(i, d) {
-    var num = heads[i].dataset.type === "num";
-    rows.sort(function (a, b) {
-      var x = key(a, i), y = key(b, i);
-      var c = num ? x - y : x.localeCompare(y);
-      return d ? -c : c;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-    Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-    heads[i].setAttribute("aria-sort", d ? "descending" : "ascending");
-    sorted = i;
-    desc = d;
-  }
-
-  Array.prototype.forEach.call(heads, function (th, i) {
-    if (!th.dataset.type) return;
-    var b = document.createElement("button");
-    b.type = "button";
-    b.textContent = th.textContent;
-    th.textContent = "";
-    th.appendChild(b);
-    b.addEventListener("click", function () {
-      // Numbers (severity, spread) first sort largest first.
-      sort(i, sorted === i ? !desc : th.dataset.type === "num");
-      save();
-    });
-  });
-
-  var p = new URLSearchParams(location.hash.slice(1));
-  ["q", "severity", "status"].forEach(function (k) {
-    if (p.has(k)) form.elements[k].value = p.get(k);
-  });
-  var s = (p.get("sort") || "").split("-");
-  Array.prototype.forEach.call(heads, function (th, i) {
-    if (th.dataset.type && th.textContent === s[0]) sort(i, s[1] === "desc");
-  });
-  form.addEventListener("input", function () { filter(); save(); });
-  form.addEventListener("submit", function (e) { e.preventDefault(); });
-  form.hidden = false;
-  filter();
-})();"##;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -861,22 +718,43 @@ mod tests {
             .into_iter()
             .find(|v| v.starts_with("default-src"))
             .unwrap();
-        assert!(
-            csp.starts_with("default-src 'none'; style-src 'sha256-"),
-            "{csp}"
+        assert_eq!(
+            csp,
+            format!(
+                "default-src 'none'; style-src {STYLE_CSP}; script-src {SCRIPT_CSP}; \
+                 base-uri 'none'; form-action 'none'"
+            )
         );
+        assert!(STYLE_CSP.starts_with("'sha256-"), "{STYLE_CSP}");
+    }
+
+    /// `'sha256-…'`: a CSP source allowing exactly this inline style or script.
+    fn csp_hash(text: &str) -> String {
+        use base64::Engine as _;
+        use sha2::{Digest as _, Sha256};
+        let b64 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text));
+        format!("'sha256-{b64}'")
     }
 
     #[test]
-    fn csp_hashes_are_sha256_in_base64() {
-        for text in [STYLE, SCRIPT] {
-            assert_eq!(text, text.trim(), "see STYLE");
-        }
+    fn csp_hashes_are_those_of_the_assets() {
         // SHA-256("") as CSP writes it.
         assert_eq!(
             csp_hash(""),
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
+        assert_eq!(STYLE_CSP, csp_hash(STYLE));
+        assert_eq!(SCRIPT_CSP, csp_hash(SCRIPT));
+        // What is embedded is the asset, trimmed (see STYLE).
+        assert_eq!(STYLE, include_str!("assets/report.css").trim());
+        assert_eq!(SCRIPT, include_str!("assets/report.js").trim());
+        for text in [STYLE, SCRIPT] {
+            assert!(!text.is_empty());
+            assert_eq!(text, text.trim());
+        }
+        let html = render(&report(Vec::new()));
+        assert!(html.contains(&format!("<style>{STYLE}</style>")));
+        assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
     }
 
     #[test]
