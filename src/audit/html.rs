@@ -6,69 +6,52 @@
 //! rows are rendered here, so the report reads with JavaScript off; the script only adds
 //! sorting and filtering, and keeps them in the URL's fragment (`#severity=high&sort=spread`).
 //!
-//! Every string from the model goes through [`Esc`]: paths, authors, notes and rule texts
-//! come from repositories and datastores that an attacker may have written to.
+//! Paths, authors, notes and rule texts come from repositories and datastores that an
+//! attacker may have written to. The page is a [`maud`] template: every `(…)` it interpolates
+//! is escaped, and attribute values are always double-quoted. The only unescaped text is
+//! marked `PreEscaped`: the style and script of `assets/`, ours, embedded at build time and
+//! pinned by the CSP. Code points HTML forbids are replaced in one pass over the whole page
+//! ([`valid_code_points`]), so no call site has to remember them.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 
-use sha2::{Digest, Sha256};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::model::{AuditReport, Incident, Location, RepoRow, Status};
 use crate::finding::FindingKind;
 use crate::rules::Severity;
 
+/// `assets/report.css` and `assets/report.js` as build.rs wrote them: trimmed, because the Nu
+/// checker trims an inline style or script before hashing it (browsers do not) and would then
+/// report the CSP as blocking it. The script sorts and filters a table that is complete
+/// without it; it holds no data from the model.
+const STYLE: &str = include_str!(concat!(env!("OUT_DIR"), "/report.css"));
+const SCRIPT: &str = include_str!(concat!(env!("OUT_DIR"), "/report.js"));
+// STYLE_CSP and SCRIPT_CSP: `'sha256-…'`, the CSP sources allowing exactly STYLE and SCRIPT.
+include!(concat!(env!("OUT_DIR"), "/report_assets.rs"));
+
 /// Writes the report as one HTML5 document.
 pub fn write(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    // Thousands of small writes: buffer them, whatever `out` is.
-    let mut w = BufWriter::new(out);
-    head(report, &mut w)?;
-    summary(report, &mut w)?;
-    incidents(report, &mut w)?;
-    repositories(&report.repositories, &mut w)?;
-    writeln!(
-        w,
-        "</main>\n<footer>leakguard {}</footer>\n<script>{SCRIPT}</script>\n</body>\n</html>",
-        env!("CARGO_PKG_VERSION")
-    )?;
-    w.flush()
+    out.write_all(valid_code_points(page(report).into_string()).as_bytes())
 }
 
-// ---- Escaping ----
-
-/// Text escaped for HTML text and double- or single-quoted attribute values (SVG included).
-/// Code points HTML forbids (C0 and C1 controls other than whitespace, noncharacters) become
-/// U+FFFD: git paths may hold them, and the file must stay valid.
-struct Esc<'a>(&'a str);
-
-impl fmt::Display for Esc<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0;
-        let mut last = 0;
-        for (i, c) in s.char_indices() {
-            let rep = match c {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                '\t' | '\n' | '\r' => continue,
-                c if c.is_control() || is_noncharacter(c) => "\u{fffd}",
-                _ => continue,
-            };
-            // `i` comes from `char_indices`, `last` is the end of a previous character.
-            f.write_str(&s[last..i])?;
-            f.write_str(rep)?;
-            last = i + c.len_utf8();
-        }
-        f.write_str(&s[last..])
+/// `html` with the code points HTML forbids (C0 and C1 controls other than whitespace,
+/// noncharacters) replaced by U+FFFD: git paths may hold them, and the file must stay valid.
+/// Our template holds none, and U+FFFD needs no escaping, so this may run on the whole page.
+fn valid_code_points(html: String) -> String {
+    let forbidden = |c: char| {
+        let n = u32::from(c);
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || (0xfdd0..=0xfdef).contains(&n)
+            || n & 0xfffe == 0xfffe
+    };
+    if !html.chars().any(forbidden) {
+        return html;
     }
-}
-
-fn is_noncharacter(c: char) -> bool {
-    let n = u32::from(c);
-    (0xfdd0..=0xfdef).contains(&n) || n & 0xfffe == 0xfffe
+    html.chars()
+        .map(|c| if forbidden(c) { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// `s` cut to `max` characters with an ellipsis, keeping its start, or its end when `tail`
@@ -89,146 +72,95 @@ fn day(ts: &str) -> &str {
     ts.get(..10).unwrap_or(ts)
 }
 
-// ---- Head, CSS and the Content-Security-Policy ----
-
-/// No leading or trailing whitespace, here and in [`SCRIPT`]: the Nu checker trims an inline
-/// style or script before hashing it (browsers do not), and would then report the CSP as
-/// blocking it.
-const STYLE: &str = r#":root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--alt:#f6f8fa;--bar:#4a6fa5;
---critical:#8e1b1b;--high:#c2410c;--medium:#9a6700;--low:#2f6f9f}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg)}
-header,main,footer{padding:0 24px}
-header{border-bottom:1px solid var(--line);background:var(--alt)}
-h1{font-size:22px;margin:0;padding:16px 0 4px}
-h2{font-size:18px;margin:28px 0 10px}
-header p,footer{color:var(--muted)}
-footer{margin:32px 0 16px;font-size:12px}
-code{font:12px/1.4 ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
-.counts{display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}
-.counts div{border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:120px}
-.counts dt{color:var(--muted);font-size:12px}
-.counts dd{margin:0;font-size:22px;font-weight:600}
-.counts .warn dd{color:var(--critical)}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:16px;margin-top:16px}
-figure{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 12px}
-figcaption{font-weight:600;margin-bottom:4px}
-svg.chart{width:100%;max-width:460px;height:auto}
-.chart text{font:12px system-ui,sans-serif;fill:var(--fg)}
-.chart rect{fill:var(--bar)}
-.chart .sev-critical rect{fill:var(--critical)}.chart .sev-high rect{fill:var(--high)}
-.chart .sev-medium rect{fill:var(--medium)}.chart .sev-low rect{fill:var(--low)}
-.failed li{color:var(--critical)}
-#filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0 12px}
-#filters input[type=search]{min-width:260px}
-#filters output{color:var(--muted)}
-table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-thead th{position:sticky;top:0;background:var(--alt);white-space:nowrap}
-th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
-th[aria-sort=ascending] button::after{content:" \25B2"}
-th[aria-sort=descending] button::after{content:" \25BC"}
-tbody tr:nth-child(even){background:var(--alt)}
-td.num{text-align:right}
-.nowrap{white-space:nowrap}
-td.locs{min-width:22em}
-td.fix{min-width:14em;max-width:28em;font-size:13px}
-.badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap;border:1px solid var(--line)}
-.sev{color:#fff;border:0}
-.sev-critical{background:var(--critical)}.sev-high{background:var(--high)}
-.sev-medium{background:var(--medium)}.sev-low{background:var(--low)}
-.flag{color:var(--critical);font-weight:600}
-.desc,.meta,.who,.date,.repo{color:var(--muted);font-size:12px}
-.secret{color:var(--critical)}
-ul.locs{margin:0;padding-left:16px}
-ul.locs li{margin-bottom:3px}
-details summary{cursor:pointer;color:var(--muted)}
-.empty{font-size:16px;padding:24px;border:1px dashed var(--line);border-radius:6px;text-align:center}
-@media print{#filters{display:none}thead th{position:static}}"#;
-
-/// `'sha256-…'`: a CSP source allowing exactly this inline style or script.
-fn csp_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
-    format!("'sha256-{b64}'")
-}
-
-fn head(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
+fn page(report: &AuditReport) -> Markup {
+    let s = &report.summary;
     let csp = format!(
-        "default-src 'none'; style-src {}; script-src {}; base-uri 'none'; form-action 'none'",
-        csp_hash(STYLE),
-        csp_hash(SCRIPT)
+        "default-src 'none'; style-src {STYLE_CSP}; script-src {SCRIPT_CSP}; \
+         base-uri 'none'; form-action 'none'"
     );
-    let shown = report.incidents.len();
-    let what = if report.summary.all_statuses {
+    let version = env!("CARGO_PKG_VERSION");
+    let what = if s.all_statuses {
         "incidents"
     } else {
         "open incidents"
     };
-    writeln!(
-        w,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"generator\" content=\"leakguard {ver}\">\n\
-         <title>leakguard audit: {shown} {what}, {repos} repositories</title>\n\
-         <style>{STYLE}</style>\n</head>\n<body>\n<header>\n<h1>leakguard audit</h1>\n\
-         <p>Generated {at}. {scope}</p>\n</header>\n<main>",
-        ver = env!("CARGO_PKG_VERSION"),
-        repos = report.summary.repositories,
-        at = Esc(&report.generated_at),
-        scope = if report.summary.all_statuses {
-            "Every incident is listed, whatever its triage."
-        } else {
-            "Open incidents only; the counts below cover every status."
-        },
-    )
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(csp);
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content={ "leakguard " (version) };
+                title {
+                    "leakguard audit: " (report.incidents.len()) " " (what) ", "
+                    (s.repositories) " repositories"
+                }
+                // Ours, from assets/, and the CSP allows only this text.
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "leakguard audit" }
+                    p {
+                        "Generated " (report.generated_at) ". "
+                        @if s.all_statuses { "Every incident is listed, whatever its triage." }
+                        @else { "Open incidents only; the counts below cover every status." }
+                    }
+                }
+                main {
+                    (summary(report))
+                    (incidents(report))
+                    (repositories(&report.repositories))
+                }
+                footer { "leakguard " (version) }
+                // Ours, from assets/, and the CSP allows only this text.
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    }
 }
 
 // ---- Summary ----
 
-fn summary(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
+fn summary(report: &AuditReport) -> Markup {
     let s = &report.summary;
-    writeln!(
-        w,
-        "<section id=\"summary\" aria-labelledby=\"summary-h\">\n\
-         <h2 id=\"summary-h\">Summary</h2>\n<dl class=\"counts\">"
-    )?;
-    let mut count = |label: &str, n: usize, warn: bool| {
-        let class = if warn && n > 0 { " class=\"warn\"" } else { "" };
-        writeln!(w, "<div{class}><dt>{label}</dt><dd>{n}</dd></div>")
+    let count = |label: &str, n: usize, warn: bool| {
+        html! {
+            div class=[(warn && n > 0).then_some("warn")] { dt { (label) } dd { (n) } }
+        }
     };
-    count("Repositories", s.repositories, false)?;
-    count("Failed repositories", s.repositories_failed, true)?;
-    count("Incidents (all statuses)", s.incidents_total, false)?;
-    for &(status, n) in &s.by_status {
-        count(status_label(status), n, status == Status::Open)?;
-    }
-    count("Reappeared revoked secrets", s.reappeared, true)?;
-    count("Shown below", report.incidents.len(), false)?;
-    writeln!(w, "</dl>")?;
-
     let failed: Vec<&RepoRow> = report
         .repositories
         .iter()
         .filter(|r| r.error.is_some())
         .collect();
-    if !failed.is_empty() {
-        writeln!(
-            w,
-            "<h3>Repositories whose last audit failed</h3>\n<ul class=\"failed\">"
-        )?;
-        for r in failed {
-            let err = r.error.as_deref().unwrap_or_default();
-            writeln!(w, "<li><code>{}</code>: {}</li>", Esc(&r.name), Esc(err))?;
+    html! {
+        section #summary aria-labelledby="summary-h" {
+            h2 #summary-h { "Summary" }
+            dl.counts {
+                (count("Repositories", s.repositories, false))
+                (count("Failed repositories", s.repositories_failed, true))
+                (count("Incidents (all statuses)", s.incidents_total, false))
+                @for &(status, n) in &s.by_status {
+                    (count(status_label(status), n, status == Status::Open))
+                }
+                (count("Reappeared revoked secrets", s.reappeared, true))
+                (count("Shown below", report.incidents.len(), false))
+            }
+            @if !failed.is_empty() {
+                h3 { "Repositories whose last audit failed" }
+                ul.failed {
+                    @for r in failed {
+                        li { code { (r.name) } ": " (r.error.as_deref().unwrap_or_default()) }
+                    }
+                }
+            }
+            @if !report.incidents.is_empty() {
+                (charts(&report.incidents))
+            }
         }
-        writeln!(w, "</ul>")?;
     }
-    if !report.incidents.is_empty() {
-        charts(&report.incidents, w)?;
-    }
-    writeln!(w, "</section>")
 }
 
 fn status_label(s: Status) -> &'static str {
@@ -246,23 +178,21 @@ fn status_label(s: Status) -> &'static str {
 struct Bar {
     label: String,
     count: usize,
-    class: &'static str,
+    class: Option<&'static str>,
 }
 
 fn bar(label: impl Into<String>, count: usize) -> Bar {
     Bar {
         label: label.into(),
         count,
-        class: "",
+        class: None,
     }
 }
 
 /// How many named bars a chart keeps before folding the rest into "other".
 const TOP: usize = 10;
 
-fn charts(incidents: &[Incident], w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "<div class=\"charts\">")?;
-
+fn charts(incidents: &[Incident]) -> Markup {
     let by_severity: Vec<Bar> = [
         Severity::Critical,
         Severity::High,
@@ -273,16 +203,14 @@ fn charts(incidents: &[Incident], w: &mut dyn Write) -> io::Result<()> {
     .map(|sev| Bar {
         label: sev.as_str().to_string(),
         count: incidents.iter().filter(|i| i.severity == sev).count(),
-        class: severity_class(sev),
+        class: Some(severity_class(sev)),
     })
     .collect();
-    bar_chart("Incidents by severity", &by_severity, false, w)?;
 
     let mut rules = BTreeMap::<&str, usize>::new();
     for i in incidents {
         *rules.entry(&i.rule_id).or_default() += 1;
     }
-    bar_chart("Incidents by rule", &top(rules, "rules"), false, w)?;
 
     // An incident counts once for each repository it is found in.
     let mut repos = BTreeMap::<&str, usize>::new();
@@ -294,12 +222,6 @@ fn charts(incidents: &[Incident], w: &mut dyn Write) -> io::Result<()> {
             *repos.entry(name).or_default() += 1;
         }
     }
-    bar_chart(
-        "Incidents by repository",
-        &top(repos, "repositories"),
-        true,
-        w,
-    )?;
 
     // Sorted by year (a timeline), not by count; a date that is not RFC 3339 goes last.
     let mut years = BTreeMap::<Option<&str>, usize>::new();
@@ -316,9 +238,15 @@ fn charts(incidents: &[Incident], w: &mut dyn Write) -> io::Result<()> {
         .into_iter()
         .map(|(y, n)| bar(y.unwrap_or("unknown"), n))
         .collect();
-    bar_chart("Incidents by year of first leak", &years, false, w)?;
 
-    writeln!(w, "</div>")
+    html! {
+        div.charts {
+            (bar_chart("Incidents by severity", &by_severity, false))
+            (bar_chart("Incidents by rule", &top(rules, "rules"), false))
+            (bar_chart("Incidents by repository", &top(repos, "repositories"), true))
+            (bar_chart("Incidents by year of first leak", &years, false))
+        }
+    }
 }
 
 /// The `TOP` largest counts (ties by name), then one "other" bar for the rest.
@@ -341,7 +269,7 @@ fn top(counts: BTreeMap<&str, usize>, noun: &str) -> Vec<Bar> {
 /// A horizontal bar chart in inline SVG. Each bar has its label and count as text (the chart
 /// reads without colour) and a tooltip with the full label; the `aria-label` holds all the
 /// data, for screen readers. `tail` keeps the end of long labels (repository URLs).
-fn bar_chart(title: &str, bars: &[Bar], tail: bool, w: &mut dyn Write) -> io::Result<()> {
+fn bar_chart(title: &str, bars: &[Bar], tail: bool) -> Markup {
     const WIDTH: usize = 460;
     const LABEL: usize = 190; // label column, right-aligned at LABEL - 6
     const BAR_MAX: usize = 210;
@@ -352,38 +280,28 @@ fn bar_chart(title: &str, bars: &[Bar], tail: bool, w: &mut dyn Write) -> io::Re
         .iter()
         .map(|b| format!("{} {}", b.label, b.count))
         .collect();
-    writeln!(
-        w,
-        "<figure>\n<figcaption>{t}</figcaption>\n\
-         <svg class=\"chart\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" \
-         role=\"img\" aria-label=\"{t}: {d}\">\n<title>{t}</title>",
-        t = Esc(title),
-        d = Esc(&data.join(", ")),
-    )?;
-    for (i, b) in bars.iter().enumerate() {
-        let y = i * ROW + 4;
-        let len = b.count * BAR_MAX / max;
-        let class = if b.class.is_empty() {
-            String::new()
-        } else {
-            format!(" class=\"{}\"", b.class)
-        };
-        writeln!(
-            w,
-            "<g{class}><title>{full}: {n}</title>\
-             <text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\
-             <rect x=\"{LABEL}\" y=\"{y}\" width=\"{len}\" height=\"{bh}\"/>\
-             <text x=\"{cx}\" y=\"{ty}\">{n}</text></g>",
-            full = Esc(&b.label),
-            n = b.count,
-            lx = LABEL - 6,
-            ty = y + 13,
-            label = Esc(&shorten(&b.label, 28, tail)),
-            bh = ROW - 6,
-            cx = LABEL + len + 5,
-        )?;
+    // SVG elements are closed explicitly (`{}`): in foreign content, `<rect>` alone would
+    // hold the elements after it.
+    html! {
+        figure {
+            figcaption { (title) }
+            svg.chart viewBox={ "0 0 " (WIDTH) " " (height) } width=(WIDTH) height=(height)
+                role="img" aria-label={ (title) ": " (data.join(", ")) } {
+                title { (title) }
+                @for (i, b) in bars.iter().enumerate() {
+                    @let (y, len) = (i * ROW + 4, b.count * BAR_MAX / max);
+                    g class=[b.class] {
+                        title { (b.label) ": " (b.count) }
+                        text x=(LABEL - 6) y=(y + 13) text-anchor="end" {
+                            (shorten(&b.label, 28, tail))
+                        }
+                        rect x=(LABEL) y=(y) width=(len) height=(ROW - 6) {}
+                        text x=(LABEL + len + 5) y=(y + 13) { (b.count) }
+                    }
+                }
+            }
+        }
     }
-    writeln!(w, "</svg>\n</figure>")
 }
 
 fn severity_class(s: Severity) -> &'static str {
@@ -406,301 +324,173 @@ fn severity_rank(s: Severity) -> u8 {
 
 // ---- The incident table ----
 
-/// Column headers: (label, sort type for the script: "num", "text" or none).
-const COLUMNS: [(&str, &str); 9] = [
-    ("ID", "text"),
-    ("Severity", "num"),
-    ("Rule", "text"),
-    ("Spread", "num"),
-    ("First seen", "text"),
-    ("Triage", "num"),
-    ("Secret", "text"),
-    ("Locations", "num"),
-    ("Remediation", ""),
+/// Column headers, with their sort type for the script ("num" or "text"; none: not sortable).
+const COLUMNS: [(&str, Option<&str>); 9] = [
+    ("ID", Some("text")),
+    ("Severity", Some("num")),
+    ("Rule", Some("text")),
+    ("Spread", Some("num")),
+    ("First seen", Some("text")),
+    ("Triage", Some("num")),
+    ("Secret", Some("text")),
+    ("Locations", Some("num")),
+    ("Remediation", None),
 ];
 
 /// Places listed before the rest fold into a `<details>`.
 const SHOWN_LOCATIONS: usize = 3;
 
-fn incidents(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
+fn incidents(report: &AuditReport) -> Markup {
     let n = report.incidents.len();
-    writeln!(
-        w,
-        "<section id=\"incidents\" aria-labelledby=\"incidents-h\">\n\
-         <h2 id=\"incidents-h\">Incidents ({n})</h2>"
-    )?;
-    if n == 0 {
-        let msg = if report.summary.all_statuses {
-            "No incidents: nothing was found in the repositories audited."
-        } else {
-            "No open incidents: every incident found has been triaged."
-        };
-        return writeln!(w, "<p class=\"empty\">{msg}</p>\n</section>");
-    }
-    // Hidden until the script shows it: without JavaScript it could do nothing.
-    writeln!(
-        w,
-        "<form id=\"filters\" hidden>\n\
-         <label>Filter <input type=\"search\" name=\"q\" placeholder=\"rule, path, author, id…\"></label>\n\
-         <label>Severity <select name=\"severity\"><option value=\"\">any</option>\
-         <option value=\"critical\">critical</option><option value=\"high\">high and above</option>\
-         <option value=\"medium\">medium and above</option><option value=\"low\">low and above</option>\
-         </select></label>"
-    )?;
-    write!(
-        w,
-        "<label>Triage <select name=\"status\"><option value=\"\">any</option>"
-    )?;
-    for s in Status::ALL {
-        write!(w, "<option value=\"{s}\">{s}</option>")?;
-    }
-    writeln!(
-        w,
-        "<option value=\"reappeared\">reappeared</option></select></label>\n\
-         <output name=\"shown\"></output>\n</form>"
-    )?;
-    writeln!(w, "<table id=\"incident-table\">\n<thead><tr>")?;
-    for (label, sort) in COLUMNS {
-        if sort.is_empty() {
-            write!(w, "<th scope=\"col\">{label}</th>")?;
-        } else {
-            write!(w, "<th scope=\"col\" data-type=\"{sort}\">{label}</th>")?;
+    let none = if report.summary.all_statuses {
+        "No incidents: nothing was found in the repositories audited."
+    } else {
+        "No open incidents: every incident found has been triaged."
+    };
+    html! {
+        section #incidents aria-labelledby="incidents-h" {
+            h2 #incidents-h { "Incidents (" (n) ")" }
+            @if n == 0 {
+                p.empty { (none) }
+            } @else {
+                // Hidden until the script shows it: without JavaScript it could do nothing.
+                form #filters hidden {
+                    label {
+                        "Filter "
+                        input type="search" name="q" placeholder="rule, path, author, id…";
+                    }
+                    label {
+                        "Severity "
+                        select name="severity" {
+                            option value="" { "any" }
+                            option value="critical" { "critical" }
+                            option value="high" { "high and above" }
+                            option value="medium" { "medium and above" }
+                            option value="low" { "low and above" }
+                        }
+                    }
+                    label {
+                        "Triage "
+                        select name="status" {
+                            option value="" { "any" }
+                            @for s in Status::ALL { option value=(s.as_str()) { (s.as_str()) } }
+                            option value="reappeared" { "reappeared" }
+                        }
+                    }
+                    output name="shown" {}
+                }
+                table #incident-table {
+                    thead {
+                        tr {
+                            @for (label, sort) in COLUMNS {
+                                th scope="col" data-type=[sort] { (label) }
+                            }
+                        }
+                    }
+                    tbody { @for incident in &report.incidents { (row(incident)) } }
+                }
+            }
         }
     }
-    writeln!(w, "</tr></thead>\n<tbody>")?;
-    for incident in &report.incidents {
-        row(incident, w)?;
-    }
-    writeln!(w, "</tbody>\n</table>\n</section>")
 }
 
-fn row(i: &Incident, w: &mut dyn Write) -> io::Result<()> {
+fn row(i: &Incident) -> Markup {
     let t = &i.triage;
     let status_rank = Status::ALL.iter().position(|&s| s == t.status).unwrap_or(0);
-    write!(
-        w,
-        "<tr data-severity=\"{sev}\" data-status=\"{st}\"{re}>\
-         <td class=\"nowrap\"><code>{id}</code></td>\
-         <td data-sort=\"{rank}\"><span class=\"badge sev {class}\">{sev}</span></td>\
-         <td><code>{rule}</code><br><span class=\"desc\">{desc}</span>{kind}</td>\
-         <td class=\"num\" data-sort=\"{spread}\">{spread}</td>\
-         <td class=\"nowrap\" data-sort=\"{first}\" title=\"{first}\">{first_day}</td>\
-         <td data-sort=\"{status_rank}\"><span class=\"badge\">{st}</span>",
-        sev = i.severity,
-        st = t.status,
-        re = if i.reappeared {
-            " data-reappeared=\"1\""
-        } else {
-            ""
-        },
-        id = Esc(&i.id),
-        rank = severity_rank(i.severity),
-        class = severity_class(i.severity),
-        rule = Esc(&i.rule_id),
-        desc = Esc(&i.description),
-        kind = if i.kind == FindingKind::Path {
-            " <span class=\"badge\">forbidden file</span>"
-        } else {
-            ""
-        },
-        spread = i.spread,
-        first = Esc(&i.first_seen),
-        first_day = Esc(day(&i.first_seen)),
-    )?;
-    if i.reappeared {
-        write!(w, " <strong class=\"flag\">reappeared</strong>")?;
-    }
-    if let Some(note) = &t.note {
-        write!(w, "<br>{}", Esc(note))?;
-    }
-    match (&t.by, &t.at) {
-        (Some(by), Some(at)) => write!(
-            w,
-            "<br><span class=\"meta\">by {} on {}</span>",
-            Esc(by),
-            Esc(day(at))
-        )?,
-        (Some(by), None) => write!(w, "<br><span class=\"meta\">by {}</span>", Esc(by))?,
-        (None, Some(at)) => write!(w, "<br><span class=\"meta\">on {}</span>", Esc(day(at)))?,
-        (None, None) => {}
-    }
-    write!(w, "</td><td>")?;
-    match (&i.secret, i.kind) {
-        (Some(secret), _) => write!(
-            w,
-            "<code class=\"secret\">{}</code><br><span class=\"flag\">not redacted</span>",
-            Esc(secret)
-        )?,
-        (None, FindingKind::Path) if i.redacted.is_empty() => {
-            write!(w, "<span class=\"desc\">the file itself</span>")?
-        }
-        (None, _) => write!(w, "<code class=\"nowrap\">{}</code>", Esc(&i.redacted))?,
-    }
-    write!(
-        w,
-        "</td><td class=\"locs\" data-sort=\"{}\"><ul class=\"locs\">",
-        i.locations.len()
-    )?;
     let (first, rest) = i.locations.split_at(i.locations.len().min(SHOWN_LOCATIONS));
-    for l in first {
-        location(l, w)?;
-    }
-    write!(w, "</ul>")?;
-    if !rest.is_empty() {
-        write!(
-            w,
-            "<details><summary>{} more</summary><ul class=\"locs\">",
-            rest.len()
-        )?;
-        for l in rest {
-            location(l, w)?;
+    html! {
+        tr data-severity=(i.severity.as_str()) data-status=(t.status.as_str())
+            data-reappeared=[i.reappeared.then_some(1)] {
+            td.nowrap { code { (i.id) } }
+            td data-sort=(severity_rank(i.severity)) {
+                span class={ "badge sev " (severity_class(i.severity)) } { (i.severity.as_str()) }
+            }
+            td {
+                code { (i.rule_id) }
+                br;
+                span.desc { (i.description) }
+                @if i.kind == FindingKind::Path { " " span.badge { "forbidden file" } }
+            }
+            td.num data-sort=(i.spread) { (i.spread) }
+            td.nowrap data-sort=(i.first_seen) title=(i.first_seen) { (day(&i.first_seen)) }
+            td data-sort=(status_rank) {
+                span.badge { (t.status.as_str()) }
+                @if i.reappeared { " " strong.flag { "reappeared" } }
+                @if let Some(note) = &t.note { br; (note) }
+                @match (&t.by, &t.at) {
+                    (Some(by), Some(at)) => { br; span.meta { "by " (by) " on " (day(at)) } }
+                    (Some(by), None) => { br; span.meta { "by " (by) } }
+                    (None, Some(at)) => { br; span.meta { "on " (day(at)) } }
+                    (None, None) => {}
+                }
+            }
+            td {
+                @match (&i.secret, i.kind) {
+                    (Some(secret), _) => {
+                        code.secret { (secret) } br; span.flag { "not redacted" }
+                    }
+                    (None, FindingKind::Path) if i.redacted.is_empty() => {
+                        span.desc { "the file itself" }
+                    }
+                    (None, _) => { code.nowrap { (i.redacted) } }
+                }
+            }
+            td.locs data-sort=(i.locations.len()) {
+                ul.locs { @for l in first { (location(l)) } }
+                @if !rest.is_empty() {
+                    details {
+                        summary { (rest.len()) " more" }
+                        ul.locs { @for l in rest { (location(l)) } }
+                    }
+                }
+            }
+            td.fix { (i.remediation) }
         }
-        write!(w, "</ul></details>")?;
     }
-    writeln!(
-        w,
-        "</td><td class=\"fix\">{}</td></tr>",
-        Esc(&i.remediation)
-    )
 }
 
-fn location(l: &Location, w: &mut dyn Write) -> io::Result<()> {
-    let short = l.commit.get(..12).unwrap_or(&l.commit);
-    write!(
-        w,
-        "<li><code class=\"repo\">{repo}</code> <code>{path}:{line}</code> \
-         <code title=\"{commit}\">{short}</code> \
-         <span class=\"who\" title=\"{email}\">{author}</span> \
-         <span class=\"date\" title=\"{date}\">{day}</span>",
-        repo = Esc(&l.repository),
-        path = Esc(&l.path),
-        line = l.line,
-        commit = Esc(&l.commit),
-        short = Esc(short),
-        email = Esc(&l.email),
-        author = Esc(&l.author),
-        date = Esc(&l.date),
-        day = Esc(day(&l.date)),
-    )?;
-    if l.after_revocation {
-        write!(w, " <strong class=\"flag\">after revocation</strong>")?;
+fn location(l: &Location) -> Markup {
+    html! {
+        li {
+            code.repo { (l.repository) }
+            " " code { (l.path) ":" (l.line) }
+            " " code title=(l.commit) { (l.commit.get(..12).unwrap_or(&l.commit)) }
+            " " span.who title=(l.email) { (l.author) }
+            " " span.date title=(l.date) { (day(&l.date)) }
+            @if l.after_revocation { " " strong.flag { "after revocation" } }
+        }
     }
-    write!(w, "</li>")
 }
 
 // ---- Repositories ----
 
-fn repositories(repos: &[RepoRow], w: &mut dyn Write) -> io::Result<()> {
+fn repositories(repos: &[RepoRow]) -> Markup {
     if repos.is_empty() {
-        return Ok(());
+        return html! {};
     }
-    writeln!(
-        w,
-        "<section id=\"repositories\" aria-labelledby=\"repositories-h\">\n\
-         <h2 id=\"repositories-h\">Repositories ({})</h2>\n\
-         <details><summary>Every repository audited, with its last audit</summary>\n\
-         <table>\n<thead><tr><th scope=\"col\">Repository</th><th scope=\"col\">Last audited</th>\
-         <th scope=\"col\">Incidents</th><th scope=\"col\">Error</th></tr></thead>\n<tbody>",
-        repos.len()
-    )?;
-    for r in repos {
-        writeln!(
-            w,
-            "<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"flag\">{}</td></tr>",
-            Esc(&r.name),
-            Esc(r.scanned_at.as_deref().unwrap_or("never")),
-            r.incidents,
-            Esc(r.error.as_deref().unwrap_or_default()),
-        )?;
+    let columns = ["Repository", "Last audited", "Incidents", "Error"];
+    html! {
+        section #repositories aria-labelledby="repositories-h" {
+            h2 #repositories-h { "Repositories (" (repos.len()) ")" }
+            details {
+                summary { "Every repository audited, with its last audit" }
+                table {
+                    thead { tr { @for c in columns { th scope="col" { (c) } } } }
+                    tbody {
+                        @for r in repos {
+                            tr {
+                                td { code { (r.name) } }
+                                td { (r.scanned_at.as_deref().unwrap_or("never")) }
+                                td.num { (r.incidents) }
+                                td.flag { (r.error.as_deref().unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
-    writeln!(w, "</tbody>\n</table>\n</details>\n</section>")
 }
-
-// ---- Script ----
-
-/// Sorting and filtering, added to a table that is complete without them. The state lives in
-/// the URL's fragment (`#q=aws&severity=high&status=open&sort=Spread-desc`), so a filtered
-/// view can be linked to. Holds no data from the model: the CSP pins its hash.
-const SCRIPT: &str = r##"(function () {
-  "use strict";
-  var table = document.getElementById("incident-table");
-  var form = document.getElementById("filters");
-  if (!table || !form) return;
-  var body = table.tBodies[0], heads = table.tHead.rows[0].cells;
-  var rows = Array.prototype.slice.call(body.rows);
-  var rank = {low: 0, medium: 1, high: 2, critical: 3};
-  var sorted = null, desc = false;
-
-  function save() {
-    var p = new URLSearchParams();
-    ["q", "severity", "status"].forEach(function (k) {
-      if (form.elements[k].value) p.set(k, form.elements[k].value);
-    });
-    if (sorted !== null) p.set("sort", heads[sorted].textContent + (desc ? "-desc" : ""));
-    var s = p.toString();
-    history.replaceState(null, "", s ? "#" + s : location.pathname + location.search);
-  }
-
-  function filter() {
-    var q = form.elements.q.value.trim().toLowerCase();
-    var sev = form.elements.severity.value, st = form.elements.status.value;
-    var min = sev ? rank[sev] : -1, n = 0;
-    rows.forEach(function (r) {
-      var ok = rank[r.dataset.severity] >= min &&
-        (!st || r.dataset.status === st || (st === "reappeared" && r.dataset.reappeared)) &&
-        (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
-      r.hidden = !ok;
-      if (ok) n++;
-    });
-    form.elements.shown.value = n + " of " + rows.length + " incidents shown";
-  }
-
-  function key(r, i) {
-    var c = r.cells[i];
-    return c.hasAttribute("data-sort") ? c.getAttribute("data-sort") : c.textContent;
-  }
-
-  function sort(i, d) {
-    var num = heads[i].dataset.type === "num";
-    rows.sort(function (a, b) {
-      var x = key(a, i), y = key(b, i);
-      var c = num ? x - y : x.localeCompare(y);
-      return d ? -c : c;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-    Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-    heads[i].setAttribute("aria-sort", d ? "descending" : "ascending");
-    sorted = i;
-    desc = d;
-  }
-
-  Array.prototype.forEach.call(heads, function (th, i) {
-    if (!th.dataset.type) return;
-    var b = document.createElement("button");
-    b.type = "button";
-    b.textContent = th.textContent;
-    th.textContent = "";
-    th.appendChild(b);
-    b.addEventListener("click", function () {
-      // Numbers (severity, spread) first sort largest first.
-      sort(i, sorted === i ? !desc : th.dataset.type === "num");
-      save();
-    });
-  });
-
-  var p = new URLSearchParams(location.hash.slice(1));
-  ["q", "severity", "status"].forEach(function (k) {
-    if (p.has(k)) form.elements[k].value = p.get(k);
-  });
-  var s = (p.get("sort") || "").split("-");
-  Array.prototype.forEach.call(heads, function (th, i) {
-    if (th.dataset.type && th.textContent === s[0]) sort(i, s[1] === "desc");
-  });
-  form.addEventListener("input", function () { filter(); save(); });
-  form.addEventListener("submit", function (e) { e.preventDefault(); });
-  form.hidden = false;
-  filter();
-})();"##;
 
 #[cfg(test)]
 mod tests {
@@ -806,19 +596,36 @@ mod tests {
         let html = render(&r);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("\"double\""));
-        assert!(!html.contains("'single'"));
-        assert!(html.contains(
-            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;double&quot; &#39;single&#39;"
-        ));
+        // Attribute values are double-quoted, where a `'` is text (maud leaves it as it is);
+        // the CSP's base64 hashes may end in `='`.
+        let unhashed = html.replace(STYLE_CSP, "").replace(SCRIPT_CSP, "");
+        assert!(!unhashed.contains("='"), "a single-quoted attribute");
+        assert!(html
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;double&quot; 'single'"));
+        // Every place it was written (whole or cut short) was escaped.
+        let rest = html.replace("&lt;script&gt;alert(1)&lt;/script&gt;", "");
+        assert!(!rest.contains("alert(1)"), "{rest}");
         // The only script element is ours.
         assert_eq!(html.matches("<script").count(), 1);
     }
 
     #[test]
     fn forbidden_code_points_are_replaced() {
-        let html = Esc("a\u{0}b\u{1b}c\u{85}d\u{fdd0}e\u{ffff}f\tg\nh").to_string();
-        assert_eq!(html, "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e\u{fffd}f\tg\nh");
-        assert_eq!(Esc("é<ü>").to_string(), "é&lt;ü&gt;");
+        let valid = |s: &str| valid_code_points(s.to_string());
+        assert_eq!(
+            valid("a\u{0}b\u{1b}c\u{85}d\u{fdd0}e\u{ffff}f\tg\nh\u{7f}i\u{10fffe}"),
+            "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e\u{fffd}f\tg\nh\u{fffd}i\u{fffd}"
+        );
+        assert_eq!(valid("é<ü>\u{fffd}\u{fdf0}"), "é<ü>\u{fffd}\u{fdf0}");
+        // Through the whole page: in text and in attribute values.
+        let mut i = incident("00000000000000aa", "r\u{1}", Severity::Low, "2020");
+        i.locations[0].path = "a\u{0}b\u{9f}c".to_string();
+        i.locations[0].email = "x\u{fffe}@example.test".to_string();
+        let html = render(&report(vec![i]));
+        assert!(html.contains(">a\u{fffd}b\u{fffd}c:3</code>"), "{html}");
+        assert!(html.contains("title=\"x\u{fffd}@example.test\""), "{html}");
+        assert!(html.contains("<code>r\u{fffd}</code>"), "{html}");
+        assert_eq!(valid(&html), html);
     }
 
     /// The values of every `NAME="…"` attribute in `html`.
@@ -861,22 +668,43 @@ mod tests {
             .into_iter()
             .find(|v| v.starts_with("default-src"))
             .unwrap();
-        assert!(
-            csp.starts_with("default-src 'none'; style-src 'sha256-"),
-            "{csp}"
+        assert_eq!(
+            csp,
+            format!(
+                "default-src 'none'; style-src {STYLE_CSP}; script-src {SCRIPT_CSP}; \
+                 base-uri 'none'; form-action 'none'"
+            )
         );
+        assert!(STYLE_CSP.starts_with("'sha256-"), "{STYLE_CSP}");
+    }
+
+    /// `'sha256-…'`: a CSP source allowing exactly this inline style or script.
+    fn csp_hash(text: &str) -> String {
+        use base64::Engine as _;
+        use sha2::{Digest as _, Sha256};
+        let b64 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text));
+        format!("'sha256-{b64}'")
     }
 
     #[test]
-    fn csp_hashes_are_sha256_in_base64() {
-        for text in [STYLE, SCRIPT] {
-            assert_eq!(text, text.trim(), "see STYLE");
-        }
+    fn csp_hashes_are_those_of_the_assets() {
         // SHA-256("") as CSP writes it.
         assert_eq!(
             csp_hash(""),
             "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
         );
+        assert_eq!(STYLE_CSP, csp_hash(STYLE));
+        assert_eq!(SCRIPT_CSP, csp_hash(SCRIPT));
+        // What is embedded is the asset, trimmed (see STYLE).
+        assert_eq!(STYLE, include_str!("assets/report.css").trim());
+        assert_eq!(SCRIPT, include_str!("assets/report.js").trim());
+        for text in [STYLE, SCRIPT] {
+            assert!(!text.is_empty());
+            assert_eq!(text, text.trim());
+        }
+        let html = render(&report(Vec::new()));
+        assert!(html.contains(&format!("<style>{STYLE}</style>")));
+        assert!(html.contains(&format!("<script>{SCRIPT}</script>")));
     }
 
     #[test]
@@ -934,7 +762,7 @@ mod tests {
     #[test]
     fn empty_report() {
         let html = render(&report(Vec::new()));
-        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+        assert!(html.starts_with("<!DOCTYPE html><html lang=\"en\">"));
         assert!(html.contains("No open incidents"));
         assert!(!html.contains("<table id=\"incident-table\">"));
         assert!(!html.contains("<svg"));
