@@ -280,64 +280,16 @@ fn rules_list(config: &ConfigArgs, format: crate::report::rules::ListFormat) -> 
 
 /// `leakguard validate`: one secret from standard input, one check, one verdict.
 fn validate(args: &crate::cli::ValidateArgs) -> Result<ExitStatus> {
-    use crate::validate::{Status, Validator};
-    let engine = config::rules_only(&args.config)?;
-    let Some(rule) = engine.rules().get(&args.rule) else {
-        bail!(
-            "no rule `{}` (`leakguard rules list` shows them)",
-            args.rule
-        );
-    };
-    let Some(spec) = rule.validate.clone() else {
-        bail!(
-            "rule `{}` has no check (no `validate:` block): its secrets cannot be validated",
-            rule.id
-        );
-    };
-    let settings = config::validation(&args.validation)?;
-    let secret = read_secret()?;
-    let validator = Validator::new(settings)?;
-    let verdict = validator
-        .check_all(&[(spec, secret)])
-        .pop()
-        .expect("one verdict per item");
-    crate::output::to_stdout(|w| match args.format {
-        crate::cli::VerdictFormat::Json => {
-            let json = serde_json::json!({ "rule_id": rule.id, "validation": verdict });
-            writeln!(w, "{json}")
-        }
-        crate::cli::VerdictFormat::Text => {
-            writeln!(w, "{}: {} ({})", rule.id, verdict.status, verdict.reason)?;
-            for (name, value) in &verdict.details {
-                writeln!(w, "  {name}: {}", crate::printable::text(value))?;
-            }
-            Ok(())
-        }
-    })?;
+    let one = config::ValidateOne::new(args)?;
+    let secret = crate::validate::read_secret(std::io::stdin().lock())?;
+    let validator = crate::validate::Validator::new(one.settings)?;
+    let verdict = validator.check_all(&[(one.spec, secret)]).remove(0);
+    crate::output::to_stdout(|w| crate::report::verdict::write(&one.rule, &verdict, one.json, w))?;
     Ok(match verdict.status {
-        Status::Live => ExitStatus::Findings,
-        Status::Inactive => ExitStatus::Clean,
-        Status::Unknown | Status::NotChecked => ExitStatus::Incomplete,
+        crate::validate::Status::Live => ExitStatus::Findings,
+        crate::validate::Status::Inactive => ExitStatus::Clean,
+        _ => ExitStatus::Incomplete,
     })
-}
-
-/// The secret on standard input: its first line, without surrounding white space.
-fn read_secret() -> Result<String> {
-    use std::io::Read;
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(64 * 1024)
-        .read_to_end(&mut input)
-        .context("cannot read the secret from standard input")?;
-    let text = String::from_utf8(input).map_err(|_| {
-        anyhow::anyhow!("standard input is not UTF-8 text: give the secret as text")
-    })?;
-    let secret = text.lines().next().unwrap_or("").trim();
-    if secret.is_empty() {
-        bail!("no secret on standard input: pipe it in (`leakguard validate --rule ID < file`)");
-    }
-    Ok(secret.to_string())
 }
 
 fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus> {
@@ -345,18 +297,7 @@ fn rules_test(config: &ConfigArgs, messages: &mut Messages) -> Result<ExitStatus
     let rules = engine.rules();
     messages.warnings.extend(rules.warnings.iter().cloned());
     let failures = crate::selftest::check_all(&engine);
-    let examples: usize = rules
-        .rules
-        .iter()
-        .map(|r| r.examples.matches.len() + r.examples.no_match.len())
-        .sum();
-    crate::output::to_stdout(|w| {
-        for f in &failures {
-            writeln!(w, "FAIL {f}")?;
-        }
-        let (n, failed) = (rules.rules.len(), failures.len());
-        writeln!(w, "{n} rules, {examples} examples: {failed} failed")
-    })?;
+    crate::output::to_stdout(|w| crate::report::rules::write_test(&rules.rules, &failures, w))?;
     Ok(if failures.is_empty() {
         ExitStatus::Clean
     } else {

@@ -72,9 +72,10 @@ pub enum Command {
     Merge(MergeArgs),
     /// Write a report of an audit datastore: HTML, JSON, SARIF, CSV or text.
     Report(ReportArgs),
-    /// Ask a secret's issuer whether it still works, with a rule's check. The secret is read
-    /// from standard input (never the command line, where shell history and `ps` keep it).
-    /// Exit code: 0 inactive (dead), 1 live, 2 unknown.
+    /// Ask a secret's issuer whether it still works (the secret is read from standard input).
+    ///
+    /// Never from the command line, where shell history and `ps` would keep it. Use it after
+    /// rotating a key, to confirm the old one is dead. Exit code: 0 inactive, 1 live, 2 unknown.
     Validate(ValidateArgs),
     /// Print a shell completion script to standard output.
     #[command(after_long_help = COMPLETIONS_HELP)]
@@ -170,6 +171,27 @@ pub struct AuditArgs {
     /// Show progress on stderr (default: only when stderr is a terminal and CI is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub progress: ColorChoice,
+}
+
+/// A validation status on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidationStatus {
+    Live,
+    Inactive,
+    Unknown,
+    NotChecked,
+}
+
+impl ValidationStatus {
+    pub fn status(self) -> crate::validate::Status {
+        use crate::validate::Status;
+        match self {
+            ValidationStatus::Live => Status::Live,
+            ValidationStatus::Inactive => Status::Inactive,
+            ValidationStatus::Unknown => Status::Unknown,
+            ValidationStatus::NotChecked => Status::NotChecked,
+        }
+    }
 }
 
 /// `leakguard triage`
@@ -310,9 +332,15 @@ pub struct ValidationArgs {
     #[arg(long)]
     pub allow_internal_ips: bool,
     /// Seconds one check may take, from connecting to the end of the answer (at most 5 of
-    /// them to connect). A check that takes longer is `unknown`.
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
-    pub validation_timeout: u64,
+    /// them to connect; default 10). A check that takes longer is `unknown`.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub validation_timeout: Option<u64>,
+    /// Checks in flight at once (default 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub validation_jobs: Option<u16>,
+    /// Requests a second to any one host, at most (default 50).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub validation_rate: Option<u32>,
 }
 
 /// `leakguard validate`
@@ -499,6 +527,25 @@ pub struct OutputArgs {
     /// Show progress on stderr (default: only when stderr is a terminal and CI is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub progress: ColorChoice,
+    /// Ask each secret's issuer whether it still works: one read-only request per distinct
+    /// secret, to the issuer's documented endpoint (SECURITY.md says what is sent). Off by
+    /// default; a pre-commit hook should stay offline.
+    #[arg(long)]
+    pub validate: bool,
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+    /// With --validate: report only the findings with these statuses (say `live,unknown`).
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "STATUS,…",
+        requires = "validate"
+    )]
+    pub validation_filter: Vec<ValidationStatus>,
+    /// With --validate: fail (exit 1) on live findings only, whatever --fail-on says.
+    #[arg(long, requires = "validate")]
+    pub fail_on_live: bool,
 }
 
 /// A severity threshold on the command line.

@@ -8,10 +8,13 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::chunk::Stats;
-use crate::config::{Config, Output};
+use std::collections::HashMap;
+
+use crate::config::{Config, Output, Validation};
 use crate::exit::ExitStatus;
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingKind};
 use crate::report::{self, Summary};
+use crate::validate::{Status, Verdict as ValidationVerdict};
 
 /// What a source produced, before the run-wide decisions.
 pub struct Scanned {
@@ -66,6 +69,9 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
             f.fingerprint = key.fingerprint(f);
         }
     }
+    if let Some(v) = &config.validation {
+        validate(config, v, &mut reported);
+    }
     reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let incomplete = scanned.stats.incomplete();
@@ -81,7 +87,19 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
     summary.below_min_severity = below;
     summary.stale_baseline = stale;
     summary.fingerprint_key = config.fingerprint_key.as_ref().map(|k| k.source.name());
-    let status = if reported.iter().any(|f| f.severity >= config.gates.fail_on) {
+    for f in &reported {
+        if let Some(v) = &f.validation {
+            *summary.validation.entry(v.status).or_insert(0) += 1;
+        }
+    }
+    let fails = |f: &Finding| match &config.validation {
+        Some(v) if v.fail_on_live => f
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.status == Status::Live),
+        _ => f.severity >= config.gates.fail_on,
+    };
+    let status = if reported.iter().any(fails) {
         ExitStatus::Findings
     } else if incomplete {
         ExitStatus::Incomplete
@@ -93,6 +111,51 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
         suppressed,
         summary,
         status,
+    }
+}
+
+/// `--validate`: one check per distinct (rule, secret) among the reported findings (never
+/// a suppressed one: the user has decided about those), its verdict on each finding, then
+/// `--validation-filter`.
+fn validate(config: &Config, v: &Validation, reported: &mut Vec<Finding>) {
+    let rules: HashMap<&str, &crate::rules::Rule> = config
+        .engine
+        .rules()
+        .rules
+        .iter()
+        .map(|r| (r.id.as_ref(), r))
+        .collect();
+    let mut items = Vec::new();
+    let mut seen: HashMap<(&str, &[u8]), usize> = HashMap::new();
+    let mut which = Vec::with_capacity(reported.len());
+    for f in reported.iter() {
+        let spec = rules
+            .get(f.rule_id.as_str())
+            .and_then(|r| r.validate.clone())
+            .filter(|_| f.kind == FindingKind::Content);
+        which.push(spec.map(|spec| {
+            *seen
+                .entry((&f.rule_id, f.secret_bytes()))
+                .or_insert_with(|| {
+                    let secret = String::from_utf8_lossy(f.secret_bytes()).into_owned();
+                    items.push((spec, secret));
+                    items.len() - 1
+                })
+        }));
+    }
+    let verdicts = v.validator.check_all(&items);
+    for (f, w) in reported.iter_mut().zip(which) {
+        f.validation = Some(match w {
+            Some(i) => verdicts[i].clone(),
+            None => ValidationVerdict::not_checked("the rule has no check"),
+        });
+    }
+    if !v.filter.is_empty() {
+        reported.retain(|f| {
+            f.validation
+                .as_ref()
+                .is_some_and(|x| v.filter.contains(&x.status))
+        });
     }
 }
 

@@ -44,6 +44,40 @@ pub struct Config {
     /// The key of the report's fingerprints; derived (which can walk the whole history) only
     /// when the format shows fingerprints.
     pub fingerprint_key: Option<FingerprintKey>,
+    /// `--validate`, with what it was given.
+    pub validation: Option<Validation>,
+}
+
+/// `--validate` and its flags. The validator is made before the scan (trust roots read,
+/// the `https` feature checked), so a bad flag fails before anything is scanned.
+pub struct Validation {
+    pub validator: crate::validate::Validator,
+    /// `--validation-filter`: the statuses reported (all when empty).
+    pub filter: Vec<crate::validate::Status>,
+    pub fail_on_live: bool,
+}
+
+impl Validation {
+    fn new(out: &OutputArgs) -> Result<Option<Validation>> {
+        let v = &out.validation;
+        if !out.validate {
+            if !v.validation_endpoint.is_empty()
+                || !v.validation_ca.is_empty()
+                || v.allow_internal_ips
+                || v.validation_timeout.is_some()
+                || v.validation_jobs.is_some()
+                || v.validation_rate.is_some()
+            {
+                bail!("--validation-* and --allow-internal-ips apply to --validate: add it, or drop them");
+            }
+            return Ok(None);
+        }
+        Ok(Some(Validation {
+            validator: crate::validate::Validator::new(validation(v)?)?,
+            filter: out.validation_filter.iter().map(|s| s.status()).collect(),
+            fail_on_live: out.fail_on_live,
+        }))
+    }
 }
 
 /// Severity thresholds.
@@ -126,6 +160,7 @@ impl Config {
             },
             output,
             fingerprint_key,
+            validation: Validation::new(out)?,
         })
     }
 }
@@ -228,10 +263,42 @@ pub fn rules_only(args: &ConfigArgs) -> Result<Engine> {
     Ok(compile(RulesFrom::Disk(found), engine::Options::default())?.0)
 }
 
+/// `leakguard validate`: the rule's check and how to send it.
+pub struct ValidateOne {
+    pub rule: String,
+    pub spec: std::sync::Arc<crate::rules::validation::ValidateSyntax>,
+    pub settings: crate::validate::Settings,
+    pub json: bool,
+}
+
+impl ValidateOne {
+    pub fn new(args: &cli::ValidateArgs) -> Result<ValidateOne> {
+        let engine = rules_only(&args.config)?;
+        let Some(rule) = engine.rules().get(&args.rule) else {
+            bail!(
+                "no rule `{}` (`leakguard rules list` shows them)",
+                args.rule
+            );
+        };
+        let Some(spec) = rule.validate.clone() else {
+            bail!(
+                "rule `{}` has no check (no `validate:` block): its secrets cannot be validated",
+                rule.id
+            );
+        };
+        Ok(ValidateOne {
+            rule: rule.id.to_string(),
+            spec,
+            settings: validation(&args.validation)?,
+            json: args.format == cli::VerdictFormat::Json,
+        })
+    }
+}
+
 /// Validation's settings from the command line: `--validation-endpoint` values checked
 /// (a provider name, then an https:// URL without user, query or fragment).
 pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Settings> {
-    let timeout = std::time::Duration::from_secs(args.validation_timeout);
+    let timeout = std::time::Duration::from_secs(args.validation_timeout.unwrap_or(10));
     let mut settings = crate::validate::Settings {
         allow_internal: args.allow_internal_ips,
         ca_files: args.validation_ca.clone(),
@@ -239,6 +306,12 @@ pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Setting
         connect_timeout: timeout.min(std::time::Duration::from_secs(5)),
         ..Default::default()
     };
+    if let Some(n) = args.validation_jobs {
+        settings.concurrency = usize::from(n);
+    }
+    if let Some(n) = args.validation_rate {
+        settings.per_host_rate = n;
+    }
     for e in &args.validation_endpoint {
         let Some((provider, url)) = e.split_once('=') else {
             bail!("--validation-endpoint `{e}`: write PROVIDER=URL (github=https://ghe.example.com/api/v3)");

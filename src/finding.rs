@@ -65,6 +65,8 @@ pub struct Finding {
     /// In an archive: the length of `path`'s prefix naming the file on disk or in git
     /// (`dist/app.jar` of `dist/app.jar!/config/app.properties`).
     pub physical: Option<usize>,
+    /// What the issuer said about the secret, when the run validated (`--validate`).
+    pub validation: Option<crate::validate::Verdict>,
 }
 
 /// What silenced a finding: shown by `--explain`, never a reason to hide that it happened.
@@ -141,6 +143,7 @@ impl Finding {
             origin: None,
             suppressed: None,
             physical: None,
+            validation: None,
         }
     }
 
@@ -167,6 +170,7 @@ impl Finding {
             origin: None,
             suppressed: None,
             physical: None,
+            validation: None,
         }
     }
 
@@ -203,6 +207,7 @@ impl Finding {
             origin: None,
             suppressed: None,
             physical: None,
+            validation: None,
         }
     }
 

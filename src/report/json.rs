@@ -52,6 +52,9 @@ struct JsonFinding<'a> {
     /// Set on the items of `suppressed` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed_by: Option<&'a Suppression>,
+    /// With `--validate`: what the issuer said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a crate::validate::Verdict>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -75,6 +78,7 @@ impl<'a> JsonFinding<'a> {
             decoded: f.decoded,
             origin: f.origin,
             suppressed_by: f.suppressed.as_ref(),
+            validation: f.validation.as_ref(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod json;
 pub mod rules;
 pub mod sarif;
 pub mod text;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -43,6 +44,9 @@ pub struct Summary {
     /// `public`), in the formats that carry fingerprints.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint_key: Option<&'static str>,
+    /// Reported findings per validation status, with `--validate`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub validation: BTreeMap<crate::validate::Status, usize>,
 }
 
 impl Summary {
@@ -70,6 +74,7 @@ impl Summary {
             below_min_severity: 0,
             stale_baseline: Vec::new(),
             fingerprint_key: None,
+            validation: BTreeMap::new(),
         }
     }
 }

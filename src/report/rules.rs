@@ -17,6 +17,23 @@ pub enum ListFormat {
     Markdown,
 }
 
+/// `rules test`'s report: each failure, then the counts.
+pub fn write_test(
+    rules: &[Rule],
+    failures: &[impl std::fmt::Display],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for f in failures {
+        writeln!(out, "FAIL {f}")?;
+    }
+    let examples: usize = rules
+        .iter()
+        .map(|r| r.examples.matches.len() + r.examples.no_match.len())
+        .sum();
+    let (n, failed) = (rules.len(), failures.len());
+    writeln!(out, "{n} rules, {examples} examples: {failed} failed")
+}
+
 /// Writes the rule list in `format` (SARIF lists rules as JSON does).
 pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
     match format {

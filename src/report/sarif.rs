@@ -241,6 +241,8 @@ struct ResultProperties<'a> {
     decoded: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     commit: Option<&'a CommitInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a crate::validate::Verdict>,
 }
 
 /// The log of one run of leakguard with these rules and results. `root` describes what
@@ -493,7 +495,11 @@ fn result<'a>(
     SarifResult {
         rule_id: &f.rule_id,
         rule_index,
-        level: level(f.severity),
+        // A secret its issuer still accepts is an error to fix now, whatever its severity.
+        level: match &f.validation {
+            Some(v) if v.status == crate::validate::Status::Live => "error",
+            _ => level(f.severity),
+        },
         message: Message {
             text: message(f, opts),
         },
@@ -514,6 +520,7 @@ fn result<'a>(
             also_matched: &f.also_matched,
             decoded: f.decoded,
             commit: f.commit.as_ref(),
+            validation: f.validation.as_ref(),
         },
     }
 }

@@ -39,10 +39,15 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
         }
         let sev = paint(severity_style(f.severity));
         let at = format!("{}:{}", f.line, f.column);
+        let live = f
+            .validation
+            .as_ref()
+            .is_some_and(|v| v.status == crate::validate::Status::Live);
         writeln!(
             out,
-            "  {at:<8} {sev}{:<8}{sev:#} {bold}{}{bold:#}  {}",
+            "  {at:<8} {sev}{:<8}{sev:#} {}{bold}{}{bold:#}  {}",
             f.severity.as_str().to_ascii_uppercase(),
+            if live { "LIVE " } else { "" },
             f.rule_id,
             esc(&f.description)
         )?;
@@ -78,6 +83,13 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
                 esc(&c.email),
                 esc(&c.date)
             )?;
+        }
+        if let Some(v) = &f.validation {
+            let mut line = format!("{} ({})", v.status, esc(&v.reason));
+            for (name, value) in &v.details {
+                line.push_str(&format!(" · {name}: {}", esc(value)));
+            }
+            writeln!(out, "           {dim}issuer{dim:#}  {line}")?;
         }
         writeln!(out, "           {dim}fix{dim:#}     {}", f.remediation)?;
     }
@@ -225,6 +237,14 @@ fn summary_line(s: &Summary, findings: &[Finding], explained: bool, color: bool)
     }
     if s.below_min_severity > 0 {
         line.push_str(&format!(" · below --min-severity {}", s.below_min_severity));
+    }
+    if !s.validation.is_empty() {
+        let counts: Vec<String> = s
+            .validation
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        line.push_str(&format!(" · validated: {}", counts.join(", ")));
     }
     if !s.stale_baseline.is_empty() {
         let n = s.stale_baseline.len();

@@ -58,7 +58,7 @@ impl Default for Settings {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             concurrency: 8,
-            per_host_rate: 20,
+            per_host_rate: 50,
             max_body: 256 * 1024,
         }
     }
@@ -103,6 +103,28 @@ impl Validator {
             match self.never {}
         }
     }
+}
+
+/// The secret on `input` (standard input: never the command line, where shell history and
+/// `ps` keep it): its first line, without surrounding white space.
+pub fn read_secret(input: impl std::io::Read) -> anyhow::Result<String> {
+    use anyhow::Context;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    input
+        .take(64 * 1024)
+        .read_to_end(&mut bytes)
+        .context("cannot read the secret from standard input")?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        anyhow::bail!("standard input is not UTF-8 text: give the secret as text");
+    };
+    let secret = text.lines().next().unwrap_or("").trim();
+    if secret.is_empty() {
+        anyhow::bail!(
+            "no secret on standard input: pipe it in (`leakguard validate --rule ID < file`)"
+        );
+    }
+    Ok(secret.to_string())
 }
 
 /// The secret, and any of its encodings that could appear in an answer, cut out of `text`.

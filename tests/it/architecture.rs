@@ -101,6 +101,13 @@ fn sources_and_reports_stay_below_the_engine_and_the_command_line() {
         // `AuditReportSettings`), never from clap's types.
         ("audit", &["cli", "app"][..]),
         ("incident", &["audit", "config", "cli", "app"][..]),
+        // Validation reads rules and sends requests; it decides nothing about a run.
+        (
+            "validate",
+            &[
+                "audit", "config", "cli", "app", "engine", "source", "report",
+            ][..],
+        ),
     ] {
         for b in banned {
             assert!(

@@ -48,6 +48,12 @@ fn report_validator() -> jsonschema::Validator {
         .expect("docs/report.schema.json compiles")
 }
 
+/// Asserts that `doc` is a valid JSON report (`docs/report.schema.json`).
+#[allow(dead_code)]
+pub fn assert_valid_report(doc: &Value) {
+    assert_valid(&report_validator(), doc);
+}
+
 /// Asserts that `doc` is valid SARIF 2.1.0 (the audit's reports use it too).
 pub fn assert_valid_sarif(doc: &Value) {
     assert_valid(&sarif_validator(), doc);

@@ -53,7 +53,7 @@ fn the_secret_comes_from_standard_input_only() {
     assert!(r.stderr.contains("no secret on standard input"), "{r:?}");
     let r = validate(&["--rule", "no-such-rule"], "x");
     assert!(r.stderr.contains("no rule `no-such-rule`"), "{r:?}");
-    let r = validate(&["--rule", "monime-live-token"], "x");
+    let r = validate(&["--rule", "melonly-api-token"], "x");
     assert!(r.stderr.contains("has no check"), "{r:?}");
     // There is no argument to put it in.
     let r = validate(&["--rule", "github-pat", "ghp_EXAMPLE"], "");
@@ -384,4 +384,306 @@ mod https {
             assert!(r.stderr.contains("--validation-endpoint"), "{r:?}");
         }
     }
+}
+
+/// Scanning commands with `--validate`, through a rule of the project's own config (which
+/// is how a user adds a check): one request per distinct secret, the verdict in every
+/// format, the filter and the live-only gate; and never a connection without the flag.
+#[cfg(feature = "https")]
+mod scans {
+    use std::path::Path;
+
+    use crate::mock_issuer::{answer, Mock, Request};
+    use crate::util::{git, Repo, Tree};
+
+    /// A config rule for `mock_` tokens whose check asks the `mockco` provider.
+    const CONFIG: &str = r#"rules:
+  - id: mockco-token
+    description: Mockco API token
+    severity: medium
+    keywords: [mock_]
+    regex: '\b(mock_[a-z0-9]{24})\b'
+    validate:
+      provider: mockco
+      request:
+        url: https://api.mockco.test/v1/me
+        headers: {Authorization: 'Bearer {{secret}}'}
+      live: {status: [200]}
+      inactive: {status: [401]}
+      details: {account: 'json:/account'}
+      responses:
+        live: {status: 200, body: '{"account": "acme"}'}
+        inactive: {status: 401}
+"#;
+
+    /// A token that the mock takes as live when it ends in `live`.
+    fn token(n: usize, live: bool) -> String {
+        let tail = if live { "live" } else { "dead" };
+        let body =
+            crate::util::synthetic(n as u64 + 7, 20, b"abcdefghijklmnopqrstuvwxyz0123456789");
+        format!("mock_{body}{tail}")
+    }
+
+    /// The mock: live for tokens ending in `live`, 401 otherwise.
+    fn mock() -> Mock {
+        Mock::start(|req: &Request| {
+            if req
+                .header("authorization")
+                .is_some_and(|a| a.ends_with("live"))
+            {
+                answer(200, r#"{"account": "acme"}"#)
+            } else {
+                answer(401, "{}")
+            }
+        })
+    }
+
+    fn flags(mock: &Mock) -> Vec<String> {
+        vec![
+            "--validate".into(),
+            "--validation-endpoint".into(),
+            format!("mockco={}", mock.url("/mockco")),
+            "--validation-ca".into(),
+            mock.ca_path().display().to_string(),
+            "--allow-internal-ips".into(),
+        ]
+    }
+
+    fn run(dir: &Path, args: &[String]) -> (i32, String, String) {
+        let out = crate::util::leakguard()
+            .current_dir(dir)
+            .args(args)
+            .env_remove("HTTPS_PROXY")
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap_or(-1);
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(!e.contains("panicked"), "{e}");
+        (code, o, e)
+    }
+
+    fn args(cmd: &[&str], extra: Vec<String>) -> Vec<String> {
+        cmd.iter().map(|s| s.to_string()).chain(extra).collect()
+    }
+
+    /// 1,000 findings of one secret in 100 files, and one dead secret: two requests.
+    #[test]
+    fn one_request_per_distinct_secret_and_the_verdict_in_every_format() {
+        let t = Tree::new();
+        t.file(".leakguard.yaml", CONFIG);
+        let live = token(1, true);
+        let dead = token(2, false);
+        for f in 0..100 {
+            let lines: String = (0..10)
+                .map(|i| format!("TOKEN_{i} = \"{live}\"\n"))
+                .collect();
+            t.file(&format!("src/f{f}.py"), lines);
+        }
+        t.file("old.env.txt", format!("MOCKCO_TOKEN={dead}\n"));
+        let m = mock();
+        let (code, out, err) = run(
+            t.path(),
+            &args(&["scan", ".", "--format", "json"], flags(&m)),
+        );
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(m.requests().len(), 2, "one request per distinct secret");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        crate::formats::assert_valid_report(&json);
+        let findings = json["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 1001);
+        for f in findings {
+            let want = if f["path"] == "old.env.txt" {
+                "inactive"
+            } else {
+                "live"
+            };
+            assert_eq!(f["validation"]["status"], want, "{f}");
+        }
+        assert_eq!(json["summary"]["validation"]["live"], 1000);
+        assert_eq!(json["summary"]["validation"]["inactive"], 1);
+        assert!(!out.contains(&live) && !err.contains(&live));
+
+        // SARIF: a live finding is an error, whatever its severity (medium here).
+        let (_, out, _) = run(
+            t.path(),
+            &args(&["scan", ".", "--format", "sarif"], flags(&m)),
+        );
+        let sarif: serde_json::Value = serde_json::from_str(&out).unwrap();
+        crate::formats::assert_valid_sarif(&sarif);
+        let results = sarif["runs"][0]["results"].as_array().unwrap();
+        for r in results {
+            let live = r["properties"]["validation"]["status"] == "live";
+            assert_eq!(r["level"], if live { "error" } else { "warning" }, "{r}");
+        }
+        // Text: a LIVE tag and the issuer's answer.
+        let (_, out, _) = run(
+            t.path(),
+            &args(&["scan", "old.env.txt", "src/f0.py"], flags(&m)),
+        );
+        assert!(out.contains("MEDIUM   LIVE mockco-token"), "{out}");
+        assert!(
+            out.contains("issuer  live (HTTP 200: the issuer accepted it) · account: acme"),
+            "{out}"
+        );
+        assert!(out.contains("issuer  inactive (HTTP 401"), "{out}");
+        assert!(out.contains("validated: 10 live, 1 inactive"), "{out}");
+        assert!(!out.contains(&live), "{out}");
+    }
+
+    #[test]
+    fn the_filter_hides_and_fail_on_live_gates_only_on_live() {
+        let t = Tree::new();
+        t.file(".leakguard.yaml", CONFIG);
+        t.file(
+            "a.py",
+            format!("A = \"{}\"\nB = \"{}\"\n", token(1, true), token(2, false)),
+        );
+        let m = mock();
+        let (code, out, _) = run(
+            t.path(),
+            &args(
+                &[
+                    "scan",
+                    ".",
+                    "--format",
+                    "json",
+                    "--validation-filter",
+                    "inactive",
+                ],
+                flags(&m),
+            ),
+        );
+        assert_eq!(code, 1);
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let statuses: Vec<&str> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["validation"]["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["inactive"]);
+        // Only the dead one left: --fail-on-live passes.
+        let (code, _, _) = run(
+            t.path(),
+            &args(
+                &[
+                    "scan",
+                    ".",
+                    "--validation-filter",
+                    "inactive",
+                    "--fail-on-live",
+                ],
+                flags(&m),
+            ),
+        );
+        assert_eq!(code, 0);
+        let (code, _, _) = run(
+            t.path(),
+            &args(
+                &["scan", ".", "--fail-on-live", "--fail-on", "critical"],
+                flags(&m),
+            ),
+        );
+        assert_eq!(code, 1, "a live finding fails even below --fail-on");
+    }
+
+    /// Without `--validate` nothing connects, in scan, history and staged; with it, staged
+    /// and history validate too.
+    #[test]
+    fn nothing_connects_without_validate() {
+        let r = Repo::new();
+        r.write(".leakguard.yaml", CONFIG);
+        r.write("a.py", format!("A = \"{}\"\n", token(1, true)));
+        r.commit_all("one");
+        r.write("b.py", format!("B = \"{}\"\n", token(3, true)));
+        git(r.path(), &["add", "b.py"]);
+        let m = mock();
+        for cmd in [&["scan", "."][..], &["history", "."], &["staged"]] {
+            let (code, _, err) = run(r.path(), &args(cmd, Vec::new()));
+            assert_eq!(code, 1, "{cmd:?}: {err}");
+        }
+        assert_eq!(m.connections(), 0);
+        for cmd in [
+            &["history", ".", "--format", "json"][..],
+            &["staged", "--format", "json"],
+        ] {
+            let (code, out, err) = run(r.path(), &args(cmd, flags(&m)));
+            assert_eq!(code, 1, "{cmd:?}: {err}");
+            let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(
+                json["findings"][0]["validation"]["status"], "live",
+                "{cmd:?}"
+            );
+        }
+        assert_eq!(m.requests().len(), 2);
+    }
+}
+
+#[test]
+fn validation_flags_need_validate() {
+    let t = crate::util::Tree::new();
+    t.file("a.txt", "nothing\n");
+    let out = t
+        .cmd(&["scan", ".", "--allow-internal-ips"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("apply to --validate"));
+    #[cfg(not(feature = "https"))]
+    {
+        let out = t.cmd(&["scan", ".", "--validate"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("`https` feature"));
+    }
+}
+
+/// The README's table of validating providers, as the rules make it: one row per provider
+/// and request, with its rules and what a live answer reports.
+fn validation_table() -> String {
+    use std::collections::BTreeMap;
+    let rules = leakguard::rules::RuleSet::load_builtin(None).unwrap();
+    type Row = (Vec<String>, std::collections::BTreeSet<String>);
+    let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
+    for r in &rules.rules {
+        let Some(v) = &r.validate else { continue };
+        let method = format!("{:?}", v.request.method).to_uppercase();
+        let check = format!("`{method} {}`", v.request.url.replace("{{secret}}", "…"));
+        let row = rows.entry((v.provider.clone(), check)).or_default();
+        row.0.push(format!("`{}`", r.id));
+        row.1.extend(v.details.keys().cloned());
+    }
+    let mut table =
+        String::from("| provider | rules | check | a live answer reports |\n|---|---|---|---|\n");
+    for ((provider, check), (ids, details)) in rows {
+        let reports = if details.is_empty() {
+            "the status".to_string()
+        } else {
+            details.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        table.push_str(&format!(
+            "| {provider} | {} | {check} | {reports} |\n",
+            ids.join(", ")
+        ));
+    }
+    table
+}
+
+#[test]
+fn the_readme_lists_every_validating_provider() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start =
+        "<!-- validation-table: generated from the rules; tests/it/validation.rs checks it -->\n";
+    let end = "<!-- end validation-table -->";
+    let at = readme.find(start).expect("the README's validation table") + start.len();
+    let written = &readme[at..at + readme[at..].find(end).unwrap()];
+    let table = validation_table();
+    assert!(
+        written == table,
+        "README.md's validation table is out of date; it should read:\n{table}"
+    );
 }
