@@ -171,6 +171,36 @@ pub struct AuditArgs {
     /// Show progress on stderr (default: only when stderr is a terminal and CI is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub progress: ColorChoice,
+    /// Ask each incident's issuer whether its secret still works (SECURITY.md says what is
+    /// sent); the check and its time are stored. Off by default.
+    #[arg(long)]
+    pub validate: bool,
+    #[command(flatten)]
+    pub validation: ValidationArgs,
+    /// With --validate: check again the live and unknown incidents last checked longer ago
+    /// than this (`24h`, `90m`, `7d`; default 24h). Inactive ones are not checked again.
+    #[arg(long, value_name = "AGE", value_parser = parse_age, requires = "validate")]
+    pub revalidate_after: Option<std::time::Duration>,
+}
+
+/// `24h`, `90m`, `7d`, `30s` (a bare number is hours).
+pub fn parse_age(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (n, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "h"),
+    };
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not an age such as 24h, 90m or 7d"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{s}`: the unit is s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(n.saturating_mul(secs)))
 }
 
 /// A validation status on the command line.

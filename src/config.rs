@@ -61,15 +61,7 @@ impl Validation {
     fn new(out: &OutputArgs) -> Result<Option<Validation>> {
         let v = &out.validation;
         if !out.validate {
-            if !v.validation_endpoint.is_empty()
-                || !v.validation_ca.is_empty()
-                || v.allow_internal_ips
-                || v.validation_timeout.is_some()
-                || v.validation_jobs.is_some()
-                || v.validation_rate.is_some()
-            {
-                bail!("--validation-* and --allow-internal-ips apply to --validate: add it, or drop them");
-            }
+            validation_flags_alone(v)?;
             return Ok(None);
         }
         Ok(Some(Validation {
@@ -295,6 +287,20 @@ impl ValidateOne {
     }
 }
 
+/// Refuses validation flags given without `--validate`: they would do nothing.
+fn validation_flags_alone(v: &cli::ValidationArgs) -> Result<()> {
+    if !v.validation_endpoint.is_empty()
+        || !v.validation_ca.is_empty()
+        || v.allow_internal_ips
+        || v.validation_timeout.is_some()
+        || v.validation_jobs.is_some()
+        || v.validation_rate.is_some()
+    {
+        bail!("--validation-* and --allow-internal-ips apply to --validate: add it, or drop them");
+    }
+    Ok(())
+}
+
 /// Validation's settings from the command line: `--validation-endpoint` values checked
 /// (a provider name, then an https:// URL without user, query or fragment).
 pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Settings> {
@@ -377,6 +383,9 @@ pub struct Audit {
     pub all_statuses: bool,
     pub quiet: bool,
     pub progress: bool,
+    /// `--validate`: how to check incidents with their issuers, and after how long a live or
+    /// unknown one is checked again.
+    pub validation: Option<(crate::validate::Settings, std::time::Duration)>,
 }
 
 /// `leakguard triage`, validated.
@@ -466,6 +475,17 @@ impl Audit {
             all_statuses: args.all_statuses,
             quiet: args.quiet,
             progress: show_progress(args.progress, args.quiet),
+            validation: match args.validate {
+                true => Some((
+                    validation(&args.validation)?,
+                    args.revalidate_after
+                        .unwrap_or(std::time::Duration::from_secs(24 * 3600)),
+                )),
+                false => {
+                    validation_flags_alone(&args.validation)?;
+                    None
+                }
+            },
         })
     }
 }

@@ -77,6 +77,11 @@ pub struct ReportSummary {
     pub by_status: Vec<(Status, usize)>,
     /// Revoked incidents with a place found after they were revoked.
     pub reappeared: usize,
+    /// Incidents per validation status, of those checked (`audit --validate`); empty when
+    /// none was.
+    pub by_validation: Vec<(crate::validate::Status, usize)>,
+    /// Revoked incidents whose issuer accepted the secret after the revocation.
+    pub still_live: usize,
     /// Whether the report lists every status or open incidents only.
     pub all_statuses: bool,
 }
@@ -113,6 +118,11 @@ pub struct Incident {
     pub triage: Triage,
     /// Revoked, and found again in a place first seen after the revocation.
     pub reappeared: bool,
+    /// The last check of the secret with its issuer (`audit --validate`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<crate::validate::Verdict>,
+    /// Revoked, but its issuer accepted the secret in a check made after the revocation.
+    pub still_live: bool,
     /// Author date of the earliest commit that holds it (RFC 3339, UTC).
     pub first_seen: String,
     /// How many repositories hold it.

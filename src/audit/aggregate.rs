@@ -10,6 +10,7 @@ use super::model::{
 };
 use crate::finding::FindingKind;
 use crate::rules::Severity;
+use crate::validate::{Status as ValidationStatus, Verdict};
 
 /// Everything the datastore holds that a report uses, as read.
 #[derive(Debug, Clone, Default)]
@@ -19,6 +20,19 @@ pub struct Rows {
     pub triage: Vec<TriageRow>,
     pub locations: Vec<LocationRow>,
     pub repositories: Vec<RepositoryRow>,
+    pub validations: Vec<ValidationRow>,
+}
+
+/// One check of an incident's secret with its issuer.
+#[derive(Debug, Clone)]
+pub struct ValidationRow {
+    pub incident: String,
+    pub checked_ms: i64,
+    /// As stored: `live`, `inactive` or `unknown`.
+    pub status: String,
+    pub reason: String,
+    /// A JSON object of strings.
+    pub details: String,
 }
 
 /// One triage decision.
@@ -64,9 +78,28 @@ pub struct RepositoryRow {
     pub error: Option<String>,
 }
 
-/// Open, or revoked and found again since: what the exit code and default reports count.
+/// Open, revoked and found again since, or revoked and still accepted by its issuer: what
+/// the exit code and default reports count.
 pub fn needs_attention(i: &Incident) -> bool {
-    i.triage.status == Status::Open || i.reappeared
+    i.triage.status == Status::Open || i.reappeared || i.still_live
+}
+
+/// The last check of each incident, as a verdict, with when it was made.
+fn last_checks(mut rows: Vec<ValidationRow>) -> HashMap<String, (i64, Verdict)> {
+    rows.sort_by(|a, b| (&a.incident, a.checked_ms).cmp(&(&b.incident, b.checked_ms)));
+    rows.into_iter()
+        .filter_map(|v| {
+            let status = ValidationStatus::parse(&v.status)?;
+            let details = serde_json::from_str(&v.details).unwrap_or_default();
+            let verdict = Verdict {
+                status,
+                reason: v.reason,
+                details,
+                checked_at: rfc3339(v.checked_ms),
+            };
+            Some((v.incident, (v.checked_ms, verdict)))
+        })
+        .collect()
 }
 
 /// The report of `rows` made at `now_ms`: incidents that need attention (open, or revoked
@@ -82,6 +115,7 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
             &b.note,
         ))
     });
+    let checks = last_checks(std::mem::take(&mut rows.validations));
     let mut triage: HashMap<String, TriageView> = HashMap::new();
     let mut revoked_at: HashMap<String, i64> = HashMap::new();
     for t in rows.triage {
@@ -147,6 +181,10 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
                 at: None,
             }),
             reappeared: false,
+            validation: checks.get(&id).map(|c| c.1.clone()),
+            still_live: checks.get(&id).is_some_and(|(at, v)| {
+                v.status == ValidationStatus::Live && revoked.is_some_and(|r| *at > r)
+            }),
             first_seen: String::new(),
             spread: 0,
             locations: Vec::new(),
@@ -199,13 +237,25 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
         }
     }
     let reappeared = all.iter().filter(|i| i.reappeared).count();
+    let still_live = all.iter().filter(|i| i.still_live).count();
+    let mut by_validation: BTreeMap<ValidationStatus, usize> = BTreeMap::new();
+    for v in all.iter().filter_map(|i| i.validation.as_ref()) {
+        *by_validation.entry(v.status).or_default() += 1;
+    }
     let incidents_total = all.len();
     all.retain(shown);
-    // Most severe first, then the most widely spread, then the earliest leak.
+    // Live secrets first (they need revoking now), then the most severe, then the most
+    // widely spread, then the earliest leak.
     all.sort_by(|a, b| {
         let first = |i: &Incident| order.get(&i.id).map_or(i64::MAX, |o| o.1);
-        b.severity
-            .cmp(&a.severity)
+        let live = |i: &Incident| {
+            i.validation
+                .as_ref()
+                .is_some_and(|v| v.status == ValidationStatus::Live)
+        };
+        live(b)
+            .cmp(&live(a))
+            .then(b.severity.cmp(&a.severity))
             .then(b.spread.cmp(&a.spread))
             .then(first(a).cmp(&first(b)))
             .then(a.id.cmp(&b.id))
@@ -229,6 +279,8 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
             incidents_total,
             by_status,
             reappeared,
+            by_validation: by_validation.into_iter().collect(),
+            still_live,
             all_statuses,
         },
         repositories,
@@ -331,6 +383,65 @@ mod tests {
         assert_eq!(report(rows, false, 0).incidents[0].rule_id, "generic");
     }
 
+    fn check(incident: &str, at: i64, status: &str) -> ValidationRow {
+        ValidationRow {
+            incident: incident.into(),
+            checked_ms: at,
+            status: status.into(),
+            reason: format!("HTTP {status}"),
+            details: r#"{"login": "octo"}"#.into(),
+        }
+    }
+
+    /// The last check wins; a live secret comes first whatever its severity; a revoked one
+    /// that a later check finds live needs attention again ("still live").
+    #[test]
+    fn the_last_check_wins_live_comes_first_and_revoked_but_live_needs_attention() {
+        let rows = Rows {
+            rules: rules(),
+            triage: vec![
+                decision("i3", 10 * HOUR, Status::Revoked),
+                decision("i4", 10 * HOUR, Status::Revoked),
+            ],
+            locations: vec![
+                place("i1", "r1", "stripe", Severity::Critical, 1),
+                place("i2", "r1", "generic", Severity::Low, 1),
+                place("i3", "r1", "stripe", Severity::Critical, 1),
+                place("i4", "r1", "stripe", Severity::Critical, 1),
+            ],
+            repositories: Vec::new(),
+            validations: vec![
+                check("i1", HOUR, "live"),
+                check("i1", 2 * HOUR, "inactive"),
+                check("i2", HOUR, "unknown"),
+                check("i2", 3 * HOUR, "live"),
+                check("i3", 20 * HOUR, "live"),
+                check("i4", 5 * HOUR, "live"),
+            ],
+        };
+        let r = report(rows, false, 0);
+        let ids: Vec<&str> = r.incidents.iter().map(|i| i.id.as_str()).collect();
+        // i4 was live before its revocation: revoked, not shown; i3 was live after.
+        assert_eq!(ids, ["i3", "i2", "i1"]);
+        let by_id = |id: &str| r.incidents.iter().find(|i| i.id == id).unwrap();
+        assert_eq!(
+            by_id("i1").validation.as_ref().unwrap().status,
+            ValidationStatus::Inactive
+        );
+        let i2 = by_id("i2").validation.as_ref().unwrap();
+        assert_eq!(
+            (i2.status, i2.details["login"].as_str()),
+            (ValidationStatus::Live, "octo")
+        );
+        assert_eq!(i2.checked_at, rfc3339(3 * HOUR));
+        assert!(by_id("i3").still_live && needs_attention(by_id("i3")));
+        assert_eq!(r.summary.still_live, 1);
+        assert_eq!(
+            r.summary.by_validation,
+            [(ValidationStatus::Live, 3), (ValidationStatus::Inactive, 1)]
+        );
+    }
+
     #[test]
     fn the_latest_decision_wins_and_a_revoked_secret_found_again_needs_attention() {
         let mut late = place("i1", "r1", "stripe", Severity::Critical, 5);
@@ -359,6 +470,7 @@ mod tests {
                     error: None,
                 },
             ],
+            validations: Vec::new(),
         };
         let r = report(rows.clone(), false, 0);
         assert_eq!(r.incidents.len(), 1, "the false positive is not shown");

@@ -21,6 +21,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::model::{AuditReport, Incident, Location, RepoRow, Status};
 use crate::finding::FindingKind;
 use crate::rules::Severity;
+use crate::validate::Status as ValidationStatus;
 
 /// `assets/report.css` and `assets/report.js` as build.rs wrote them: trimmed, because the Nu
 /// checker trims an inline style or script before hashing it (browsers do not) and would then
@@ -146,6 +147,12 @@ fn summary(report: &AuditReport) -> Markup {
                     (count(status_label(status), n, status == Status::Open))
                 }
                 (count("Reappeared revoked secrets", s.reappeared, true))
+                @for &(status, n) in &s.by_validation {
+                    (count(validation_label(status), n, status == ValidationStatus::Live))
+                }
+                @if !s.by_validation.is_empty() {
+                    (count("Revoked but still live", s.still_live, true))
+                }
                 (count("Shown below", report.incidents.len(), false))
             }
             @if !failed.is_empty() {
@@ -160,6 +167,16 @@ fn summary(report: &AuditReport) -> Markup {
                 (charts(&report.incidents))
             }
         }
+    }
+}
+
+/// What the summary calls the incidents of each validation status.
+fn validation_label(s: ValidationStatus) -> &'static str {
+    match s {
+        ValidationStatus::Live => "Live secrets (the issuer accepts them)",
+        ValidationStatus::Inactive => "Dead secrets (the issuer refuses them)",
+        ValidationStatus::Unknown => "Secrets the issuer check could not judge",
+        ValidationStatus::NotChecked => "Secrets not checked",
     }
 }
 
@@ -400,7 +417,8 @@ fn row(i: &Incident) -> Markup {
     let (first, rest) = i.locations.split_at(i.locations.len().min(SHOWN_LOCATIONS));
     html! {
         tr data-severity=(i.severity.as_str()) data-status=(t.status.as_str())
-            data-reappeared=[i.reappeared.then_some(1)] {
+            data-reappeared=[i.reappeared.then_some(1)]
+            data-validation=[i.validation.as_ref().map(|v| v.status.as_str())] {
             td.nowrap { code { (i.id) } }
             td data-sort=(severity_rank(i.severity)) {
                 span class={ "badge sev " (severity_class(i.severity)) } { (i.severity.as_str()) }
@@ -416,6 +434,7 @@ fn row(i: &Incident) -> Markup {
             td data-sort=(status_rank) {
                 span.badge { (t.status.as_str()) }
                 @if i.reappeared { " " strong.flag { "reappeared" } }
+                @if i.still_live { " " strong.flag { "still live" } }
                 @if let Some(note) = &t.note { br; (note) }
                 @match (&t.by, &t.at) {
                     (Some(by), Some(at)) => { br; span.meta { "by " (by) " on " (day(at)) } }
@@ -433,6 +452,14 @@ fn row(i: &Incident) -> Markup {
                         span.desc { "the file itself" }
                     }
                     (None, _) => { code.nowrap { (i.redacted) } }
+                }
+                @if let Some(v) = &i.validation {
+                    br;
+                    span class={ "badge check-" (v.status.as_str()) }
+                        title={ (v.reason) " (checked " (v.checked_at) ")" } {
+                        @if v.status == ValidationStatus::Live { "LIVE" } @else { (v.status.as_str()) }
+                    }
+                    @for (name, value) in &v.details { " " span.meta { (name) ": " (value) } }
                 }
             }
             td.locs data-sort=(i.locations.len()) {
@@ -529,6 +556,8 @@ mod tests {
                 at: None,
             },
             reappeared: false,
+            validation: None,
+            still_live: false,
             first_seen: first_seen.to_string(),
             spread: 1,
             locations: vec![location("git://example.test/a.git", "src/a.rs")],
@@ -544,6 +573,8 @@ mod tests {
                 incidents_total: incidents.len(),
                 by_status: Status::ALL.iter().map(|&s| (s, 0)).collect(),
                 reappeared: 0,
+                by_validation: Vec::new(),
+                still_live: 0,
                 all_statuses: false,
             },
             repositories: vec![RepoRow {

@@ -15,6 +15,7 @@ pub use crate::incident as model;
 pub mod report;
 pub mod store;
 pub mod targets;
+pub mod validation;
 
 use std::collections::HashSet;
 
@@ -54,6 +55,14 @@ pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<Exit
     if let Some((i, n)) = shard {
         all.retain(|t| t.in_shard(i, n));
     }
+    // Made before anything is scanned: a bad --validation-ca, or a build without the
+    // `https` feature, fails the audit at once.
+    let validator = match &cfg.validation {
+        Some((settings, after)) => {
+            Some((crate::validate::Validator::new(settings.clone())?, *after))
+        }
+        None => None,
+    };
     let env_key = std::env::var(KEY_ENV).ok();
     let _lock = store::Lock::acquire(&cfg.db)?;
     let (mut store, key) = Store::open(&cfg.db, env_key.as_deref(), shard.is_some())?;
@@ -123,6 +132,28 @@ pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<Exit
         }
         Ok(())
     })?;
+    if let Some((validator, after)) = &validator {
+        cancel.check()?;
+        let ctx = validation::Context {
+            engine: setup.engine(),
+            key: &key,
+            targets: &all,
+            clone_dir,
+        };
+        let counts = validation::check_due(&mut store, &ctx, validator, *after)?;
+        if counts.is_empty() {
+            messages
+                .notes
+                .push("validation: no incident was due for a check".into());
+        } else {
+            let mut counts: Vec<_> = counts.into_iter().collect();
+            counts.sort();
+            let said: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            messages
+                .notes
+                .push(format!("validation: {}", said.join(", ")));
+        }
+    }
     let report = store.report(cfg.all_statuses)?;
     if !cfg.quiet {
         crate::output::to_stdout(|w| report::summary(&report, &tally.line(&cfg.db), w))?;

@@ -39,13 +39,22 @@ pub fn summary(report: &AuditReport, tally: &str, out: &mut dyn Write) -> io::Re
     };
     writeln!(
         out,
-        "leakguard: {} incidents need attention ({} open, {} revoked and found again); {} in all, {} triaged",
+        "leakguard: {} incidents need attention ({} open, {} revoked and found again, {} revoked but still live); {} in all, {} triaged",
         report.incidents.len(),
         count(Status::Open),
         s.reappeared,
+        s.still_live,
         s.incidents_total,
         s.incidents_total - count(Status::Open),
     )?;
+    if !s.by_validation.is_empty() {
+        let said: Vec<String> = s
+            .by_validation
+            .iter()
+            .map(|(st, n)| format!("{n} {st}"))
+            .collect();
+        writeln!(out, "leakguard: validated: {}", said.join(", "))?;
+    }
     for sev in [
         Severity::Critical,
         Severity::High,
@@ -82,8 +91,23 @@ fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         if i.reappeared {
             status.push_str(", FOUND AGAIN after it was revoked");
         }
+        if i.still_live {
+            status.push_str(", STILL LIVE after it was revoked");
+        }
         if i.kind == FindingKind::Content {
             writeln!(out, "    secret   {secret}")?;
+        }
+        if let Some(v) = &i.validation {
+            let mut line = format!(
+                "{} ({}, {})",
+                v.status.as_str().to_ascii_uppercase(),
+                esc(&v.reason),
+                esc(&v.checked_at)
+            );
+            for (name, value) in &v.details {
+                line.push_str(&format!(" · {name}: {}", esc(value)));
+            }
+            writeln!(out, "    issuer   {line}")?;
         }
         writeln!(
             out,
@@ -134,7 +158,7 @@ fn short(commit: &str) -> &str {
 
 /// One row per place, with its incident's columns repeated: what a spreadsheet filters.
 fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    const HEADER: [&str; 17] = [
+    const HEADER: [&str; 19] = [
         "incident",
         "severity",
         "rule",
@@ -142,6 +166,8 @@ fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         "status",
         "note",
         "reappeared",
+        "validation",
+        "validated_at",
         "spread",
         "first_seen",
         "secret",
@@ -166,6 +192,12 @@ fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                     i.triage.status.to_string(),
                     i.triage.note.clone().unwrap_or_default(),
                     i.reappeared.to_string(),
+                    i.validation
+                        .as_ref()
+                        .map_or("not-checked".into(), |v| v.status.to_string()),
+                    i.validation
+                        .as_ref()
+                        .map_or(String::new(), |v| v.checked_at.clone()),
                     i.spread.to_string(),
                     i.first_seen.clone(),
                     i.secret.clone().unwrap_or_else(|| i.redacted.clone()),
@@ -266,11 +298,20 @@ fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                     .iter()
                     .position(|r| r.rule_id == i.rule_id)
                     .unwrap_or(0),
-                level: sarif::level(i.severity),
+                level: match &i.validation {
+                    Some(v) if v.status == crate::validate::Status::Live => "error",
+                    _ => sarif::level(i.severity),
+                },
                 message: sarif::Message {
                     text: format!(
-                        "{what}: found in {} repositories, first {}; triage: {}",
-                        i.spread, i.first_seen, i.triage.status
+                        "{what}: found in {} repositories, first {}; triage: {}{}",
+                        i.spread,
+                        i.first_seen,
+                        i.triage.status,
+                        i.validation
+                            .as_ref()
+                            .map(|v| format!("; issuer: {}", v.status))
+                            .unwrap_or_default()
                     ),
                 },
                 locations,
@@ -282,6 +323,8 @@ fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                     status: i.triage.status,
                     reappeared: i.reappeared,
                     spread: i.spread,
+                    validation: i.validation.as_ref(),
+                    still_live: i.still_live,
                 },
             }
         })
@@ -316,6 +359,9 @@ struct IncidentProperties<'a> {
     status: Status,
     reappeared: bool,
     spread: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validation: Option<&'a crate::validate::Verdict>,
+    still_live: bool,
 }
 
 #[derive(Serialize)]

@@ -86,3 +86,15 @@ CREATE TABLE triage (
     note TEXT NOT NULL,
     PRIMARY KEY (incident, at_ms, by, status, note)
 ) WITHOUT ROWID, STRICT;
+
+-- Every check of an incident's secret with its issuer (`audit --validate`), never
+-- overwritten: the last one (by `checked_ms`) is the incident's validation. `details` is a
+-- JSON object of the few non-secret facts a live answer gave (an account, scopes).
+CREATE TABLE validations (
+    incident TEXT NOT NULL REFERENCES incidents (id) DEFERRABLE INITIALLY DEFERRED,
+    checked_ms INTEGER NOT NULL CHECK (checked_ms >= 0),
+    status TEXT NOT NULL CHECK (status IN ('live', 'inactive', 'unknown')),
+    reason TEXT NOT NULL,
+    details TEXT NOT NULL CHECK (json_valid(details) AND json_type(details) = 'object'),
+    PRIMARY KEY (incident, checked_ms)
+) WITHOUT ROWID, STRICT;

@@ -28,10 +28,22 @@ const SCHEMA: &str = include_str!("schema.sql");
 
 /// What takes a datastore from one version to the next: `UPGRADES[i]` from version `i + 1`
 /// to `i + 2`. Each is frozen once released; a test checks that they end in [`SCHEMA`].
-const UPGRADES: &[&str] = &[include_str!("migrations/2.sql")];
+const UPGRADES: &[&str] = &[
+    include_str!("migrations/2.sql"),
+    include_str!("migrations/3.sql"),
+];
 
 /// The schema version this leakguard writes (`PRAGMA user_version`).
 const VERSION: usize = UPGRADES.len() + 1;
+
+/// A place an incident's secret was found, where it can be read again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub rule_id: String,
+    pub repository: String,
+    pub commit: String,
+    pub path: String,
+}
 
 /// An open datastore.
 pub struct Store {
@@ -414,6 +426,70 @@ impl Store {
         Ok(())
     }
 
+    /// The content incidents to check with their issuers: never checked, or last found
+    /// live or unknown before `before_ms`. Each with its places `(rule, repository, commit,
+    /// path)`, earliest found first: where its secret can be read again.
+    pub fn due_for_validation(&self, before_ms: i64) -> Result<Vec<(String, Vec<Place>)>> {
+        (|| -> rusqlite::Result<Vec<(String, Vec<Place>)>> {
+            let mut stmt = self.conn.prepare(
+                "WITH last AS (
+                     SELECT incident, status, max(checked_ms) AS at FROM validations GROUP BY incident
+                 )
+                 SELECT i.id, l.rule_id, l.repository, l.commit_id, l.path
+                 FROM incidents i
+                 JOIN locations l ON l.incident = i.id
+                 LEFT JOIN last ON last.incident = i.id
+                 WHERE i.kind = 'content'
+                   AND (last.incident IS NULL
+                        OR (last.status IN ('live', 'unknown') AND last.at < ?1))
+                 ORDER BY i.id, l.found_ms, l.repository, l.path",
+            )?;
+            let rows = stmt.query_map([before_ms], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Place {
+                        rule_id: r.get(1)?,
+                        repository: r.get(2)?,
+                        commit: r.get(3)?,
+                        path: r.get(4)?,
+                    },
+                ))
+            })?;
+            let mut due: Vec<(String, Vec<Place>)> = Vec::new();
+            for row in rows {
+                let (id, place) = row?;
+                match due.last_mut() {
+                    Some((last, places)) if *last == id => places.push(place),
+                    _ => due.push((id, vec![place])),
+                }
+            }
+            Ok(due)
+        })()
+        .with_context(reading(&self.path))
+    }
+
+    /// Records checks of incidents' secrets, all of them or none.
+    pub fn record_validations(
+        &mut self,
+        checks: &[(String, i64, crate::validate::Verdict)],
+    ) -> Result<()> {
+        let tx = self.conn.transaction().with_context(writing(&self.path))?;
+        (|| -> rusqlite::Result<()> {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO validations (incident, checked_ms, status, reason, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )?;
+            for (incident, at, v) in checks {
+                let details = serde_json::to_string(&v.details).unwrap_or_else(|_| "{}".into());
+                stmt.execute(params![incident, at, v.status.as_str(), v.reason, details])?;
+            }
+            Ok(())
+        })()
+        .and_then(|()| tx.commit())
+        .with_context(writing(&self.path))?;
+        Ok(())
+    }
+
     /// Records that a repository could not be audited (its earlier results stay).
     pub fn record_failure(&mut self, repository: &str, location: &str, error: &str) -> Result<()> {
         self.conn.execute(
@@ -541,6 +617,7 @@ impl Store {
                  INSERT INTO locations SELECT * FROM theirs.locations WHERE true
                      ON CONFLICT DO UPDATE SET found_ms = min(found_ms, excluded.found_ms);
                  INSERT OR IGNORE INTO triage SELECT * FROM theirs.triage;
+                 INSERT OR IGNORE INTO validations SELECT * FROM theirs.validations;
                  -- Repositories: the later audit of each wins (ties: the one without an error).
                  CREATE TEMP TABLE newer AS
                      SELECT t.name FROM theirs.repositories t
@@ -649,11 +726,25 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        let validations = self
+            .conn
+            .prepare("SELECT incident, checked_ms, status, reason, details FROM validations")?
+            .query_map([], |r| {
+                Ok(aggregate::ValidationRow {
+                    incident: r.get(0)?,
+                    checked_ms: r.get(1)?,
+                    status: r.get(2)?,
+                    reason: r.get(3)?,
+                    details: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
         Ok(aggregate::Rows {
             rules,
             triage,
             locations,
             repositories,
+            validations,
         })
     }
 }
@@ -1154,7 +1245,8 @@ mod tests {
             let err = format!("{:#}", Store::open_existing(&path).err().unwrap());
             assert!(err.contains("old.db"), "{err}");
             assert!(
-                err.contains("cannot upgrade it to schema version 2 (it stays as it was)"),
+                err.contains("cannot upgrade it to schema version")
+                    && err.contains("(it stays as it was)"),
                 "{err}"
             );
             assert!(err.contains(says), "{extra}: {err}");

@@ -64,6 +64,8 @@ fn incident(
             at: None,
         },
         reappeared: false,
+        validation: None,
+        still_live: false,
         first_seen: first_seen.to_string(),
         spread: repos.len(),
         locations,
@@ -88,6 +90,13 @@ fn sample() -> AuditReport {
     );
     spread.locations[1].path = format!("{HOSTILE}.txt");
     spread.locations[1].author = "O'Brien & \"Sons\" <ob@example.test>".to_string();
+    // Its issuer still accepts it (`audit --validate`).
+    spread.validation = Some(leakguard::validate::Verdict {
+        status: leakguard::validate::Status::Live,
+        reason: "HTTP 200: the issuer accepted it".to_string(),
+        details: [("account".to_string(), HOSTILE.to_string())].into(),
+        checked_at: "2025-01-02T03:00:00Z".to_string(),
+    });
 
     let mut revoked = incident(
         "a1b2c3d4e5f60002",
@@ -157,6 +166,8 @@ fn sample() -> AuditReport {
                 (Status::Accepted, 1),
             ],
             reappeared: 1,
+            by_validation: vec![(leakguard::validate::Status::Live, 1)],
+            still_live: 0,
             all_statuses: true,
         },
         repositories: vec![
@@ -218,6 +229,8 @@ fn big(n: usize) -> AuditReport {
                 .map(|&s| (s, if s == Status::Open { n } else { 0 }))
                 .collect(),
             reappeared: 0,
+            by_validation: Vec::new(),
+            still_live: 0,
             all_statuses: false,
         },
         repositories: (0..40)
@@ -389,6 +402,9 @@ fn chromium_shows_every_incident_and_runs_the_script() {
         "<dt>Failed repositories</dt><dd>1</dd>",
         "<dt>Reappeared revoked secrets</dt><dd>1</dd>",
         "<dt>False positive</dt><dd>1</dd>",
+        // The live secret: counted, and badged in its row.
+        "<dt>Live secrets (the issuer accepts them)</dt><dd>1</dd>",
+        "<span class=\"badge check-live\" title=\"HTTP 200: the issuer accepted it (checked 2025-01-02T03:00:00Z)\">LIVE</span>",
         "aria-label=\"Incidents by severity: critical 1, high 2, medium 1, low 1\"",
         "aria-label=\"Incidents by year of first leak: 2019 1, 2021 1, 2022 1, 2024 2\"",
         "clone failed: not a git repository &amp; &lt;gone&gt;",

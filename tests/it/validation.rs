@@ -397,7 +397,7 @@ mod scans {
     use crate::util::{git, Repo, Tree};
 
     /// A config rule for `mock_` tokens whose check asks the `mockco` provider.
-    const CONFIG: &str = r#"rules:
+    pub const CONFIG: &str = r#"rules:
   - id: mockco-token
     description: Mockco API token
     severity: medium
@@ -417,7 +417,7 @@ mod scans {
 "#;
 
     /// A token that the mock takes as live when it ends in `live`.
-    fn token(n: usize, live: bool) -> String {
+    pub fn token(n: usize, live: bool) -> String {
         let tail = if live { "live" } else { "dead" };
         let body =
             crate::util::synthetic(n as u64 + 7, 20, b"abcdefghijklmnopqrstuvwxyz0123456789");
@@ -425,7 +425,7 @@ mod scans {
     }
 
     /// The mock: live for tokens ending in `live`, 401 otherwise.
-    fn mock() -> Mock {
+    pub fn mock() -> Mock {
         Mock::start(|req: &Request| {
             if req
                 .header("authorization")
@@ -438,7 +438,7 @@ mod scans {
         })
     }
 
-    fn flags(mock: &Mock) -> Vec<String> {
+    pub fn flags(mock: &Mock) -> Vec<String> {
         vec![
             "--validate".into(),
             "--validation-endpoint".into(),
@@ -686,4 +686,241 @@ fn the_readme_lists_every_validating_provider() {
         written == table,
         "README.md's validation table is out of date; it should read:\n{table}"
     );
+}
+
+/// `audit --validate`: the checks stored with their time, nothing checked again before
+/// `--revalidate-after`, the live and unknown ones checked again after it (never the dead
+/// ones), a revoked incident still live flagged, every report format carrying the status,
+/// and the secret in no datastore or report.
+#[cfg(feature = "https")]
+mod audits {
+    use std::path::Path;
+
+    use crate::mock_issuer::{answer, Mock, Request};
+    use crate::util::{commit_in, git, Tree};
+
+    fn repo(dir: &Path, files: &[(&str, String)]) {
+        std::fs::create_dir_all(dir).unwrap();
+        git(dir, &["init", "-q", "-b", "main"]);
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        git(dir, &["add", "-A"]);
+        commit_in(dir, "one", &[]);
+    }
+
+    fn run(site: &Tree, args: &[String]) -> (i32, String, String) {
+        let out = crate::util::leakguard()
+            .current_dir(site.path())
+            .args(args)
+            .env_remove("HTTPS_PROXY")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(!e.contains("panicked"), "{e}");
+        (out.status.code().unwrap_or(-1), o, e)
+    }
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn checks_are_stored_revalidated_after_the_interval_and_a_revoked_live_one_is_flagged() {
+        let site = Tree::new();
+        site.file("config.yaml", super::scans::CONFIG);
+        let live = super::scans::token(11, true);
+        let dead = super::scans::token(12, false);
+        repo(
+            &site.join("repos/a"),
+            &[("a.py", format!("A = \"{live}\"\n"))],
+        );
+        repo(
+            &site.join("repos/b"),
+            &[("b.py", format!("B = \"{live}\"\nC = \"{dead}\"\n"))],
+        );
+        let m = super::scans::mock();
+        let mut audit = strings(&["audit", "repos", "--db", "a.db", "--config", "config.yaml"]);
+        audit.extend(super::scans::flags(&m));
+        // Without --validate, nothing connects.
+        let (code, _, err) = run(
+            &site,
+            &strings(&[
+                "audit",
+                "repos",
+                "--db",
+                "a.db",
+                "--config",
+                "config.yaml",
+                "--quiet",
+            ]),
+        );
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(m.connections(), 0);
+        // Two incidents, two checks (the live secret is in two repositories).
+        let (code, _, err) = run(&site, &audit);
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(m.requests().len(), 2, "{err}");
+        assert!(err.contains("validation: 1 live, 1 inactive"), "{err}");
+        let report = |site: &Tree| {
+            let (code, out, err) = run(
+                site,
+                &strings(&[
+                    "report",
+                    "--db",
+                    "a.db",
+                    "--format",
+                    "json",
+                    "--all-statuses",
+                ]),
+            );
+            assert_eq!(code, 0, "{err}");
+            serde_json::from_str::<serde_json::Value>(&out).unwrap()
+        };
+        let r = report(&site);
+        let incidents = r["incidents"].as_array().unwrap();
+        assert_eq!(incidents.len(), 2);
+        assert_eq!(
+            incidents[0]["validation"]["status"], "live",
+            "live first: {r}"
+        );
+        assert_eq!(incidents[0]["validation"]["details"]["account"], "acme");
+        assert_eq!(incidents[1]["validation"]["status"], "inactive");
+        let live_id = incidents[0]["id"].as_str().unwrap().to_string();
+
+        // Again at once: nothing is due.
+        run(&site, &audit);
+        assert_eq!(m.requests().len(), 2);
+        // After the interval: the live one again, never the dead one.
+        let mut again = audit.clone();
+        again.extend(strings(&["--revalidate-after", "0s"]));
+        run(&site, &again);
+        assert_eq!(m.requests().len(), 3);
+        let auth = m.requests()[2].header("authorization").unwrap().to_string();
+        assert!(auth.ends_with("live"), "{auth}");
+
+        // Revoked, yet the issuer still accepts it: it needs attention again.
+        let (code, _, err) = run(
+            &site,
+            &strings(&["triage", &live_id, "--status", "revoked", "--db", "a.db"]),
+        );
+        assert_eq!(code, 0, "{err}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Revoked and not checked since: the dead one is open, the revoked one is not shown.
+        let (code, out, err) = run(
+            &site,
+            &strings(&["report", "--db", "a.db", "--format", "json"]),
+        );
+        assert_eq!(code, 0, "{err}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(r["incidents"].as_array().unwrap().len(), 1, "{r}");
+        assert_ne!(r["incidents"][0]["id"], live_id.as_str());
+        let (code, _, err) = run(&site, &again);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains("validation: 1 live"), "{err}");
+        let (code, out, _) = run(
+            &site,
+            &strings(&["report", "--db", "a.db", "--format", "json"]),
+        );
+        assert_eq!(code, 0, "{out}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(r["incidents"].as_array().unwrap().len(), 2, "{r}");
+        assert_eq!(r["incidents"][0]["id"], live_id.as_str());
+        assert_eq!(r["incidents"][0]["still_live"], true);
+        let (_, text, _) = run(
+            &site,
+            &strings(&["report", "--db", "a.db", "--format", "text"]),
+        );
+        assert!(text.contains("STILL LIVE after it was revoked"), "{text}");
+        assert!(text.contains("issuer   LIVE (HTTP 200"), "{text}");
+
+        // Every format carries the status; no report or datastore holds the secret.
+        for format in ["text", "json", "csv", "sarif", "html"] {
+            let (code, out, err) = run(
+                &site,
+                &strings(&[
+                    "report",
+                    "--db",
+                    "a.db",
+                    "--all-statuses",
+                    "--format",
+                    format,
+                ]),
+            );
+            assert_eq!(code, 0, "{format}: {err}");
+            assert!(!out.contains(&live) && !out.contains(&dead), "{format}");
+            let says = match format {
+                "text" => "LIVE",
+                "csv" => ",live,",
+                "html" => ">LIVE</span>",
+                _ => "\"live\"",
+            };
+            assert!(out.contains(says), "{format}: {out}");
+        }
+        let (_, sarif, _) = run(
+            &site,
+            &strings(&[
+                "report",
+                "--db",
+                "a.db",
+                "--all-statuses",
+                "--format",
+                "sarif",
+            ]),
+        );
+        let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        crate::formats::assert_valid_sarif(&sarif);
+        let live_result = sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["properties"]["incident"] == live_id.as_str())
+            .unwrap();
+        assert_eq!(live_result["level"], "error");
+        for f in ["a.db", "a.db-wal"] {
+            if let Ok(bytes) = std::fs::read(site.join(f)) {
+                assert!(
+                    !bytes.windows(live.len()).any(|w| w == live.as_bytes()),
+                    "{f}"
+                );
+            }
+        }
+    }
+
+    /// An endpoint on loopback without --allow-internal-ips: `unknown`, and no connection.
+    #[test]
+    fn an_internal_endpoint_is_unknown_without_allow_internal_ips() {
+        let site = Tree::new();
+        site.file("config.yaml", super::scans::CONFIG);
+        let live = super::scans::token(21, true);
+        repo(
+            &site.join("repos/a"),
+            &[("a.py", format!("A = \"{live}\"\n"))],
+        );
+        let m = Mock::start(|_: &Request| answer(200, "{}"));
+        let mut args = strings(&[
+            "audit",
+            "repos",
+            "--db",
+            "a.db",
+            "--config",
+            "config.yaml",
+            "--validate",
+        ]);
+        args.extend(strings(&[
+            "--validation-endpoint",
+            &format!("mockco={}", m.url("/mockco")),
+            "--validation-ca",
+            &m.ca_path().display().to_string(),
+        ]));
+        let (_, _, err) = run(&site, &args);
+        assert!(err.contains("validation: 1 unknown"), "{err}");
+        assert_eq!(m.connections(), 0);
+    }
 }
