@@ -42,7 +42,7 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
             let list: Vec<_> = rules
                 .iter()
                 .map(|r| {
-                    serde_json::json!({
+                    let mut rule = serde_json::json!({
                         "id": r.id,
                         "severity": r.severity,
                         "description": r.description,
@@ -52,7 +52,16 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                         "keywords": r.keywords,
                         "pattern": r.pattern,
                         "source": r.source,
-                    })
+                    });
+                    // The rule's check (`--validate`): its provider, method and URL.
+                    if let Some(v) = &r.validate {
+                        rule["validate"] = serde_json::json!({
+                            "provider": v.provider,
+                            "method": format!("{:?}", v.request.method).to_uppercase(),
+                            "url": v.request.url,
+                        });
+                    }
+                    rule
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut *out, &serde_json::json!({ "rules": list }))?;
@@ -62,7 +71,12 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
             let w = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in rules {
                 let (id, sev) = (&r.id, r.severity.as_str());
-                writeln!(out, "{id:<w$}  {sev:<8}  {}", r.description)?;
+                let checked = if r.validate.is_some() {
+                    "  [validates]"
+                } else {
+                    ""
+                };
+                writeln!(out, "{id:<w$}  {sev:<8}  {}{checked}", r.description)?;
             }
             Ok(())
         }

@@ -924,3 +924,38 @@ mod audits {
         assert_eq!(m.connections(), 0);
     }
 }
+
+#[test]
+fn rules_list_shows_which_rules_validate() {
+    let out = leakguard()
+        .args(["rules", "list", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rule = |id: &str| {
+        json["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let gh = rule("github-pat");
+    assert_eq!(gh["validate"]["provider"], "github");
+    assert_eq!(gh["validate"]["url"], "https://api.github.com/user");
+    assert!(rule("melonly-api-token").get("validate").is_none());
+    let out = leakguard()
+        .args(["rules", "list", "--no-config"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("github-pat").ends_with("[validates]"));
+    assert!(!line("melonly-api-token").contains("[validates]"));
+}
