@@ -95,23 +95,25 @@ impl Client {
 
     /// One check; every failure is an `unknown` verdict with its reason.
     pub fn check(&self, spec: &ValidateSyntax, secret: &str) -> Verdict {
-        let started = Instant::now();
         let mut v = match prepare(spec, secret, &self.settings.endpoints) {
-            Ok(p) => self.send(spec, &p, secret, started),
+            Ok(p) => self.send(spec, &p, secret),
             Err(reason) => Verdict::unknown(&reason, secret),
         };
         v.checked_at = crate::clock::rfc3339(crate::clock::now_ms());
         v
     }
 
-    fn send(&self, spec: &ValidateSyntax, p: &Prepared, secret: &str, started: Instant) -> Verdict {
+    fn send(&self, spec: &ValidateSyntax, p: &Prepared, secret: &str) -> Verdict {
         let client = match self.client(&p.origin) {
             Ok(c) => c,
             Err(reason) => return Verdict::unknown(&reason, secret),
         };
-        // One retry, when a 429 asks for a wait that fits in the time left.
+        // One retry, when a 429 asks for a wait that fits in the time left. The time a check
+        // may take starts once the rate limit lets it go.
+        let mut started = None;
         for attempt in 0..2 {
             self.wait_turn(&p.origin);
+            let started = *started.get_or_insert_with(Instant::now);
             let mut req = match p.method {
                 Method::Get => client.get(&p.url),
                 Method::Head => client.head(&p.url),
