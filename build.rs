@@ -245,6 +245,7 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
         remediation,
         examples,
         validate,
+        validate_json: _,
     } = rule;
     let w = out;
     writeln!(w, "    StaticRule {{").unwrap();

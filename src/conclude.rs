@@ -118,20 +118,14 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
 /// a suppressed one: the user has decided about those), its verdict on each finding, then
 /// `--validation-filter`.
 fn validate(config: &Config, v: &Validation, reported: &mut Vec<Finding>) {
-    let rules: HashMap<&str, &crate::rules::Rule> = config
-        .engine
-        .rules()
-        .rules
-        .iter()
-        .map(|r| (r.id.as_ref(), r))
-        .collect();
+    let rules = config.engine.rules().by_id();
     let mut items = Vec::new();
     let mut seen: HashMap<(&str, &[u8]), usize> = HashMap::new();
     let mut which = Vec::with_capacity(reported.len());
     for f in reported.iter() {
         let spec = rules
             .get(f.rule_id.as_str())
-            .and_then(|r| r.validate.clone())
+            .and_then(|r| r.validate.as_ref().map(crate::rules::Check::spec))
             .filter(|_| f.kind == FindingKind::Content);
         which.push(spec.map(|spec| {
             *seen

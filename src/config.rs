@@ -272,7 +272,7 @@ impl ValidateOne {
                 args.rule
             );
         };
-        let Some(spec) = rule.validate.clone() else {
+        let Some(spec) = rule.validate.as_ref().map(crate::rules::Check::spec) else {
             bail!(
                 "rule `{}` has no check (no `validate:` block): its secrets cannot be validated",
                 rule.id

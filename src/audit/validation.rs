@@ -18,6 +18,7 @@ use super::{incident_id, open_local};
 use crate::chunk::{Chunk, Origin};
 use crate::finding::FindingKind;
 use crate::fingerprint::FingerprintKey;
+use crate::rules::Check;
 use crate::validate::{Status, Validator};
 
 /// A blob larger than this is not read again (the audit scanned it in windows).
@@ -42,13 +43,7 @@ pub fn check_due(
     let before =
         now.saturating_sub(i64::try_from(revalidate_after.as_millis()).unwrap_or(i64::MAX));
     let due = store.due_for_validation(before)?;
-    let rules: HashMap<&str, &crate::rules::Rule> = ctx
-        .engine
-        .rules()
-        .rules
-        .iter()
-        .map(|r| (r.id.as_ref(), r))
-        .collect();
+    let rules = ctx.engine.rules().by_id();
     let targets: HashMap<&str, &Target> =
         ctx.targets.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut repos: HashMap<String, Option<gix::Repository>> = HashMap::new();
@@ -76,11 +71,11 @@ pub fn check_due(
             };
             let spec = rules
                 .get(rule_id.as_str())
-                .and_then(|r| r.validate.clone())
+                .and_then(|r| r.validate.as_ref().map(Check::spec))
                 .or_else(|| {
                     rules
                         .get(place.rule_id.as_str())
-                        .and_then(|r| r.validate.clone())
+                        .and_then(|r| r.validate.as_ref().map(Check::spec))
                 });
             if let Some(spec) = spec {
                 items.push((spec, secret));

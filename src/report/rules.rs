@@ -54,7 +54,7 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                         "source": r.source,
                     });
                     // The rule's check (`--validate`): its provider, method and URL.
-                    if let Some(v) = &r.validate {
+                    if let Some(v) = r.validate.as_ref().map(|c| c.spec()) {
                         rule["validate"] = serde_json::json!({
                             "provider": v.provider,
                             "method": format!("{:?}", v.request.method).to_uppercase(),

@@ -10,7 +10,6 @@ use super::compile::Source;
 use std::borrow::Cow;
 
 use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleSyntax, Severity, Text};
-use super::validation::ValidateBlock;
 
 /// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
 pub(super) struct StaticRule {
@@ -98,11 +97,8 @@ impl StaticRule {
                 matches: strings(self.examples.0),
                 no_match: strings(self.examples.1),
             },
-            validate: self.validate.map(|json| ValidateBlock {
-                spec: serde_json::from_str(json).expect("build.rs wrote this JSON"),
-                line: 0,
-                column: 0,
-            }),
+            validate: None,
+            validate_json: self.validate,
         }
     }
 }

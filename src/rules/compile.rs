@@ -4,8 +4,9 @@
 //! bad YAML, unknown fields, invalid regexes, duplicate ids. Each error names the file, the
 //! rule and, where the YAML parser knows it, the line and column.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
@@ -272,9 +273,51 @@ pub struct Rule {
     pub remediation: Text,
     pub examples: Examples,
     /// How to ask the issuer whether a secret of this rule still works.
-    pub validate: Option<std::sync::Arc<ValidateSyntax>>,
+    pub validate: Option<Check>,
     /// Where the rule was defined.
     pub source: Text,
+}
+
+/// A rule's `validate:` block, parsed the first time a check is asked for: a built-in
+/// rule's is the JSON build.rs wrote (parsing all of them on every run cost the hook more
+/// than the rest of loading the built-in rules), a config's was parsed with the config.
+#[derive(Clone)]
+pub struct Check {
+    json: Option<&'static str>,
+    spec: Arc<OnceLock<Arc<ValidateSyntax>>>,
+}
+
+impl Check {
+    fn parsed(spec: ValidateSyntax) -> Check {
+        Check {
+            json: None,
+            spec: Arc::new(OnceLock::from(Arc::new(spec))),
+        }
+    }
+
+    fn json(json: &'static str) -> Check {
+        Check {
+            json: Some(json),
+            spec: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// The block.
+    pub fn spec(&self) -> Arc<ValidateSyntax> {
+        self.spec
+            .get_or_init(|| {
+                let json = self.json.expect("a check is parsed or has its JSON");
+                Arc::new(serde_json::from_str(json).expect("build.rs wrote this JSON"))
+            })
+            .clone()
+    }
+}
+
+/// The block itself, however it is held: a built-in rule compares equal to its YAML.
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Check").field(&self.spec()).finish()
+    }
 }
 
 impl Rule {
@@ -408,6 +451,11 @@ impl RuleSet {
     /// Finds a rule by id.
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Every rule by id, for looking up many.
+    pub fn by_id(&self) -> HashMap<&str, &Rule> {
+        self.rules.iter().map(|r| (r.id.as_ref(), r)).collect()
     }
 }
 
@@ -566,7 +614,11 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
         allow,
         remediation: s.remediation.unwrap_or(Text::Borrowed(REMEDIATION)),
         examples: s.examples,
-        validate: s.validate.map(|v| std::sync::Arc::new(v.spec)),
+        validate: match (s.validate, s.validate_json) {
+            (Some(v), _) => Some(Check::parsed(v.spec)),
+            (None, Some(json)) => Some(Check::json(json)),
+            (None, None) => None,
+        },
         source: file,
     })
 }

@@ -95,6 +95,10 @@ pub struct RuleSyntax {
     /// How to ask the issuer whether a found secret still works (`--validate`).
     #[serde(default)]
     pub validate: Option<ValidateBlock>,
+    /// A built-in rule's `validate:` block as the JSON build.rs wrote, parsed only when a
+    /// check is asked for (never set from YAML).
+    #[serde(skip)]
+    pub validate_json: Option<&'static str>,
 }
 
 impl RuleSyntax {

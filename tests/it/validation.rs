@@ -117,7 +117,7 @@ mod https {
         assert!(validating.len() >= 30, "{}", validating.len());
         let mut providers = std::collections::BTreeSet::new();
         for rule in validating {
-            let spec = rule.validate.clone().unwrap();
+            let spec = rule.validate.as_ref().unwrap().spec();
             providers.insert(spec.provider.clone());
             let live_secret = format!("EXAMPLE-live-{}-0000", rule.id);
             let (path, _) = leakguard::rules::validation::split_origin(&spec.request.url)
@@ -649,7 +649,9 @@ fn validation_table() -> String {
     type Row = (Vec<String>, std::collections::BTreeSet<String>);
     let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
     for r in &rules.rules {
-        let Some(v) = &r.validate else { continue };
+        let Some(v) = r.validate.as_ref().map(|c| c.spec()) else {
+            continue;
+        };
         let method = format!("{:?}", v.request.method).to_uppercase();
         let check = format!("`{method} {}`", v.request.url.replace("{{secret}}", "…"));
         let row = rows.entry((v.provider.clone(), check)).or_default();
