@@ -281,9 +281,9 @@ fn rules_list(config: &ConfigArgs, format: crate::report::rules::ListFormat) -> 
 /// `leakguard validate`: one secret from standard input, one check, one verdict.
 fn validate(args: &crate::cli::ValidateArgs) -> Result<ExitStatus> {
     let one = config::ValidateOne::new(args)?;
-    let secret = crate::validate::read_secret(std::io::stdin().lock())?;
+    let sent = crate::validate::read_credential(std::io::stdin().lock(), one.spec.uses_pair())?;
     let validator = crate::validate::Validator::new(one.settings)?;
-    let verdict = validator.check_all(&[(one.spec, secret)]).remove(0);
+    let verdict = validator.check_all(&[(one.spec, sent)]).remove(0);
     crate::output::to_stdout(|w| crate::report::verdict::write(&one.rule, &verdict, one.json, w))?;
     Ok(match verdict.status {
         crate::validate::Status::Live => ExitStatus::Findings,

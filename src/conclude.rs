@@ -132,7 +132,7 @@ fn validate(config: &Config, v: &Validation, reported: &mut Vec<Finding>) {
                 .entry((&f.rule_id, f.secret_bytes()))
                 .or_insert_with(|| {
                     let secret = String::from_utf8_lossy(f.secret_bytes()).into_owned();
-                    items.push((spec, secret));
+                    items.push((spec, crate::validate::Credential::single(secret)));
                     items.len() - 1
                 })
         }));

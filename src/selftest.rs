@@ -97,7 +97,7 @@ fn check_validation(rule: &Rule) -> Vec<ExampleFailure> {
             &headers,
             answer.body.as_bytes(),
             false,
-            "",
+            &crate::validate::Credential::single(""),
         );
         (got.status != want).then(|| ExampleFailure {
             rule: rule.id.to_string(),

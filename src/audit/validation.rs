@@ -78,7 +78,7 @@ pub fn check_due(
                         .and_then(|r| r.validate.as_ref().map(Check::spec))
                 });
             if let Some(spec) = spec {
-                items.push((spec, secret));
+                items.push((spec, crate::validate::Credential::single(secret)));
                 ids.push(incident.clone());
                 break;
             }

@@ -3,7 +3,9 @@
 //!
 //! The request's scheme, host and port are fixed in the rule. The secret only fills
 //! `{{secret}}` in the URL's path or query (percent-encoded), in header values, in basic
-//! credentials or in form fields: a secret can never choose where it is sent. This file is
+//! credentials or in form fields: a secret can never choose where it is sent. A rule with a
+//! `pair:` may also send its companion (an account or key id) as `{{pair}}`, in the same
+//! places. This file is
 //! the syntax and its checks only (build.rs runs them on the built-in rules); sending the
 //! request is `crate::validate`'s.
 
@@ -133,14 +135,17 @@ pub enum Scalar {
     Str(String),
 }
 
-/// A piece of a template: text as written, or where the secret goes.
+/// A piece of a template: text as written, where the secret goes, or where its companion
+/// goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece<'a> {
     Text(&'a str),
     Secret,
+    Pair,
 }
 
-/// `text` split at its `{{secret}}` placeholders; any other `{{…}}` is an error.
+/// `text` split at its `{{secret}}` and `{{pair}}` placeholders; any other `{{…}}` is an
+/// error.
 pub fn template(text: &str) -> Result<Vec<Piece<'_>>, String> {
     let mut pieces = Vec::new();
     let mut rest = text;
@@ -154,9 +159,10 @@ pub fn template(text: &str) -> Result<Vec<Piece<'_>>, String> {
         };
         match after[..end].trim() {
             "secret" => pieces.push(Piece::Secret),
+            "pair" => pieces.push(Piece::Pair),
             other => {
                 return Err(format!(
-                    "unknown placeholder `{{{{{other}}}}}` in `{text}` (the one placeholder is `{{{{secret}}}}`)"
+                    "unknown placeholder `{{{{{other}}}}}` in `{text}` (the placeholders are `{{{{secret}}}}` and `{{{{pair}}}}`)"
                 ))
             }
         }
@@ -188,6 +194,30 @@ fn is_pointer(s: &str) -> bool {
 }
 
 impl ValidateSyntax {
+    /// Every text of the request that may hold a placeholder, with what it is.
+    fn templates(&self) -> Vec<(&'static str, &str)> {
+        let r = &self.request;
+        let rest = split_origin(&r.url).map_or(r.url.as_str(), |(_, rest)| rest);
+        let mut all = vec![("url", rest)];
+        all.extend(r.headers.values().map(|v| ("header", v.as_str())));
+        if let Some(b) = &r.basic {
+            all.push(("basic user", &b.user));
+            all.push(("basic password", &b.password));
+        }
+        for (name, value) in &r.form {
+            all.push(("form field", name));
+            all.push(("form value", value));
+        }
+        all
+    }
+
+    /// The request sends the secret's companion (`{{pair}}`): the rule must declare one.
+    pub fn uses_pair(&self) -> bool {
+        self.templates()
+            .iter()
+            .any(|(_, t)| template(t).is_ok_and(|p| p.contains(&Piece::Pair)))
+    }
+
     /// Everything that can be wrong with a block, short of sending it.
     pub fn check(&self) -> Result<(), String> {
         let p = &self.provider;
@@ -220,7 +250,6 @@ impl ValidateSyntax {
         if rest.contains('#') {
             return Err(format!("validate: url `{}` has a fragment", r.url));
         }
-        let mut templates: Vec<(&str, &str)> = vec![("url", rest)];
         for (name, value) in &r.headers {
             if !is_token(name) {
                 return Err(format!(
@@ -238,23 +267,14 @@ impl ValidateSyntax {
             if value.chars().any(|c| c.is_control()) {
                 return Err(format!("validate: header `{name}` has a control character"));
             }
-            templates.push(("header", value));
-        }
-        if let Some(b) = &r.basic {
-            templates.push(("basic user", &b.user));
-            templates.push(("basic password", &b.password));
         }
         if !r.form.is_empty() && r.method != Method::Post {
             return Err("validate: a `form` body needs `method: POST`".into());
         }
-        for (name, value) in &r.form {
-            templates.push(("form field", name));
-            templates.push(("form value", value));
-        }
         let mut secret = false;
-        for (what, text) in templates {
+        for (what, text) in self.templates() {
             let pieces = template(text).map_err(|e| format!("validate: {what}: {e}"))?;
-            if what == "form field" && pieces.contains(&Piece::Secret) {
+            if what == "form field" && pieces.iter().any(|p| !matches!(p, Piece::Text(_))) {
                 return Err(
                     "validate: a form field's name is fixed; the secret goes in its value".into(),
                 );

@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 
 use super::request::{prepare, Prepared};
 use super::verdict::{judge, Verdict};
-use super::{address, Settings};
+use super::{address, Credential, Settings};
 use crate::rules::validation::{Method, ValidateSyntax};
 
 /// Sends requests with the run's settings.
@@ -68,8 +68,8 @@ impl Client {
         })
     }
 
-    /// Checks each `(rule's block, secret)`, `concurrency` at a time; verdicts in order.
-    pub fn check_all(&self, items: &[(Arc<ValidateSyntax>, String)]) -> Vec<Verdict> {
+    /// Checks each `(rule's block, credential)`, `concurrency` at a time; verdicts in order.
+    pub fn check_all(&self, items: &[(Arc<ValidateSyntax>, Credential)]) -> Vec<Verdict> {
         let next = std::sync::atomic::AtomicUsize::new(0);
         let results = Mutex::new(vec![None; items.len()]);
         let workers = self.settings.concurrency.clamp(1, items.len().max(1));
@@ -77,10 +77,10 @@ impl Client {
             for _ in 0..workers {
                 s.spawn(|| loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((spec, secret)) = items.get(i) else {
+                    let Some((spec, sent)) = items.get(i) else {
                         break;
                     };
-                    let v = self.check(spec, secret);
+                    let v = self.check(spec, sent);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(v);
                 });
             }
@@ -94,19 +94,19 @@ impl Client {
     }
 
     /// One check; every failure is an `unknown` verdict with its reason.
-    pub fn check(&self, spec: &ValidateSyntax, secret: &str) -> Verdict {
-        let mut v = match prepare(spec, secret, &self.settings.endpoints) {
-            Ok(p) => self.send(spec, &p, secret),
-            Err(reason) => Verdict::unknown(&reason, secret),
+    pub fn check(&self, spec: &ValidateSyntax, sent: &Credential) -> Verdict {
+        let mut v = match prepare(spec, sent, &self.settings.endpoints) {
+            Ok(p) => self.send(spec, &p, sent),
+            Err(reason) => Verdict::unknown(&reason, sent),
         };
         v.checked_at = crate::clock::rfc3339(crate::clock::now_ms());
         v
     }
 
-    fn send(&self, spec: &ValidateSyntax, p: &Prepared, secret: &str) -> Verdict {
+    fn send(&self, spec: &ValidateSyntax, p: &Prepared, sent: &Credential) -> Verdict {
         let client = match self.client(&p.origin) {
             Ok(c) => c,
-            Err(reason) => return Verdict::unknown(&reason, secret),
+            Err(reason) => return Verdict::unknown(&reason, sent),
         };
         // One retry, when a 429 asks for a wait that fits in the time left. The time a check
         // may take starts once the rate limit lets it go.
@@ -129,7 +129,7 @@ impl Client {
             }
             let resp = match req.send() {
                 Ok(r) => r,
-                Err(e) => return Verdict::unknown(&failure(e, self.settings.timeout), secret),
+                Err(e) => return Verdict::unknown(&failure(e, self.settings.timeout), sent),
             };
             let status = resp.status().as_u16();
             if status == 429 && attempt == 0 {
@@ -142,7 +142,7 @@ impl Client {
             if resp.status().is_redirection() {
                 return Verdict::unknown(
                     &format!("HTTP {status}: a redirect to another host, not followed"),
-                    secret,
+                    sent,
                 );
             }
             let headers: Vec<(String, String)> = resp
@@ -156,11 +156,11 @@ impl Client {
                 })
                 .collect();
             return match self.read_body(resp, started) {
-                Ok((body, truncated)) => judge(spec, status, &headers, &body, truncated, secret),
-                Err(why) => Verdict::unknown(&format!("HTTP {status}: {why}"), secret),
+                Ok((body, truncated)) => judge(spec, status, &headers, &body, truncated, sent),
+                Err(why) => Verdict::unknown(&format!("HTTP {status}: {why}"), sent),
             };
         }
-        Verdict::unknown("HTTP 429: rate limited", secret)
+        Verdict::unknown("HTTP 429: rate limited", sent)
     }
 
     /// Up to `max_body` bytes of the body (and whether there was more), by the deadline:

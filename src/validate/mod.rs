@@ -29,6 +29,24 @@ use crate::rules::validation::ValidateSyntax;
 
 pub use verdict::{Status, Verdict};
 
+/// What one check sends: the secret, and its companion (the key or account id a `pair:`
+/// rule found next to it) for `{{pair}}`. Neither ever reaches a verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Credential {
+    pub secret: String,
+    pub pair: Option<String>,
+}
+
+impl Credential {
+    /// A secret without a companion.
+    pub fn single(secret: impl Into<String>) -> Credential {
+        Credential {
+            secret: secret.into(),
+            pair: None,
+        }
+    }
+}
+
 /// How validation runs: the defaults are the and the README's.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -91,8 +109,8 @@ impl Validator {
         }
     }
 
-    /// A verdict for each `(rule's block, secret)`, in order.
-    pub fn check_all(&self, items: &[(Arc<ValidateSyntax>, String)]) -> Vec<Verdict> {
+    /// A verdict for each `(rule's block, credential)`, in order.
+    pub fn check_all(&self, items: &[(Arc<ValidateSyntax>, Credential)]) -> Vec<Verdict> {
         #[cfg(feature = "https")]
         {
             self.client.check_all(items)
@@ -106,8 +124,9 @@ impl Validator {
 }
 
 /// The secret on `input` (standard input: never the command line, where shell history and
-/// `ps` keep it): its first line, without surrounding white space.
-pub fn read_secret(input: impl std::io::Read) -> anyhow::Result<String> {
+/// `ps` keep it): its first line, without surrounding white space. A check that sends the
+/// secret's companion (`needs_pair`) reads it from the second line.
+pub fn read_credential(input: impl std::io::Read, needs_pair: bool) -> anyhow::Result<Credential> {
     use anyhow::Context;
     use std::io::Read;
     let mut bytes = Vec::new();
@@ -118,26 +137,42 @@ pub fn read_secret(input: impl std::io::Read) -> anyhow::Result<String> {
     let Ok(text) = String::from_utf8(bytes) else {
         anyhow::bail!("standard input is not UTF-8 text: give the secret as text");
     };
-    let secret = text.lines().next().unwrap_or("").trim();
+    let mut lines = text.lines().map(str::trim);
+    let secret = lines.next().unwrap_or("");
     if secret.is_empty() {
         anyhow::bail!(
             "no secret on standard input: pipe it in (`leakguard validate --rule ID < file`)"
         );
     }
-    Ok(secret.to_string())
+    let pair = lines.next().filter(|p| !p.is_empty());
+    if needs_pair && pair.is_none() {
+        anyhow::bail!(
+            "this rule's check also needs the id that goes with the secret: give the secret on the first line of standard input and the id on the second"
+        );
+    }
+    Ok(Credential {
+        secret: secret.to_string(),
+        pair: pair.filter(|_| needs_pair).map(str::to_string),
+    })
 }
 
-/// The secret, and any of its encodings that could appear in an answer, cut out of `text`.
-/// For reasons and details: an endpoint may echo what it was sent.
-pub fn withhold(text: &str, secret: &str) -> String {
-    if secret.len() < 4 {
-        return text.to_string();
-    }
+/// The secret and its companion, and any of their encodings that could appear in an answer,
+/// cut out of `text`. For reasons and details: an endpoint may echo what it was sent.
+pub fn withhold(text: &str, sent: &Credential) -> String {
     let mut out = text.to_string();
-    let encoded = request::encode_component(secret);
-    for form in [secret, encoded.as_str()] {
-        if !form.is_empty() && out.contains(form) {
-            out = out.replace(form, "[secret]");
+    let parts = [
+        (Some(&sent.secret), "[secret]"),
+        (sent.pair.as_ref(), "[pair]"),
+    ];
+    for (part, mark) in parts {
+        let Some(part) = part.filter(|p| p.len() >= 4) else {
+            continue;
+        };
+        let encoded = request::encode_component(part);
+        for form in [part.as_str(), encoded.as_str()] {
+            if out.contains(form) {
+                out = out.replace(form, mark);
+            }
         }
     }
     out
@@ -150,10 +185,19 @@ mod tests {
     #[test]
     fn withheld_in_every_form() {
         let s = "EXAMPLE/secret+value=";
-        assert_eq!(withhold(&format!("a {s} b"), s), "a [secret] b");
+        let sent = Credential::single(s);
+        assert_eq!(withhold(&format!("a {s} b"), &sent), "a [secret] b");
         let enc = request::encode_component(s);
         assert_ne!(enc, s);
-        assert_eq!(withhold(&format!("url?k={enc}"), s), "url?k=[secret]");
-        assert_eq!(withhold("nothing here", s), "nothing here");
+        assert_eq!(withhold(&format!("url?k={enc}"), &sent), "url?k=[secret]");
+        assert_eq!(withhold("nothing here", &sent), "nothing here");
+        let paired = Credential {
+            pair: Some("AKIDEXAMPLE01".into()),
+            ..sent
+        };
+        assert_eq!(
+            withhold(&format!("{s} of AKIDEXAMPLE01"), &paired),
+            "[secret] of [pair]"
+        );
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::Credential;
 use crate::rules::validation::{split_origin, template, Method, Piece, ValidateSyntax};
 
 /// Everything but RFC 3986's unreserved characters: for query values and form fields.
@@ -39,16 +40,31 @@ pub struct Prepared {
     pub form: Option<String>,
 }
 
-/// `spec` with `secret` filled in, sent to `endpoints[provider]` when the user named one.
-/// Errors are reasons for an `unknown` verdict (they never hold the secret).
+/// `spec` with the secret (and its companion) filled in, sent to `endpoints[provider]` when
+/// the user named one. Errors are reasons for an `unknown` verdict (they never hold the
+/// secret).
 pub fn prepare(
     spec: &ValidateSyntax,
-    secret: &str,
+    sent: &Credential,
     endpoints: &BTreeMap<String, String>,
 ) -> Result<Prepared, String> {
+    let secret = sent.secret.as_str();
     if secret.is_empty() || secret.chars().any(char::is_control) {
         return Err("the secret holds control characters, which no request can carry".into());
     }
+    let pair = match &sent.pair {
+        Some(p) if p.is_empty() || p.chars().any(char::is_control) => {
+            return Err("its companion holds control characters, which no request can carry".into())
+        }
+        Some(p) => Some(p.as_str()),
+        None if spec.uses_pair() => {
+            return Err(
+                "the check needs the id that goes with the secret, and none was found next to it"
+                    .into(),
+            )
+        }
+        None => None,
+    };
     let r = &spec.request;
     let (rule_origin, rest) = split_origin(&r.url).ok_or("the rule's URL is not https://")?;
     let base = match endpoints.get(&spec.provider) {
@@ -62,6 +78,7 @@ pub fn prepare(
             match piece {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Secret => out.push_str(&encode(secret)),
+                Piece::Pair => out.push_str(&encode(pair.unwrap_or_default())),
             }
         }
         Ok(out)
@@ -84,8 +101,12 @@ pub fn prepare(
         headers.push((name.clone(), fill(value, &raw)?));
     }
     if let Some(b) = &r.basic {
-        let pair = format!("{}:{}", fill(&b.user, &raw)?, fill(&b.password, &raw)?);
-        let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+        let user = fill(&b.user, &raw)?;
+        if user.contains(':') {
+            return Err("a basic user name cannot hold `:`".into());
+        }
+        let both = format!("{user}:{}", fill(&b.password, &raw)?);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(both);
         headers.push(("Authorization".into(), format!("Basic {encoded}")));
     }
     let form = if r.form.is_empty() {
@@ -135,7 +156,7 @@ responses: {live: {status: 200}, inactive: {status: 401}}
     #[test]
     fn the_secret_cannot_move_the_request() {
         let hostile = "a/../b?c=d#e@evil.test:1 &x=%2F";
-        let p = prepare(&spec(SPEC), hostile, &BTreeMap::new()).unwrap();
+        let p = prepare(&spec(SPEC), &Credential::single(hostile), &BTreeMap::new()).unwrap();
         assert_eq!(p.origin, "https://api.example.test");
         assert_eq!(
             p.url,
@@ -146,7 +167,12 @@ responses: {live: {status: 200}, inactive: {status: 401}}
             p.headers,
             [("Authorization".into(), format!("Bearer {hostile}"))]
         );
-        assert!(prepare(&spec(SPEC), "a\r\nHost: evil", &BTreeMap::new()).is_err());
+        assert!(prepare(
+            &spec(SPEC),
+            &Credential::single("a\r\nHost: evil"),
+            &BTreeMap::new()
+        )
+        .is_err());
     }
 
     #[test]
@@ -155,7 +181,7 @@ responses: {live: {status: 200}, inactive: {status: 401}}
             "example".to_string(),
             "https://127.0.0.1:8443/ghe/api/".to_string(),
         )]);
-        let p = prepare(&spec(SPEC), "k", &endpoints).unwrap();
+        let p = prepare(&spec(SPEC), &Credential::single("k"), &endpoints).unwrap();
         assert_eq!(p.origin, "https://127.0.0.1:8443");
         assert!(
             p.url
@@ -165,7 +191,9 @@ responses: {live: {status: 200}, inactive: {status: 401}}
         );
         let other = BTreeMap::from([("github".to_string(), "https://x.test".to_string())]);
         assert_eq!(
-            prepare(&spec(SPEC), "k", &other).unwrap().origin,
+            prepare(&spec(SPEC), &Credential::single("k"), &other)
+                .unwrap()
+                .origin,
             "https://api.example.test"
         );
     }
@@ -185,12 +213,54 @@ inactive: {status: [401]}
 responses: {live: {status: 200}, inactive: {status: 401}}
 ",
         );
-        let p = prepare(&s, "k&y=1", &BTreeMap::new()).unwrap();
+        let p = prepare(&s, &Credential::single("k&y=1"), &BTreeMap::new()).unwrap();
         // base64("api:k&y=1")
         assert_eq!(
             p.headers,
             [("Authorization".into(), "Basic YXBpOmsmeT0x".into())]
         );
         assert_eq!(p.form.as_deref(), Some("mode=read%20only&token=k%26y%3D1"));
+    }
+
+    /// A pair's id goes where `{{pair}}` is, encoded like the secret; without one the check
+    /// cannot be made, and says why.
+    #[test]
+    fn the_companion_fills_its_placeholder() {
+        let s = spec(
+            "
+provider: example
+request:
+  url: https://api.example.test/accounts/{{pair}}.json?sid={{pair}}
+  basic: {user: '{{pair}}', password: '{{secret}}'}
+live: {status: [200]}
+inactive: {status: [401]}
+responses: {live: {status: 200}, inactive: {status: 401}}
+",
+        );
+        assert!(s.uses_pair());
+        assert!(!spec(SPEC).uses_pair());
+        let sent = Credential {
+            secret: "s3cr3t".into(),
+            pair: Some("AC1/2".into()),
+        };
+        let p = prepare(&s, &sent, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            p.url,
+            "https://api.example.test/accounts/AC1%2F2.json?sid=AC1%2F2"
+        );
+        // base64("AC1/2:s3cr3t")
+        assert_eq!(
+            p.headers,
+            [("Authorization".into(), "Basic QUMxLzI6czNjcjN0".into())]
+        );
+        let alone = prepare(&s, &Credential::single("s3cr3t"), &BTreeMap::new()).unwrap_err();
+        assert!(alone.contains("needs the id"), "{alone}");
+        let colon = Credential {
+            pair: Some("a:b".into()),
+            ..sent
+        };
+        assert!(prepare(&s, &colon, &BTreeMap::new())
+            .unwrap_err()
+            .contains("`:`"));
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::withhold;
+use super::{withhold, Credential};
 use crate::rules::validation::{Condition, Scalar, ValidateSyntax};
 
 /// What validation concluded about a secret.
@@ -74,10 +74,10 @@ impl Verdict {
     }
 
     /// `unknown` for `reason`, with the secret withheld from it.
-    pub fn unknown(reason: &str, secret: &str) -> Verdict {
+    pub fn unknown(reason: &str, sent: &Credential) -> Verdict {
         Verdict {
             status: Status::Unknown,
-            reason: withhold(reason, secret),
+            reason: withhold(reason, sent),
             details: BTreeMap::new(),
             checked_at: String::new(),
         }
@@ -95,7 +95,7 @@ pub fn judge(
     headers: &[(String, String)],
     body: &[u8],
     truncated: bool,
-    secret: &str,
+    sent: &Credential,
 ) -> Verdict {
     // An answer larger than any issuer's documented one is not read at all, even by a
     // rule that only tests the status: it is not the issuer's API answering.
@@ -148,7 +148,7 @@ pub fn judge(
                     .map(|(_, v)| v.clone()),
                 _ => None,
             };
-            if let Some(v) = value.map(|v| clean(&v, secret)).filter(|v| !v.is_empty()) {
+            if let Some(v) = value.map(|v| clean(&v, sent)).filter(|v| !v.is_empty()) {
                 details.insert(name.clone(), v);
             }
         }
@@ -179,8 +179,8 @@ fn show(v: &serde_json::Value) -> String {
 }
 
 /// A detail fit to print: the secret withheld, control characters dropped, cut short.
-fn clean(v: &str, secret: &str) -> String {
-    let v = withhold(v, secret);
+fn clean(v: &str, sent: &Credential) -> String {
+    let v = withhold(v, sent);
     let v: String = v.chars().filter(|c| !c.is_control()).collect();
     let v = v.trim();
     if v.chars().count() > DETAIL_MAX {
@@ -227,7 +227,7 @@ responses:
             &h,
             br#"{"ok":true,"team":"Acme","user":"bot"}"#,
             false,
-            SECRET,
+            &Credential::single(SECRET),
         );
         assert_eq!(live.status, Status::Live);
         assert_eq!(live.details["team"], "Acme");
@@ -238,7 +238,7 @@ responses:
             &[],
             br#"{"ok":false,"error":"invalid_auth"}"#,
             false,
-            SECRET,
+            &Credential::single(SECRET),
         );
         assert_eq!(dead.status, Status::Inactive);
         assert!(dead.details.is_empty());
@@ -248,12 +248,26 @@ responses:
             (200, b"<html>not json</html>", "neither"),
             (200, br#"{"ok":"yes"}"#, "neither"),
         ] {
-            let v = judge(&spec(), status, &[], body, false, SECRET);
+            let v = judge(
+                &spec(),
+                status,
+                &[],
+                body,
+                false,
+                &Credential::single(SECRET),
+            );
             assert_eq!(v.status, Status::Unknown, "{status} {body:?}");
             assert!(v.reason.contains(why), "{}", v.reason);
         }
         // A body cut at the limit is never read as JSON.
-        let cut = judge(&spec(), 200, &[], br#"{"ok":true}"#, true, SECRET);
+        let cut = judge(
+            &spec(),
+            200,
+            &[],
+            br#"{"ok":true}"#,
+            true,
+            &Credential::single(SECRET),
+        );
         assert_eq!(cut.status, Status::Unknown);
         assert!(cut.reason.contains("too large"));
     }
@@ -267,7 +281,7 @@ responses:
             &[("X-OAuth-Scopes".into(), SECRET.into())],
             body.as_bytes(),
             false,
-            SECRET,
+            &Credential::single(SECRET),
         );
         assert_eq!(v.status, Status::Live);
         assert_eq!(v.details["team"], "token [secret] ok");
