@@ -239,6 +239,8 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
         context,
         priority,
         multiline,
+        kind,
+        pair,
         checksum,
         overlaps,
         allow,
@@ -268,6 +270,21 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
     writeln!(w, "        context: &{context:?},").unwrap();
     writeln!(w, "        priority: {priority},").unwrap();
     writeln!(w, "        multiline: {multiline},").unwrap();
+    writeln!(w, "        kind: RuleKind::{kind:?},").unwrap();
+    match pair {
+        Some(syntax::PairSyntax {
+            rule,
+            within,
+            required,
+        }) => {
+            let within = match within {
+                syntax::Within::Lines(n) => format!("Within::Lines({n})"),
+                syntax::Within::File => "Within::File".to_string(),
+            };
+            writeln!(w, "        pair: Some(({rule:?}, {within}, {required})),").unwrap()
+        }
+        None => writeln!(w, "        pair: None,").unwrap(),
+    }
     match checksum {
         Some(c) => writeln!(w, "        checksum: Some(Checksum::{c:?}),").unwrap(),
         None => writeln!(w, "        checksum: None,").unwrap(),

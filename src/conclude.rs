@@ -114,25 +114,29 @@ pub fn judge(config: &Config, scanned: Scanned, started: Instant) -> Verdict {
     }
 }
 
-/// `--validate`: one check per distinct (rule, secret) among the reported findings (never
+/// `--validate`: one check per distinct (rule, secret, companion) among the reported findings (never
 /// a suppressed one: the user has decided about those), its verdict on each finding, then
 /// `--validation-filter`.
 fn validate(config: &Config, v: &Validation, reported: &mut Vec<Finding>) {
     let rules = config.engine.rules().by_id();
     let mut items = Vec::new();
-    let mut seen: HashMap<(&str, &[u8]), usize> = HashMap::new();
+    let mut seen: HashMap<(&str, &[u8], Option<&str>), usize> = HashMap::new();
     let mut which = Vec::with_capacity(reported.len());
     for f in reported.iter() {
         let spec = rules
             .get(f.rule_id.as_str())
             .and_then(|r| r.validate.as_ref().map(crate::rules::Check::spec))
             .filter(|_| f.kind == FindingKind::Content);
+        let pair = f.pair.as_ref().map(|p| p.value());
         which.push(spec.map(|spec| {
             *seen
-                .entry((&f.rule_id, f.secret_bytes()))
+                .entry((&f.rule_id, f.secret_bytes(), pair))
                 .or_insert_with(|| {
-                    let secret = String::from_utf8_lossy(f.secret_bytes()).into_owned();
-                    items.push((spec, crate::validate::Credential::single(secret)));
+                    let sent = crate::validate::Credential {
+                        secret: String::from_utf8_lossy(f.secret_bytes()).into_owned(),
+                        pair: pair.map(str::to_string),
+                    };
+                    items.push((spec, sent));
                     items.len() - 1
                 })
         }));

@@ -67,6 +67,47 @@ pub struct Finding {
     pub physical: Option<usize>,
     /// What the issuer said about the secret, when the run validated (`--validate`).
     pub validation: Option<crate::validate::Verdict>,
+    /// The id a paired secret works with (`pair:` rules), when one was found near it.
+    pub pair: Option<Companion>,
+}
+
+/// A secret's companion: the key or account id found near it, whose own finding (if its
+/// rule reports one) the pair absorbed. Its value is printed like a secret: redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Companion {
+    pub rule_id: String,
+    /// Where it is, in the file (1-based; the column in bytes).
+    pub line: usize,
+    pub column: usize,
+    value: String,
+    pub redacted: String,
+}
+
+impl Companion {
+    pub fn new(rule: &Rule, line: usize, column: usize, value: &[u8]) -> Companion {
+        let value = String::from_utf8_lossy(value).into_owned();
+        Companion {
+            rule_id: rule.id.to_string(),
+            line,
+            column,
+            redacted: redact(&value, &rule.keywords),
+            value,
+        }
+    }
+
+    /// The raw id, for validation only.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The id as it may be printed: redacted unless `show` is set.
+    pub fn display(&self, show: bool) -> &str {
+        if show {
+            &self.value
+        } else {
+            &self.redacted
+        }
+    }
 }
 
 /// What silenced a finding: shown by `--explain`, never a reason to hide that it happened.
@@ -144,6 +185,7 @@ impl Finding {
             suppressed: None,
             physical: None,
             validation: None,
+            pair: None,
         }
     }
 
@@ -171,6 +213,7 @@ impl Finding {
             suppressed: None,
             physical: None,
             validation: None,
+            pair: None,
         }
     }
 
@@ -208,6 +251,7 @@ impl Finding {
             suppressed: None,
             physical: None,
             validation: None,
+            pair: None,
         }
     }
 

@@ -1,6 +1,7 @@
-//! Rule self-tests (`leakguard rules test`, and the built-in pack's unit test): every rule's `match` examples must produce a finding of that rule and its
-//! `no_match` examples must not, through the whole engine (prefilter, regex, entropy,
-//! placeholders, allowlists), not through the bare regex.
+//! Rule self-tests (`leakguard rules test`, and the built-in pack's unit test): every rule's
+//! `match` examples must produce a finding of that rule (an identifier's: a finding paired
+//! with it) and its `no_match` examples must not, through the whole engine (prefilter,
+//! regex, entropy, placeholders, allowlists), not through the bare regex.
 //!
 //! Examples may hold generators such as `{{alnum:31}}`, expanded here with a deterministic
 //! generator seeded by the rule id, so rule files never contain secret-looking strings.
@@ -125,6 +126,8 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
             || b.generic
             || a.overlaps.iter().any(|o| o == &b.id || o == "*")
             || b.overlaps.iter().any(|o| o == &a.id || o == "*")
+            || a.pair.as_ref().is_some_and(|p| p.rule == b.id)
+            || b.pair.as_ref().is_some_and(|p| p.rule == a.id)
     };
     let mut scanner = engine.scanner();
     let mut failures = Vec::new();
@@ -143,7 +146,9 @@ pub fn check_overlaps(engine: &Engine) -> Vec<ExampleFailure> {
             });
         }
     }
-    for rule in rules.iter().filter(|r| !r.is_path_rule()) {
+    // An identifier's examples hold a secret of another rule, by design.
+    let secret_rule = |r: &&Rule| !r.is_path_rule() && r.kind != crate::rules::RuleKind::Identifier;
+    for rule in rules.iter().filter(secret_rule) {
         for (index, example) in rule.examples.matches.iter().enumerate() {
             let text = expand(example, &rule.id, index as u64 + 1000);
             let found = scan_example(&mut scanner, "example.txt", text.as_bytes());
@@ -190,9 +195,13 @@ fn check_rule(engine: &Engine, rule: &Rule, failures: &mut Vec<ExampleFailure>) 
                 ("example.txt", text.as_bytes())
             };
             let found = scan_example(&mut scanner, path, bytes);
-            let hit = found
-                .iter()
-                .any(|f| f.rule_id == rule.id || f.also_matched.iter().any(|a| *a == rule.id));
+            // An identifier is only ever seen as a secret's companion: its examples show it
+            // next to a secret of a rule that pairs with it.
+            let hit = found.iter().any(|f| {
+                f.rule_id == rule.id
+                    || f.also_matched.iter().any(|a| *a == rule.id)
+                    || f.pair.as_ref().is_some_and(|p| p.rule_id == rule.id)
+            });
             if hit != should_match {
                 failures.push(ExampleFailure {
                     rule: rule.id.to_string(),

@@ -280,6 +280,7 @@ fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                         Some((l.line, l.column)),
                     ),
                     logical_locations: Vec::new(),
+                    message: None,
                     properties: Some(PlaceProperties {
                         repository: &l.repository,
                         commit: &l.commit,
@@ -317,6 +318,7 @@ fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                 locations,
                 partial_fingerprints: [(INCIDENT_FINGERPRINT, i.id.as_str())].into(),
                 suppressions: Vec::new(),
+                related_locations: Vec::new(),
                 properties: IncidentProperties {
                     incident: &i.id,
                     severity: i.severity,

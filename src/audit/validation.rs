@@ -19,7 +19,7 @@ use crate::chunk::{Chunk, Origin};
 use crate::finding::FindingKind;
 use crate::fingerprint::FingerprintKey;
 use crate::rules::Check;
-use crate::validate::{Status, Validator};
+use crate::validate::{Credential, Status, Validator};
 
 /// A blob larger than this is not read again (the audit scanned it in windows).
 const MAX_BLOB: usize = 32 * 1024 * 1024;
@@ -78,7 +78,7 @@ pub fn check_due(
                         .and_then(|r| r.validate.as_ref().map(Check::spec))
                 });
             if let Some(spec) = spec {
-                items.push((spec, crate::validate::Credential::single(secret)));
+                items.push((spec, secret));
                 ids.push(incident.clone());
                 break;
             }
@@ -115,7 +115,7 @@ fn secret_at(
     place: &Place,
     ctx: &Context<'_>,
     incident: &str,
-) -> Option<(String, String)> {
+) -> Option<(String, Credential)> {
     let id = gix::ObjectId::from_hex(place.commit.as_bytes()).ok()?;
     let tree = repo.find_commit(id).ok()?.tree().ok()?;
     let entry = tree.lookup_entry_by_path(&place.path).ok()??;
@@ -139,7 +139,10 @@ fn secret_at(
         .filter(|f| f.kind == FindingKind::Content && f.suppressed.is_none())
         .find(|f| incident_id(ctx.key, &place.repository, f) == incident)
         .map(|f| {
-            let secret = String::from_utf8_lossy(f.secret_bytes()).into_owned();
-            (f.rule_id, secret)
+            let sent = Credential {
+                secret: String::from_utf8_lossy(f.secret_bytes()).into_owned(),
+                pair: f.pair.as_ref().map(|p| p.value().to_string()),
+            };
+            (f.rule_id, sent)
         })
 }

@@ -15,8 +15,8 @@ use super::lines::LineIndex;
 use super::localenv::Hit;
 use super::matcher::Candidate;
 use crate::chunk::{Origin, OriginKind, Since};
-use crate::finding::{redact, Finding, FindingKind, Suppression};
-use crate::rules::{AllowEntry, Rule, RuleSet};
+use crate::finding::{redact, Companion, Finding, FindingKind, Suppression};
+use crate::rules::{AllowEntry, Rule, RuleKind, RuleSet, Within};
 
 /// A base64 value whose decoded bytes hold candidates.
 pub(crate) struct Decoded {
@@ -142,11 +142,15 @@ fn content_findings(
     let mut kept = Vec::with_capacity(cands.len());
     let mut silenced = Vec::new();
     let code = super::context::is_code(&origin.path);
+    let near = Companions::of(rules, cands, lines, code);
     for c in cands {
         if c.loose && code {
             continue;
         }
         let rule = &rules.rules[c.rule as usize];
+        if rule.kind == RuleKind::Identifier {
+            continue;
+        }
         let why = if rule.allow.allows_path(&origin.path) {
             if !policy.keep_suppressed {
                 continue;
@@ -156,17 +160,107 @@ fn content_findings(
             c.why
         };
         let c = Candidate { why, ..*c };
+        // `pair: {required: true}`: without its companion near, it is not the secret.
+        if let Some(p) = rule.pair.as_ref().filter(|p| p.required) {
+            let line = lines.line_col(c.start).0;
+            if near.nearest(p.index, line, p.within).is_none() {
+                continue;
+            }
+        }
         if why.is_none() {
             kept.push(c);
         } else {
             silenced.push(c);
         }
     }
+    let mut made = Vec::new();
     for group in [&mut kept, &mut silenced] {
         merge(rules, policy, lines, group, |m| {
-            out.push(m.finding(rules, &origin.path, shown, lines.bytes()));
+            let at = (m.best.rule, m.best.start, m.best.end);
+            made.push((at, m.finding(rules, &origin.path, shown, lines.bytes())));
         });
     }
+    if !near.is_empty() {
+        pair_up(rules, lines.bytes(), &near, &mut made);
+    }
+    out.extend(made.into_iter().map(|(_, f)| f));
+}
+
+/// The companions (`pair:` targets) found in one buffer: `(rule, line, column, start,
+/// end)`, sorted.
+struct Companions(Vec<(u32, usize, usize, usize, usize)>);
+
+impl Companions {
+    fn of(rules: &RuleSet, cands: &[Candidate], lines: &LineIndex<'_>, code: bool) -> Companions {
+        let mut all: Vec<_> = cands
+            .iter()
+            .filter(|c| rules.rules[c.rule as usize].companion && !(c.loose && code))
+            .map(|c| {
+                let (line, column) = lines.line_col(c.start);
+                (c.rule, line, column, c.start, c.end)
+            })
+            .collect();
+        all.sort_unstable();
+        Companions(all)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The companion of rule `rule` nearest to `line` and within reach (an earlier line
+    /// wins a tie: an id usually comes first; on one line, the first).
+    fn nearest(
+        &self,
+        rule: u32,
+        line: usize,
+        within: Within,
+    ) -> Option<(u32, usize, usize, usize, usize)> {
+        let all = &self.0;
+        let mine = &all[all.partition_point(|e| e.0 < rule)..all.partition_point(|e| e.0 <= rule)];
+        let i = mine.partition_point(|e| e.1 < line);
+        let before = i
+            .checked_sub(1)
+            .map(|j| mine[mine.partition_point(|e| e.1 < mine[j].1)]);
+        let best = match (before, mine.get(i).copied()) {
+            (Some(b), Some(a)) if a.1 - line < line - b.1 => a,
+            (Some(b), _) => b,
+            (None, Some(a)) => a,
+            (None, None) => return None,
+        };
+        match within {
+            Within::Lines(n) if line.abs_diff(best.1) > n as usize => None,
+            _ => Some(best),
+        }
+    }
+}
+
+/// Gives each paired secret its nearest companion, and drops what was found on the
+/// companion itself (its own finding, a generic rule's) when a pair absorbs it: one pair,
+/// one finding. Unless only a silenced secret took it, which must not hide a reported one.
+fn pair_up(
+    rules: &RuleSet,
+    bytes: &[u8],
+    near: &Companions,
+    made: &mut Vec<((u32, usize, usize), Finding)>,
+) {
+    let mut absorbed: Vec<(usize, usize, bool)> = Vec::new();
+    for ((rule, ..), f) in made.iter_mut() {
+        let Some(p) = &rules.rules[*rule as usize].pair else {
+            continue;
+        };
+        if let Some((r, line, column, start, end)) = near.nearest(p.index, f.line, p.within) {
+            let companion = &rules.rules[r as usize];
+            f.pair = Some(Companion::new(companion, line, column, &bytes[start..end]));
+            absorbed.push((start, end, f.suppressed.is_none()));
+        }
+    }
+    made.retain(|((_, start, end), f)| {
+        f.pair.is_some()
+            || !absorbed.iter().any(|&(s, e, by_reported)| {
+                s < *end && *start < e && (by_reported || f.suppressed.is_some())
+            })
+    });
 }
 
 /// A decoded value's findings take the place of a finding on its encoded text, and point
@@ -199,6 +293,9 @@ fn decoded_findings(
     for mut f in found {
         f.line = line;
         f.column = column;
+        if let Some(p) = f.pair.as_mut() {
+            (p.line, p.column) = (line, column);
+        }
         f.decoded = Some("base64");
         if d.inline && f.suppressed.is_none() {
             f.suppressed = Some(Suppression::InlineComment);
@@ -238,15 +335,25 @@ fn local_findings(
     }
 }
 
-/// A staged change reports only what it adds, and a modified file's path is not news.
+/// A staged change reports only what it adds, and a modified file's path is not news. A
+/// pair is new when either of its parts is.
 fn keep_added(since: &Since, found: &mut Vec<Finding>) {
     match since {
         Since::Lines(added) => found.retain(|f| {
-            f.kind == FindingKind::Content && added.iter().any(|r| r.contains(&f.line))
+            let lines = std::iter::once(f.line).chain(f.pair.as_ref().map(|p| p.line));
+            f.kind == FindingKind::Content
+                && lines
+                    .into_iter()
+                    .any(|l| added.iter().any(|r| r.contains(&l)))
         }),
         // No lines to diff: keep the secrets the old blob did not hold.
         Since::Bytes(old) => found.retain(|f| {
-            f.kind == FindingKind::Content && memchr::memmem::find(old, f.secret_bytes()).is_none()
+            let parts = std::iter::once(f.secret_bytes())
+                .chain(f.pair.as_ref().map(|p| p.value().as_bytes()));
+            f.kind == FindingKind::Content
+                && parts
+                    .into_iter()
+                    .any(|b| memchr::memmem::find(old, b).is_none())
         }),
     }
 }

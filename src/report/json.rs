@@ -55,6 +55,17 @@ struct JsonFinding<'a> {
     /// With `--validate`: what the issuer said.
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a crate::validate::Verdict>,
+    /// A paired secret's companion (its key or account id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pair: Option<JsonPair<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPair<'a> {
+    rule_id: &'a str,
+    line: usize,
+    column: usize,
+    value: &'a str,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -79,6 +90,12 @@ impl<'a> JsonFinding<'a> {
             origin: f.origin,
             suppressed_by: f.suppressed.as_ref(),
             validation: f.validation.as_ref(),
+            pair: f.pair.as_ref().map(|p| JsonPair {
+                rule_id: &p.rule_id,
+                line: p.line,
+                column: p.column,
+                value: p.display(opts.show_secrets),
+            }),
         }
     }
 }

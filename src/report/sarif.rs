@@ -156,6 +156,9 @@ pub(crate) struct SarifResult<'a, P, L> {
     pub partial_fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<SarifSuppression<'a>>,
+    /// A paired secret's companion (its key or account id), where it is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<Location<L>>,
     pub properties: P,
 }
 
@@ -167,6 +170,9 @@ pub(crate) struct Location<L> {
     /// lines the region cannot point at.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logical_locations: Vec<LogicalLocation>,
+    /// What is there, for a related location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub properties: Option<L>,
 }
@@ -243,6 +249,16 @@ struct ResultProperties<'a> {
     commit: Option<&'a CommitInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a crate::validate::Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pair: Option<PairProperties<'a>>,
+}
+
+/// A paired secret's companion, as in the JSON report.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PairProperties<'a> {
+    rule_id: &'a str,
+    value: &'a str,
 }
 
 /// The log of one run of leakguard with these rules and results. `root` describes what
@@ -509,10 +525,30 @@ fn result<'a>(
                 inner.is_none().then_some((f.line, f.column)),
             ),
             logical_locations,
+            message: None,
             properties: None,
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.as_str())]),
         suppressions: f.suppressed.iter().map(suppression).collect(),
+        related_locations: f
+            .pair
+            .iter()
+            .map(|p| Location {
+                physical_location: PhysicalLocation::new(
+                    f.physical_path(),
+                    inner.is_none().then_some((p.line, p.column)),
+                ),
+                logical_locations: Vec::new(),
+                message: Some(Message {
+                    text: format!(
+                        "The id this secret works with ({}): {}",
+                        p.rule_id,
+                        p.display(opts.show_secrets)
+                    ),
+                }),
+                properties: None,
+            })
+            .collect(),
         properties: ResultProperties {
             severity: f.severity,
             kind: f.kind,
@@ -521,6 +557,10 @@ fn result<'a>(
             decoded: f.decoded,
             commit: f.commit.as_ref(),
             validation: f.validation.as_ref(),
+            pair: f.pair.as_ref().map(|p| PairProperties {
+                rule_id: &p.rule_id,
+                value: p.display(opts.show_secrets),
+            }),
         },
     }
 }

@@ -66,6 +66,16 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
                 f.entropy
             )?;
         }
+        if let Some(p) = &f.pair {
+            writeln!(
+                out,
+                "           {dim}pair{dim:#}    {} {dim}({} at {}:{}){dim:#}",
+                esc(p.display(opts.show_secrets)),
+                p.rule_id,
+                p.line,
+                p.column
+            )?;
+        }
         if !f.also_matched.is_empty() {
             writeln!(
                 out,

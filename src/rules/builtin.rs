@@ -9,7 +9,10 @@
 use super::compile::Source;
 use std::borrow::Cow;
 
-use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleSyntax, Severity, Text};
+use super::syntax::{
+    AllowSyntax, Checksum, Entry, Examples, PairSyntax, RuleKind, RuleSyntax, Severity, Text,
+    Within,
+};
 
 /// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
 pub(super) struct StaticRule {
@@ -31,6 +34,9 @@ pub(super) struct StaticRule {
     context: &'static [&'static str],
     priority: i32,
     multiline: bool,
+    kind: RuleKind,
+    /// `(rule, within, required)`.
+    pair: Option<(&'static str, Within, bool)>,
     checksum: Option<Checksum>,
     overlaps: &'static [&'static str],
     allow: Option<StaticAllow>,
@@ -85,6 +91,12 @@ impl StaticRule {
             context: strings(self.context),
             priority: self.priority,
             multiline: self.multiline,
+            kind: self.kind,
+            pair: self.pair.map(|(rule, within, required)| PairSyntax {
+                rule: Cow::Borrowed(rule),
+                within,
+                required,
+            }),
             checksum: self.checksum,
             overlaps: strings(self.overlaps),
             allow: self.allow.as_ref().map(|a| AllowSyntax {
@@ -205,8 +217,9 @@ mod tests {
                 "`{}` needs 2 no_match examples",
                 r.id
             );
+            // An identifier is never reported: the secret it pairs with says what to do.
             assert!(
-                r.remediation.len() > 40,
+                r.kind == crate::rules::RuleKind::Identifier || r.remediation.len() > 40,
                 "`{}` needs remediation text",
                 r.id
             );

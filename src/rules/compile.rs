@@ -11,7 +11,9 @@ use std::sync::{Arc, OnceLock};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::syntax::{AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleSyntax, Severity, Text};
+use super::syntax::{
+    AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleKind, RuleSyntax, Severity, Text, Within,
+};
 use super::validation::ValidateSyntax;
 
 /// Compiled regexes larger than this are rejected: a rule must not be able to make every
@@ -274,8 +276,24 @@ pub struct Rule {
     pub examples: Examples,
     /// How to ask the issuer whether a secret of this rule still works.
     pub validate: Option<Check>,
+    /// A secret, or an identifier only reported as a secret's companion.
+    pub kind: RuleKind,
+    /// The companion this rule's secret works with.
+    pub pair: Option<Pair>,
+    /// Some rule pairs with this one: the engine keeps its matches at hand.
+    pub companion: bool,
     /// Where the rule was defined.
     pub source: Text,
+}
+
+/// A rule's `pair:`, with its companion's place in the rule set.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    pub rule: Text,
+    pub within: Within,
+    pub required: bool,
+    /// The companion rule's index in [`RuleSet::rules`] (set once every rule is loaded).
+    pub index: u32,
 }
 
 /// A rule's `validate:` block, parsed the first time a check is asked for: a built-in
@@ -409,6 +427,12 @@ impl RuleSet {
                     })?;
             }
         }
+        set.link_pairs().map_err(|(rule, message)| RuleError {
+            file: rule.1,
+            rule: Some(rule.0),
+            position: None,
+            message,
+        })?;
         for r in &set.rules {
             if r.keywords.is_empty() && !r.is_path_rule() {
                 set.warnings.push(format!(
@@ -445,6 +469,40 @@ impl RuleSet {
         }
         let rule = compile_rule(syntax, file.clone(), eager).map_err(err)?;
         self.rules.push(rule);
+        Ok(())
+    }
+
+    /// Points each `pair:` at its companion rule, now that `disable` and the config have
+    /// had their say. Errors name the rule (id, file) at fault.
+    fn link_pairs(&mut self) -> Result<(), ((String, String), String)> {
+        // Few rules pair: a linear search each, no map of every id (the hook loads all).
+        let mut links = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            let Some(pair) = &r.pair else { continue };
+            let at = || (r.id.to_string(), r.source.to_string());
+            let Some(j) = self.rules.iter().position(|c| c.id == pair.rule) else {
+                return Err((at(), format!("`pair: {{rule: {}}}` names no rule that is loaded (undefined, or disabled: disable this rule too, or keep that one)", pair.rule)));
+            };
+            let companion = &self.rules[j];
+            if companion.is_path_rule() || companion.pair.is_some() {
+                return Err((at(), format!("`pair` names `{}`, which finds a file or is itself paired: a companion is an identifier or a secret of its own", pair.rule)));
+            }
+            links.push((i, j as u32));
+        }
+        for &(i, j) in &links {
+            if let Some(p) = self.rules[i].pair.as_mut() {
+                p.index = j;
+            }
+            self.rules[j as usize].companion = true;
+        }
+        for (i, r) in self.rules.iter().enumerate() {
+            if r.kind == RuleKind::Identifier && !links.iter().any(|&(_, j)| j as usize == i) {
+                self.warnings.push(format!(
+                    "rule `{}` ({}) is an identifier no rule pairs with: it never reports anything",
+                    r.id, r.source
+                ));
+            }
+        }
         Ok(())
     }
 
@@ -619,6 +677,14 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
             (None, Some(json)) => Some(Check::json(json)),
             (None, None) => None,
         },
+        kind: s.kind,
+        pair: s.pair.map(|p| Pair {
+            rule: p.rule,
+            within: p.within,
+            required: p.required,
+            index: u32::MAX,
+        }),
+        companion: false,
         source: file,
     })
 }

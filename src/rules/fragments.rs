@@ -28,13 +28,10 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
         "secret_name",
         r#"(?:apikey|key|token|secret|passw(?:or)?d|pat|credentials?)$"#,
     ),
-    // Between a key id and its secret (id-plus-secret pairs, `multiline` rules): `id:secret`
-    // (basic auth), `"id", "secret"` (two arguments), or a name holding `secret` assigned on
-    // the id's line or one of the next three. Put the secret's capture right after it.
-    (
-        "then_its_secret",
-        r#"(?::|["']\s*,\s*["']|[^\n]*?(?:\n[^\n]*?){0,3}?(?i:secret)\w*["']?\s*(?::=|=>|=|:)\s*["'`]?)"#,
-    ),
+    // Between a key id and its secret written together: `id:secret` (basic auth, URLs) or
+    // `"id", "secret"` (two arguments). Put the secret's capture right after it. A secret
+    // assigned to a name near its id is the rule's `name` + `value` with a `pair:`.
+    ("then_secret", r#"(?::|["']\s*,\s*["'])"#),
     // A Bitcoin private key in Wallet Import Format: base58 (no 0, O, I or l), `5H`/`5J`/`5K`
     // and 49 more for an uncompressed key, `K`/`L` and 51 more for a compressed one.
     (

@@ -8,6 +8,6 @@ pub mod syntax;
 pub mod validation;
 
 pub use compile::{
-    Allow, AllowEntry, Check, LazyGlobs, LazyRegex, Matcher, Rule, RuleError, RuleSet, Source,
+    Allow, AllowEntry, Check, LazyGlobs, LazyRegex, Matcher, Pair, Rule, RuleError, RuleSet, Source,
 };
-pub use syntax::{Checksum, Severity};
+pub use syntax::{Checksum, RuleKind, Severity, Within};

@@ -80,6 +80,13 @@ pub struct RuleSyntax {
     /// Let the regex span lines; otherwise it only sees the lines holding a keyword.
     #[serde(default)]
     pub multiline: bool,
+    /// What the rule finds: a secret (the default), or an identifier that is only reported
+    /// as the companion of a secret whose rule names it in `pair`.
+    #[serde(default)]
+    pub kind: RuleKind,
+    /// The secret works only with a companion found near it: an account or key id.
+    #[serde(default)]
+    pub pair: Option<PairSyntax>,
     /// A checksum the secret must carry (for formats that have one).
     #[serde(default)]
     pub checksum: Option<Checksum>,
@@ -99,6 +106,59 @@ pub struct RuleSyntax {
     /// check is asked for (never set from YAML).
     #[serde(skip)]
     pub validate_json: Option<&'static str>,
+}
+
+/// What a rule finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    /// A secret: reported.
+    #[default]
+    Secret,
+    /// An account or key id (a Twilio Account SID): not secret, never reported alone, but
+    /// what a paired secret needs to be checked and understood.
+    Identifier,
+}
+
+/// `pair:`: the companion a secret works with (`AccountSid` + auth token, key id + key
+/// secret). The secret's finding carries the nearest one and absorbs its finding, so the
+/// pair is reported once; validation can send it as `{{pair}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairSyntax {
+    /// The companion's rule (an `identifier` rule, or a secret rule such as an access key id).
+    pub rule: Text,
+    /// How near: a number of lines either way, or `file`.
+    pub within: Within,
+    /// Report the secret only when its companion is there: for a secret whose name alone
+    /// says too little (`key_secret:` next to a Razorpay key id).
+    #[serde(default)]
+    pub required: bool,
+}
+
+/// How far from a secret its companion may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    Lines(u32),
+    File,
+}
+
+impl<'de> Deserialize<'de> for Within {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Within, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Lines(u32),
+            Word(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Lines(n) => Ok(Within::Lines(n)),
+            Raw::Word(w) if w == "file" => Ok(Within::File),
+            Raw::Word(w) => Err(serde::de::Error::custom(format!(
+                "`within: {w}`: give a number of lines or `file`"
+            ))),
+        }
+    }
 }
 
 impl RuleSyntax {
@@ -145,6 +205,27 @@ impl RuleSyntax {
             return Err(
                 "a path rule finds a file, not a secret: it has nothing to `validate`".into(),
             );
+        }
+        if self.kind == RuleKind::Identifier
+            && (self.validate.is_some() || self.pair.is_some() || !self.paths.is_empty())
+        {
+            return Err("an `identifier` rule finds a companion for other rules' secrets: it has no `paths`, `pair` or `validate` of its own".into());
+        }
+        if let Some(p) = &self.pair {
+            if !self.paths.is_empty() {
+                return Err("a path rule finds a file: it has no `pair`".into());
+            }
+            if p.rule == self.id {
+                return Err("a rule cannot `pair` with itself".into());
+            }
+        }
+        if let Some(v) = &self.validate {
+            if v.spec.uses_pair() && self.pair.is_none() {
+                return Err(
+                    "validate: the request sends `{{pair}}`, but the rule declares no `pair`"
+                        .into(),
+                );
+            }
         }
         for (field, pattern) in self.patterns() {
             if pattern.contains('\n') && !pattern.trim_start().starts_with("(?x)") {
