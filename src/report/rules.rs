@@ -49,6 +49,8 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                         "issuer": r.issuer,
                         "references": r.references,
                         "kind": if r.is_path_rule() { "path" } else { "content" },
+                        "identifier": r.kind == crate::rules::RuleKind::Identifier,
+                        "pair": r.pair.as_ref().map(|p| &p.rule),
                         "keywords": r.keywords,
                         "pattern": r.pattern,
                         "source": r.source,
@@ -76,7 +78,12 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                 } else {
                     ""
                 };
-                writeln!(out, "{id:<w$}  {sev:<8}  {}{checked}", r.description)?;
+                let kind = match (&r.pair, r.kind) {
+                    (_, crate::rules::RuleKind::Identifier) => "  [identifier]".to_string(),
+                    (Some(p), _) => format!("  [pair: {}]", p.rule),
+                    (None, _) => String::new(),
+                };
+                writeln!(out, "{id:<w$}  {sev:<8}  {}{kind}{checked}", r.description)?;
             }
             Ok(())
         }
@@ -124,7 +131,10 @@ fn markdown(rules: &[Rule], out: &mut dyn Write) -> io::Result<()> {
             cell(&r.issuer),
             r.id,
             cell(&r.description),
-            r.severity.as_str(),
+            match r.kind {
+                crate::rules::RuleKind::Identifier => "identifier (never reported alone)",
+                _ => r.severity.as_str(),
+            },
             refs.join(" ")
         )?;
     }

@@ -84,6 +84,20 @@ pub struct Request {
     /// An `application/x-www-form-urlencoded` body (POST only).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub form: BTreeMap<String, String>,
+    /// Sign the request with AWS Signature Version 4: the secret key signs and is never sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_sigv4: Option<AwsSigV4>,
+}
+
+/// What an AWS Signature Version 4 needs: the service and region signed for, and the key
+/// id and secret key (templates: `{{pair}}` and `{{secret}}`).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwsSigV4 {
+    pub service: String,
+    pub region: String,
+    pub key_id: String,
+    pub secret_key: String,
 }
 
 /// Only methods that read. POST is for the APIs whose read-only checks are POSTs (Slack's
@@ -208,6 +222,10 @@ impl ValidateSyntax {
             all.push(("form field", name));
             all.push(("form value", value));
         }
+        if let Some(a) = &r.aws_sigv4 {
+            all.push(("aws_sigv4 key_id", &a.key_id));
+            all.push(("aws_sigv4 secret_key", &a.secret_key));
+        }
         all
     }
 
@@ -270,6 +288,16 @@ impl ValidateSyntax {
         }
         if !r.form.is_empty() && r.method != Method::Post {
             return Err("validate: a `form` body needs `method: POST`".into());
+        }
+        if let Some(a) = &r.aws_sigv4 {
+            let word = |w: &str| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            };
+            if !word(&a.service) || !word(&a.region) {
+                return Err("validate: aws_sigv4: `service` and `region` are lowercase words (`sts`, `us-east-1`)".into());
+            }
         }
         let mut secret = false;
         for (what, text) in self.templates() {

@@ -124,7 +124,7 @@ impl Client {
             }
             if let Some(form) = &p.form {
                 req = req
-                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Content-Type", super::request::FORM_TYPE)
                     .body(form.clone());
             }
             let resp = match req.send() {

@@ -18,6 +18,8 @@ pub mod address;
 #[cfg(feature = "https")]
 pub mod http;
 pub mod request;
+#[cfg(feature = "https")]
+mod sigv4;
 pub mod verdict;
 
 use std::collections::BTreeMap;

@@ -23,6 +23,9 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// In a path segment `:` and `@` may stay (some APIs put `id:secret` in the path).
 const SEGMENT: &AsciiSet = &COMPONENT.remove(b':').remove(b'@');
 
+/// The content type of a `form` body, as the client sends it (and an AWS signature signs it).
+pub const FORM_TYPE: &str = "application/x-www-form-urlencoded";
+
 /// `s` percent-encoded as a query or form component.
 pub fn encode_component(s: &str) -> String {
     utf8_percent_encode(s, COMPONENT).to_string()
@@ -123,6 +126,17 @@ pub fn prepare(
         }
         Some(body.join("&"))
     };
+    if let Some(a) = &r.aws_sigv4 {
+        let key = (fill(&a.key_id, &raw)?, fill(&a.secret_key, &raw)?);
+        let signature = aws_signature(
+            (&a.service, &a.region),
+            (&key.0, &key.1),
+            (r.method, &url),
+            &headers,
+            form.as_deref(),
+        )?;
+        headers.extend(signature);
+    }
     Ok(Prepared {
         method: r.method,
         origin: origin.to_string(),
@@ -130,6 +144,44 @@ pub fn prepare(
         headers,
         form,
     })
+}
+
+/// The headers of an AWS Signature Version 4 over the request as it will be sent (the form
+/// body with the content type the client gives it).
+#[cfg(feature = "https")]
+fn aws_signature(
+    scope: (&str, &str),
+    key: (&str, &str),
+    (method, url): (Method, &str),
+    headers: &[(String, String)],
+    form: Option<&str>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut signed = headers.to_vec();
+    if form.is_some() {
+        signed.push(("content-type".into(), FORM_TYPE.into()));
+    }
+    let method = format!("{method:?}").to_uppercase();
+    let body = form.unwrap_or("").as_bytes();
+    super::sigv4::headers(
+        scope,
+        key,
+        &method,
+        url,
+        &signed,
+        body,
+        std::time::SystemTime::now(),
+    )
+}
+
+#[cfg(not(feature = "https"))]
+fn aws_signature(
+    _: (&str, &str),
+    _: (&str, &str),
+    _: (Method, &str),
+    _: &[(String, String)],
+    _: Option<&str>,
+) -> Result<Vec<(String, String)>, String> {
+    Err(super::NO_HTTPS.into())
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ fn exact_findings_with_builtin_rules() {
         ("app/settings.py", "monime-test-token", 5, 25),
         ("app/settings.py", "stripe-secret-key", 6, 22),
         ("bin/tool.bin", "aws-access-key-id", 1, 17),
-        ("ci/deploy.sh", "aws-access-key-id", 3, 26),
+        // The key id on line 3 is the secret's companion: one pair, one finding.
         ("ci/deploy.sh", "aws-secret-access-key", 4, 30),
         ("deploy/.env", "dotenv-file", 1, 1),
         ("deploy/.env", "metigan-live-key", 1, 17),
@@ -47,8 +47,10 @@ fn exact_findings_with_builtin_rules() {
     assert_eq!(got, want);
     // The Metigan key in .env names both other candidates; the Stripe key the Metigan rule.
     let f = &json["findings"];
+    assert_eq!(f[6]["pair"]["rule_id"], "aws-access-key-id");
+    assert_eq!(f[6]["pair"]["line"], 3);
     assert_eq!(
-        f[9]["also_matched"],
+        f[8]["also_matched"],
         serde_json::json!([
             "generic-secret-assignment",
             "metigan-api-key",

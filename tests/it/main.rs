@@ -73,6 +73,7 @@ mod hostile_urls;
 mod integrations;
 #[cfg(feature = "https")]
 mod mock_issuer;
+mod pairs;
 mod properties;
 mod quality;
 mod redaction;

@@ -120,27 +120,41 @@ mod https {
             let spec = rule.validate.as_ref().unwrap().spec();
             providers.insert(spec.provider.clone());
             let live_secret = format!("EXAMPLE-live-{}-0000", rule.id);
+            // A paired check also needs the id, on stdin's second line; the mock says live
+            // only when both reached it.
+            let pair_id = spec.uses_pair().then(|| "EXAMPLEpairID0000".to_string());
+            let stdin = |secret: &str| match &pair_id {
+                Some(id) => format!("{secret}\n{id}"),
+                None => secret.to_string(),
+            };
             let (path, _) = leakguard::rules::validation::split_origin(&spec.request.url)
                 .map(|(_, rest)| rest.split_once('?').unwrap_or((rest, "")))
                 .unwrap();
             let prefix = format!("/{}", spec.provider);
-            let expected_path = path.replace("{{secret}}", "");
+            let expected_path = path.replace("{{secret}}", "").replace("{{pair}}", "");
             let live_answer = spec.responses.live.clone();
             let dead_answer = spec.responses.inactive.clone();
-            let secret = live_secret.clone();
+            let (secret, id) = (live_secret.clone(), pair_id.clone());
+            let sigv4 = spec.request.aws_sigv4.clone();
             let mock = Mock::start(move |req: &Request| {
                 assert!(req.target.starts_with(&prefix), "{}", req.target);
-                if req.everything().contains(&secret) {
+                let all = req.everything();
+                // A signed request never carries its secret key: it must sign with it.
+                let reached = match &sigv4 {
+                    Some(a) => signed_with(req, (&a.service, &a.region), &secret),
+                    None => all.contains(&secret),
+                };
+                if reached && id.as_ref().is_none_or(|id| all.contains(id)) {
                     documented(&live_answer)
                 } else {
                     documented(&dead_answer)
                 }
             });
             let args = against(&mock, &spec.provider, &[]);
-            let live = run(&rule.id, &args, &live_secret);
+            let live = run(&rule.id, &args, &stdin(&live_secret));
             assert_eq!(live.code, 1, "{}: {live:?}", rule.id);
             assert_eq!(json(&live)["validation"]["status"], "live", "{}", rule.id);
-            let dead = run(&rule.id, &args, "EXAMPLE-revoked-0000");
+            let dead = run(&rule.id, &args, &stdin("EXAMPLE-revoked-0000"));
             assert_eq!(dead.code, 0, "{}: {dead:?}", rule.id);
             assert_eq!(
                 json(&dead)["validation"]["status"],
@@ -164,9 +178,72 @@ mod https {
             }
             for out in [&live.stdout, &live.stderr] {
                 assert!(!out.contains(&live_secret), "{}: {out}", rule.id);
+                if let Some(id) = &pair_id {
+                    assert!(!out.contains(id.as_str()), "{}: {out}", rule.id);
+                }
             }
         }
         assert!(providers.len() >= 18, "{providers:?}");
+    }
+
+    /// Whether `req` carries an AWS Signature Version 4 made with `secret_key` (recomputed
+    /// with AWS's signer over what arrived, at the time it says it was signed).
+    fn signed_with(req: &Request, (service, region): (&str, &str), secret_key: &str) -> bool {
+        use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+        let (Some(auth), Some(date), Some(host)) = (
+            req.header("authorization"),
+            req.header("x-amz-date"),
+            req.header("host"),
+        ) else {
+            return false;
+        };
+        let Some(key_id) = auth
+            .split("Credential=")
+            .nth(1)
+            .and_then(|c| c.split('/').next())
+        else {
+            return false;
+        };
+        // `20261207T140000Z`: days from the civil date, then the time of day.
+        let n = |r: std::ops::Range<usize>| date.get(r).and_then(|d| d.parse::<i64>().ok());
+        let (Some(y), Some(m), Some(d), Some(hh), Some(mm), Some(ss)) =
+            (n(0..4), n(4..6), n(6..8), n(9..11), n(11..13), n(13..15))
+        else {
+            return false;
+        };
+        let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+        let days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + d - 1 - 719_468;
+        let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
+        let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64);
+        let identity =
+            aws_credential_types::Credentials::new(key_id, secret_key, None, None, "test").into();
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(region)
+            .name(service)
+            .time(time)
+            .settings(SigningSettings::default())
+            .build()
+            .unwrap()
+            .into();
+        let url = format!("https://{host}{}", req.target);
+        let headers: Vec<(&str, &str)> = req
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "content-type")
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let method = req.method.as_str();
+        let signable = SignableRequest::new(
+            method,
+            &url,
+            headers.into_iter(),
+            SignableBody::Bytes(&req.body),
+        )
+        .unwrap();
+        let (want, _) = sign(signable, &params).unwrap().into_parts();
+        want.headers()
+            .any(|(n, v)| n == "authorization" && v == auth)
     }
 
     /// The GitHub check with `handler` answering; returns the run and the mock.
@@ -653,7 +730,16 @@ fn validation_table() -> String {
             continue;
         };
         let method = format!("{:?}", v.request.method).to_uppercase();
-        let check = format!("`{method} {}`", v.request.url.replace("{{secret}}", "…"));
+        let url = v
+            .request
+            .url
+            .replace("{{secret}}", "…")
+            .replace("{{pair}}", "{id}");
+        let signed = match v.request.aws_sigv4 {
+            Some(_) => ", signed with SigV4",
+            None => "",
+        };
+        let check = format!("`{method} {url}`{signed}");
         let row = rows.entry((v.provider.clone(), check)).or_default();
         row.0.push(format!("`{}`", r.id));
         row.1.extend(v.details.keys().cloned());
