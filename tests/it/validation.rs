@@ -242,8 +242,10 @@ mod https {
         )
         .unwrap();
         let (want, _) = sign(signable, &params).unwrap().into_parts();
-        want.headers()
-            .any(|(n, v)| n == "authorization" && v == auth)
+        let signed = want
+            .headers()
+            .any(|(n, v)| n == "authorization" && v == auth);
+        signed
     }
 
     /// The GitHub check with `handler` answering; returns the run and the mock.
@@ -609,6 +611,73 @@ mod scans {
         assert!(out.contains("issuer  inactive (HTTP 401"), "{out}");
         assert!(out.contains("validated: 10 live, 1 inactive"), "{out}");
         assert!(!out.contains(&live), "{out}");
+    }
+
+    /// A paired secret is checked with its id, once per distinct (secret, id), and without
+    /// its id it is `unknown`, saying why, with no request made.
+    #[test]
+    fn a_pair_is_checked_with_both_parts_once_per_distinct_pair() {
+        let hex = |seed| crate::util::synthetic(seed, 32, b"0123456789abcdef");
+        let (sid, other_sid, auth) = (format!("AC{}", hex(1)), format!("AC{}", hex(2)), hex(3));
+        let t = Tree::new();
+        let env =
+            |sid: &str| format!("# twilio\nTWILIO_ACCOUNT_SID={sid}\nTWILIO_AUTH_TOKEN={auth}\n");
+        t.file("a.env.txt", env(&sid));
+        t.file("b.env.txt", env(&sid));
+        t.file("c.env.txt", env(&other_sid));
+        t.file("d.env.txt", format!("# twilio\nTWILIO_AUTH_TOKEN={auth}\n"));
+        let (want_sid, want_auth) = (sid.clone(), auth.clone());
+        let m = Mock::start(move |req: &Request| {
+            let all = req.everything();
+            let pair = format!("{want_sid}:{want_auth}");
+            if req.target.contains(&want_sid) && all.contains(&pair) {
+                answer(
+                    200,
+                    r#"{"friendly_name": "Acme", "status": "active", "type": "Full"}"#,
+                )
+            } else {
+                answer(401, r#"{"code": 20003, "message": "Authenticate"}"#)
+            }
+        });
+        let flags = vec![
+            "--validate".to_string(),
+            "--validation-endpoint".into(),
+            format!("twilio={}", m.url("/twilio")),
+            "--validation-ca".into(),
+            m.ca_path().display().to_string(),
+            "--allow-internal-ips".into(),
+            "--no-config".into(),
+        ];
+        let (code, out, err) = run(t.path(), &args(&["scan", ".", "--format", "json"], flags));
+        assert_eq!(code, 1, "{err}");
+        assert_eq!(
+            m.requests().len(),
+            2,
+            "one request per distinct (secret, id)"
+        );
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        crate::formats::assert_valid_report(&json);
+        let status = |path: &str| {
+            let f = json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["path"] == path && f["rule_id"] == "twilio-auth-token")
+                .unwrap_or_else(|| panic!("{path}: {json:#}"));
+            (
+                f["validation"]["status"].as_str().unwrap().to_string(),
+                f["validation"]["reason"].as_str().unwrap().to_string(),
+            )
+        };
+        assert_eq!(status("a.env.txt").0, "live");
+        assert_eq!(status("b.env.txt").0, "live");
+        assert_eq!(status("c.env.txt").0, "inactive");
+        let (d, why) = status("d.env.txt");
+        assert_eq!(d, "unknown");
+        assert!(why.contains("needs the id"), "{why}");
+        for text in [&out, &err] {
+            assert!(!text.contains(&auth) && !text.contains(&sid), "{text}");
+        }
     }
 
     #[test]
