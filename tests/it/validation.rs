@@ -653,10 +653,17 @@ fn validation_table() -> String {
             continue;
         };
         let method = format!("{:?}", v.request.method).to_uppercase();
-        let check = format!("`{method} {}`", v.request.url.replace("{{secret}}", "…"));
+        let mut check = format!("`{method} {}`", v.request.url.replace("{{secret}}", "…"));
+        if !v.request.regions.is_empty() {
+            let names: Vec<&str> = v.request.regions.keys().map(String::as_str).collect();
+            check.push_str(&format!(" (regions: {})", names.join(", ")));
+        }
         let row = rows.entry((v.provider.clone(), check)).or_default();
         row.0.push(format!("`{}`", r.id));
         row.1.extend(v.details.keys().cloned());
+        if !v.request.regions.is_empty() {
+            row.1.insert("region".into());
+        }
     }
     let mut table =
         String::from("| provider | rules | check | a live answer reports |\n|---|---|---|---|\n");
