@@ -169,7 +169,7 @@ pub fn judge(
 pub fn combine(said: Vec<(String, Verdict)>) -> Verdict {
     if let Some(i) = said.iter().position(|(_, v)| v.status == Status::Live) {
         let (region, mut v) = said.into_iter().nth(i).expect("found above");
-        v.reason = format!("{} (region {region})", v.reason);
+        v.reason = format!("{} in region {region}", v.reason);
         v.details.insert("region".into(), region);
         return v;
     }
@@ -349,7 +349,11 @@ responses:
         assert_eq!(v.status, Status::Live);
         assert_eq!(v.details["region"], "eu");
         assert_eq!(v.details["domains"], "3");
-        assert!(v.reason.contains("(region eu)"), "{}", v.reason);
+        assert!(
+            v.reason.ends_with("accepted it in region eu"),
+            "{}",
+            v.reason
+        );
         // Live in the first (the others were never asked).
         let v = combine(vec![r("us", accepted.clone())]);
         assert_eq!(
