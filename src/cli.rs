@@ -352,8 +352,11 @@ pub struct ConfigArgs {
 #[derive(Debug, Clone, Args)]
 pub struct ValidationArgs {
     /// Send a provider's checks to another origin, such as a self-hosted instance
-    /// (`github=https://ghe.example.com/api/v3`). Repeatable.
-    #[arg(long, value_name = "PROVIDER=URL")]
+    /// (`github=https://ghe.example.com/api/v3`). For a provider with regions (mailgun,
+    /// datadog), `PROVIDER=URL` sends one request there instead of asking each region, and
+    /// `PROVIDER.REGION=URL` moves that one region only (`mailgun.eu=https://…`).
+    /// Repeatable.
+    #[arg(long, value_name = "PROVIDER[.REGION]=URL")]
     pub validation_endpoint: Vec<String>,
     /// More trust roots (a PEM file), for a corporate proxy or a private instance. Repeatable.
     #[arg(long, value_name = "FILE")]

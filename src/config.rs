@@ -302,7 +302,8 @@ fn validation_flags_alone(v: &cli::ValidationArgs) -> Result<()> {
 }
 
 /// Validation's settings from the command line: `--validation-endpoint` values checked
-/// (a provider name, then an https:// URL without user, query or fragment).
+/// (a provider name, or `provider.region`, then an https:// URL without user, query or
+/// fragment).
 pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Settings> {
     let timeout = std::time::Duration::from_secs(args.validation_timeout.unwrap_or(10));
     let mut settings = crate::validate::Settings {
@@ -320,7 +321,7 @@ pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Setting
     }
     for e in &args.validation_endpoint {
         let Some((provider, url)) = e.split_once('=') else {
-            bail!("--validation-endpoint `{e}`: write PROVIDER=URL (github=https://ghe.example.com/api/v3)");
+            bail!("--validation-endpoint `{e}`: write PROVIDER=URL (github=https://ghe.example.com/api/v3) or PROVIDER.REGION=URL (mailgun.eu=https://mailgun.example.com)");
         };
         let plain = crate::rules::validation::split_origin(url).is_some_and(|(origin, rest)| {
             origin.len() > "https://".len() && !origin.contains('@') && !rest.contains(['?', '#'])

@@ -55,13 +55,17 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                         "pattern": r.pattern,
                         "source": r.source,
                     });
-                    // The rule's check (`--validate`): its provider, method and URL.
+                    // The rule's check (`--validate`): its provider, method, URL and the
+                    // regions it is asked in.
                     if let Some(v) = r.validate.as_ref().map(|c| c.spec()) {
                         rule["validate"] = serde_json::json!({
                             "provider": v.provider,
                             "method": format!("{:?}", v.request.method).to_uppercase(),
                             "url": v.request.url,
                         });
+                        if !v.request.regions.is_empty() {
+                            rule["validate"]["regions"] = serde_json::json!(v.request.regions);
+                        }
                     }
                     rule
                 })

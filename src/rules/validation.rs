@@ -3,11 +3,12 @@
 //!
 //! The request's scheme, host and port are fixed in the rule. The secret only fills
 //! `{{secret}}` in the URL's path or query (percent-encoded), in header values, in basic
-//! credentials or in form fields: a secret can never choose where it is sent. A rule with a
+//! credentials, in form fields or in the string values of a JSON body (JSON-escaped): a
+//! secret can never choose where it is sent, nor change a body's shape. A rule with a
 //! `pair:` may also send its companion (an account or key id) as `{{pair}}`, in the same
-//! places. This file is
-//! the syntax and its checks only (build.rs runs them on the built-in rules); sending the
-//! request is `crate::validate`'s.
+//! places. An issuer that hosts one API in several regions, where a key works only in its
+//! own, lists their origins in `regions:`. This file is the syntax and its checks only
+//! (build.rs runs them on the built-in rules); sending the request is `crate::validate`'s.
 
 use std::collections::BTreeMap;
 
@@ -84,6 +85,15 @@ pub struct Request {
     /// An `application/x-www-form-urlencoded` body (POST only).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub form: BTreeMap<String, String>,
+    /// An `application/json` body (POST only), for APIs whose reads are POSTs (GraphQL):
+    /// placeholders fill its string values, never its keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<serde_json::Value>,
+    /// The origins (`https://host[:port]`) of the regions the issuer hosts this API in, by
+    /// name, when a key works only in its own: each is asked in turn, the URL's own first
+    /// (its origin must be one of them), until one accepts the key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub regions: BTreeMap<String, String>,
     /// Sign the request with AWS Signature Version 4: the secret key signs and is never sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws_sigv4: Option<AwsSigV4>,
@@ -207,6 +217,46 @@ fn is_pointer(s: &str) -> bool {
     s.is_empty() || s.starts_with('/')
 }
 
+/// A region's name, as `--validation-endpoint PROVIDER.REGION=URL` writes it.
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `url` split at its origin, when the origin is fixed: https, a host, no placeholder,
+/// user or fragment in it.
+fn fixed_origin(url: &str) -> Result<(&str, &str), String> {
+    let Some((origin, rest)) = split_origin(url) else {
+        return Err(format!("validate: url `{url}` must start with https://"));
+    };
+    let host = &origin["https://".len()..];
+    if host.is_empty()
+        || host.contains(['{', '}', '@', '\\', '#'])
+        || host.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "validate: url `{url}`: the scheme, host and port are fixed (no placeholder, user or fragment there)"
+        ));
+    }
+    Ok((origin, rest))
+}
+
+/// Every key (`json key`) and string value (`json value`) of a JSON body.
+fn json_texts<'a>(v: &'a serde_json::Value, out: &mut Vec<(&'static str, &'a str)>) {
+    match v {
+        serde_json::Value::String(s) => out.push(("json value", s)),
+        serde_json::Value::Array(items) => items.iter().for_each(|i| json_texts(i, out)),
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                out.push(("json key", key));
+                json_texts(value, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 impl ValidateSyntax {
     /// Every text of the request that may hold a placeholder, with what it is.
     fn templates(&self) -> Vec<(&'static str, &str)> {
@@ -226,7 +276,23 @@ impl ValidateSyntax {
             all.push(("aws_sigv4 key_id", &a.key_id));
             all.push(("aws_sigv4 secret_key", &a.secret_key));
         }
+        if let Some(json) = &r.json {
+            json_texts(json, &mut all);
+        }
         all
+    }
+
+    /// The regions to ask, in order: the URL's own first, then the rest by name. Empty for
+    /// a rule without regions.
+    pub fn regions(&self) -> Vec<(&str, &str)> {
+        let r = &self.request;
+        let own = split_origin(&r.url).map(|(origin, _)| origin);
+        let (first, rest): (Vec<_>, Vec<_>) = r
+            .regions
+            .iter()
+            .map(|(name, origin)| (name.as_str(), origin.as_str()))
+            .partition(|(_, origin)| Some(*origin) == own);
+        first.into_iter().chain(rest).collect()
     }
 
     /// The request sends the secret's companion (`{{pair}}`): the rule must declare one.
@@ -249,25 +315,11 @@ impl ValidateSyntax {
             ));
         }
         let r = &self.request;
-        let Some((origin, rest)) = split_origin(&r.url) else {
-            return Err(format!(
-                "validate: url `{}` must start with https://",
-                r.url
-            ));
-        };
-        let host = &origin["https://".len()..];
-        if host.is_empty()
-            || host.contains(['{', '}', '@', '\\', '#'])
-            || host.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(format!(
-                "validate: url `{}`: the scheme, host and port are fixed (no placeholder, user or fragment there)",
-                r.url
-            ));
-        }
+        let (origin, rest) = fixed_origin(&r.url)?;
         if rest.contains('#') {
             return Err(format!("validate: url `{}` has a fragment", r.url));
         }
+        self.check_regions(origin)?;
         for (name, value) in &r.headers {
             if !is_token(name) {
                 return Err(format!(
@@ -299,13 +351,26 @@ impl ValidateSyntax {
                 return Err("validate: aws_sigv4: `service` and `region` are lowercase words (`sts`, `us-east-1`)".into());
             }
         }
+        if r.json.is_some() && r.method != Method::Post {
+            return Err("validate: a `json` body needs `method: POST`".into());
+        }
+        if r.json.is_some() && !r.form.is_empty() {
+            return Err("validate: a request has one body: `json` or `form`, not both".into());
+        }
         let mut secret = false;
         for (what, text) in self.templates() {
             let pieces = template(text).map_err(|e| format!("validate: {what}: {e}"))?;
-            if what == "form field" && pieces.iter().any(|p| !matches!(p, Piece::Text(_))) {
-                return Err(
-                    "validate: a form field's name is fixed; the secret goes in its value".into(),
-                );
+            let fixed = match what {
+                "form field" => Some("a form field's name"),
+                "json key" => Some("a JSON key"),
+                _ => None,
+            };
+            if let Some(fixed) =
+                fixed.filter(|_| pieces.iter().any(|p| !matches!(p, Piece::Text(_))))
+            {
+                return Err(format!(
+                    "validate: {fixed} is fixed; the secret goes in a value"
+                ));
             }
             secret |= pieces.contains(&Piece::Secret);
         }
@@ -344,6 +409,12 @@ impl ValidateSyntax {
             }
         }
         for (name, from) in &self.details {
+            if name == "region" && !r.regions.is_empty() {
+                return Err(
+                    "validate: detail `region` is the region that accepted the key: name yours otherwise"
+                        .into(),
+                );
+            }
             if !is_token(name) {
                 return Err(format!(
                     "validate: detail name `{name}` is not a plain word"
@@ -359,6 +430,36 @@ impl ValidateSyntax {
                     "validate: detail `{name}`: `{from}` is neither `json:/pointer` nor `header:Name`"
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// Regions: two or more, each a plain name and a fixed origin, the URL's among them.
+    fn check_regions(&self, own: &str) -> Result<(), String> {
+        let regions = &self.request.regions;
+        if regions.is_empty() {
+            return Ok(());
+        }
+        if regions.len() < 2 {
+            return Err("validate: `regions` lists two or more; one region is just the url".into());
+        }
+        for (name, origin) in regions {
+            if !is_name(name) {
+                return Err(format!(
+                    "validate: region `{name}` must be lowercase letters, digits and `-`"
+                ));
+            }
+            let (_, rest) = fixed_origin(origin)?;
+            if !rest.is_empty() {
+                return Err(format!(
+                    "validate: region `{name}`: `{origin}` is an origin only (https://host[:port]); the path stays in the url"
+                ));
+            }
+        }
+        if !regions.values().any(|o| o == own) {
+            return Err(format!(
+                "validate: the url's origin `{own}` is none of the regions'"
+            ));
         }
         Ok(())
     }
@@ -484,5 +585,126 @@ responses:
             .contains("at least one test"));
         let unknown = GOOD.replace("provider: example", "provider: example\nretries: 3");
         assert!(serde_saphyr::from_str::<ValidateSyntax>(&unknown).is_err());
+    }
+
+    const GRAPHQL: &str = "
+provider: example
+request:
+  method: POST
+  url: https://api.example.test/graphql
+  headers: {Authorization: '{{secret}}'}
+  json: {query: '{ viewer { id } }', variables: {ids: ['{{pair}}'], first: 1}}
+live: {status: [200], json: {/data/viewer/id: x}}
+inactive: {status: [401]}
+responses: {live: {status: 200}, inactive: {status: 401}}
+";
+
+    /// A JSON body: any YAML value, its strings seen as templates (the companion there too),
+    /// its keys fixed, POST only, never beside a form.
+    #[test]
+    fn a_json_body_and_its_mistakes() {
+        let v = parse(GRAPHQL);
+        v.check().unwrap();
+        assert!(v.uses_pair(), "{{{{pair}}}} inside the body");
+        assert_eq!(
+            v.request.json.as_ref().unwrap()["variables"]["first"],
+            serde_json::json!(1)
+        );
+        // The secret only in the body is still sent.
+        parse(&GRAPHQL.replace("Authorization: '{{secret}}'", "X-Mode: read"))
+            .check()
+            .unwrap_err();
+        let only_body = GRAPHQL
+            .replace("Authorization: '{{secret}}'", "X-Mode: read")
+            .replace("'{{pair}}'", "'{{secret}}'");
+        parse(&only_body).check().unwrap();
+        for (from, to, says) in [
+            ("  method: POST\n", "", "a `json` body needs `method: POST`"),
+            (
+                "variables: {ids",
+                "'{{secret}}': 1, variables: {ids",
+                "a JSON key is fixed",
+            ),
+            (
+                "'{{pair}}'",
+                "'{{token}}'",
+                "unknown placeholder `{{token}}`",
+            ),
+            (
+                "  json:",
+                "  form: {a: b}\n  json:",
+                "`json` or `form`, not both",
+            ),
+        ] {
+            let yaml = GRAPHQL.replace(from, to);
+            assert_ne!(yaml, GRAPHQL, "{from}");
+            let err = parse(&yaml).check().unwrap_err();
+            assert!(err.contains(says), "{to}: {err}");
+        }
+    }
+
+    const REGIONAL: &str = "
+provider: example
+request:
+  url: https://api.eu.example.test/v1/me
+  headers: {Authorization: 'Bearer {{secret}}'}
+  regions: {us: 'https://api.example.test', eu: 'https://api.eu.example.test'}
+live: {status: [200]}
+inactive: {status: [401]}
+details: {name: 'json:/name'}
+responses: {live: {status: 200}, inactive: {status: 401}}
+";
+
+    #[test]
+    fn regions_and_their_mistakes() {
+        let v = parse(REGIONAL);
+        v.check().unwrap();
+        // The URL's own region first.
+        assert_eq!(
+            v.regions(),
+            [
+                ("eu", "https://api.eu.example.test"),
+                ("us", "https://api.example.test")
+            ]
+        );
+        assert!(parse(GOOD).regions().is_empty());
+        for (from, to, says) in [
+            ("us: 'https://api.example.test', ", "", "two or more"),
+            ("{us:", "{US:", "region `US` must be lowercase"),
+            (
+                "'https://api.example.test'",
+                "'http://api.example.test'",
+                "must start with https://",
+            ),
+            (
+                "'https://api.example.test'",
+                "'https://{{secret}}.example.test'",
+                "are fixed",
+            ),
+            (
+                "'https://api.example.test'",
+                "'https://api.example.test/v1'",
+                "an origin only",
+            ),
+            (
+                "url: https://api.eu.example.test/v1/me",
+                "url: https://api.ap.example.test/v1/me",
+                "none of the regions'",
+            ),
+            (
+                "name: 'json:/name'",
+                "region: 'json:/region'",
+                "detail `region`",
+            ),
+        ] {
+            let yaml = REGIONAL.replace(from, to);
+            assert_ne!(yaml, REGIONAL, "{from}");
+            let err = parse(&yaml).check().unwrap_err();
+            assert!(err.contains(says), "{to}: {err}");
+        }
+        // Without regions, a detail may be called `region`.
+        parse(&GOOD.replace("login: json:/user/login", "region: json:/user/login"))
+            .check()
+            .unwrap();
     }
 }

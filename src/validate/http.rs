@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use super::request::{prepare, Prepared};
-use super::verdict::{judge, Verdict};
+use super::verdict::{combine, judge, Status, Verdict};
 use super::{address, Credential, Settings};
 use crate::rules::validation::{Method, ValidateSyntax};
 
@@ -96,11 +96,29 @@ impl Client {
     /// One check; every failure is an `unknown` verdict with its reason.
     pub fn check(&self, spec: &ValidateSyntax, sent: &Credential) -> Verdict {
         let mut v = match prepare(spec, sent, &self.settings.endpoints) {
-            Ok(p) => self.send(spec, &p, sent),
+            Ok(requests) => self.ask(spec, &requests, sent),
             Err(reason) => Verdict::unknown(&reason, sent),
         };
         v.checked_at = crate::clock::rfc3339(crate::clock::now_ms());
         v
+    }
+
+    /// One request, or each region's in turn until one accepts the key (then the rest are
+    /// not asked: the key has been found live).
+    fn ask(&self, spec: &ValidateSyntax, requests: &[Prepared], sent: &Credential) -> Verdict {
+        let mut said = Vec::new();
+        for p in requests {
+            let v = self.send(spec, p, sent);
+            let Some(region) = &p.region else {
+                return v;
+            };
+            let live = v.status == Status::Live;
+            said.push((region.clone(), v));
+            if live {
+                break;
+            }
+        }
+        combine(said)
     }
 
     fn send(&self, spec: &ValidateSyntax, p: &Prepared, sent: &Credential) -> Verdict {
@@ -122,10 +140,10 @@ impl Client {
             for (name, value) in &p.headers {
                 req = req.header(name, value);
             }
-            if let Some(form) = &p.form {
+            if let Some(body) = &p.body {
                 req = req
-                    .header("Content-Type", super::request::FORM_TYPE)
-                    .body(form.clone());
+                    .header("Content-Type", body.content_type())
+                    .body(body.text().to_string());
             }
             let resp = match req.send() {
                 Ok(r) => r,

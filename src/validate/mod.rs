@@ -171,7 +171,10 @@ pub fn withhold(text: &str, sent: &Credential) -> String {
             continue;
         };
         let encoded = request::encode_component(part);
-        for form in [part.as_str(), encoded.as_str()] {
+        // As a JSON string holds it, quotes aside (an echo of a JSON body).
+        let json = serde_json::Value::from(part.as_str()).to_string();
+        let escaped = &json[1..json.len() - 1];
+        for form in [part.as_str(), encoded.as_str(), escaped] {
             if out.contains(form) {
                 out = out.replace(form, mark);
             }
@@ -193,6 +196,11 @@ mod tests {
         assert_ne!(enc, s);
         assert_eq!(withhold(&format!("url?k={enc}"), &sent), "url?k=[secret]");
         assert_eq!(withhold("nothing here", &sent), "nothing here");
+        let quoted = Credential::single(r#"EXAMPLE"quoted\"#);
+        assert_eq!(
+            withhold(r#"{"echo": "EXAMPLE\"quoted\\"}"#, &quoted),
+            r#"{"echo": "[secret]"}"#
+        );
         let paired = Credential {
             pair: Some("AKIDEXAMPLE01".into()),
             ..sent

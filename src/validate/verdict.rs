@@ -161,6 +161,42 @@ pub fn judge(
     }
 }
 
+/// One verdict from what each region said, in the order asked (the asking stops at the
+/// first `live`): `live` as soon as one region accepted the key (its verdict, with
+/// `region` among the details), `inactive` only when every region refused it, `unknown`
+/// otherwise, naming what each region said. A key works only in its own region, so the
+/// others' refusals say nothing about it.
+pub fn combine(said: Vec<(String, Verdict)>) -> Verdict {
+    if let Some(i) = said.iter().position(|(_, v)| v.status == Status::Live) {
+        let (region, mut v) = said.into_iter().nth(i).expect("found above");
+        v.reason = format!("{} in region {region}", v.reason);
+        v.details.insert("region".into(), region);
+        return v;
+    }
+    let all = said
+        .iter()
+        .map(|(region, v)| format!("{region}: {}", v.reason))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let refused = !said.is_empty() && said.iter().all(|(_, v)| v.status == Status::Inactive);
+    let (status, reason) = if refused {
+        (Status::Inactive, format!("refused in every region ({all})"))
+    } else if said.is_empty() {
+        (Status::Unknown, "no region was asked".to_string())
+    } else {
+        (
+            Status::Unknown,
+            format!("no region accepted it and not every region refused it ({all})"),
+        )
+    };
+    Verdict {
+        status,
+        reason,
+        details: BTreeMap::new(),
+        checked_at: String::new(),
+    }
+}
+
 fn same(got: &serde_json::Value, want: &Scalar) -> bool {
     match want {
         Scalar::Bool(b) => got.as_bool() == Some(*b),
@@ -288,5 +324,71 @@ responses:
         assert_eq!(v.details["scopes"], "[secret]");
         assert_eq!(v.details["user"], "bell");
         assert!(!format!("{v:?}").contains(SECRET));
+    }
+
+    fn said(status: Status, reason: &str) -> Verdict {
+        Verdict {
+            status,
+            reason: reason.into(),
+            details: BTreeMap::new(),
+            checked_at: String::new(),
+        }
+    }
+
+    /// Every way the regions' answers combine.
+    #[test]
+    fn regions_combine_into_one_verdict() {
+        let refused = || said(Status::Inactive, "HTTP 401: the issuer refused it");
+        let mut accepted = said(Status::Live, "HTTP 200: the issuer accepted it");
+        accepted.details.insert("domains".into(), "3".into());
+        let failed = || said(Status::Unknown, "HTTP 500: the issuer's error");
+        let r = |name: &str, v: Verdict| (name.to_string(), v);
+
+        // Live in the second region: live, with the region.
+        let v = combine(vec![r("us", refused()), r("eu", accepted.clone())]);
+        assert_eq!(v.status, Status::Live);
+        assert_eq!(v.details["region"], "eu");
+        assert_eq!(v.details["domains"], "3");
+        assert!(
+            v.reason.ends_with("accepted it in region eu"),
+            "{}",
+            v.reason
+        );
+        // Live in the first (the others were never asked).
+        let v = combine(vec![r("us", accepted.clone())]);
+        assert_eq!(
+            (v.status, v.details["region"].as_str()),
+            (Status::Live, "us")
+        );
+        // Live even beside a region that failed.
+        let v = combine(vec![r("us", failed()), r("eu", accepted)]);
+        assert_eq!(v.status, Status::Live);
+
+        // Refused everywhere: inactive, naming each.
+        let v = combine(vec![r("us", refused()), r("eu", refused())]);
+        assert_eq!(v.status, Status::Inactive);
+        assert!(v.details.is_empty());
+        assert_eq!(
+            v.reason,
+            "refused in every region (us: HTTP 401: the issuer refused it; eu: HTTP 401: the issuer refused it)"
+        );
+
+        // One refused, one could not tell: unknown, naming what each said.
+        for regions in [
+            vec![r("us", refused()), r("eu", failed())],
+            vec![r("us", failed()), r("eu", refused())],
+            vec![r("us", failed()), r("eu", failed())],
+        ] {
+            let v = combine(regions);
+            assert_eq!(v.status, Status::Unknown);
+            assert!(v.reason.contains("us: HTTP"), "{}", v.reason);
+            assert!(v.reason.contains("eu: HTTP"), "{}", v.reason);
+            assert!(
+                v.reason.contains("not every region refused"),
+                "{}",
+                v.reason
+            );
+        }
+        assert_eq!(combine(Vec::new()).status, Status::Unknown);
     }
 }

@@ -102,6 +102,24 @@ mod https {
         Answer::Plain(r.status, headers, r.body.as_bytes().to_vec())
     }
 
+    /// The secret a dead key stands for in [`every_validating_rule_reads_its_issuers_answers`].
+    const DEAD: &str = "EXAMPLE-revoked-0000";
+
+    /// A rule's JSON body with `{{secret}}` filled in, as the issuer should receive it.
+    fn filled(v: &serde_json::Value, secret: &str) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => Value::String(s.replace("{{secret}}", secret)),
+            Value::Array(items) => Value::Array(items.iter().map(|i| filled(i, secret)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, i)| (k.clone(), filled(i, secret)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
     /// Every built-in rule that validates, against its issuer's documented answers: the
     /// live secret reads as live (exit 1) and the dead one as inactive (exit 0). The mock
     /// answers "live" only when the live secret reached it, in the rule's path, so the test
@@ -136,6 +154,7 @@ mod https {
             let dead_answer = spec.responses.inactive.clone();
             let (secret, id) = (live_secret.clone(), pair_id.clone());
             let sigv4 = spec.request.aws_sigv4.clone();
+            let body = spec.request.json.clone();
             let mock = Mock::start(move |req: &Request| {
                 assert!(req.target.starts_with(&prefix), "{}", req.target);
                 let all = req.everything();
@@ -144,7 +163,15 @@ mod https {
                     Some(a) => signed_with(req, (&a.service, &a.region), &secret),
                     None => all.contains(&secret),
                 };
-                if reached && id.as_ref().is_none_or(|id| all.contains(id)) {
+                let live = reached && id.as_ref().is_none_or(|id| all.contains(id));
+                // A JSON body arrives as the rule writes it, the secret in its place.
+                if let Some(body) = &body {
+                    assert_eq!(req.header("content-type"), Some("application/json"));
+                    let got: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+                    let sent = if live { secret.as_str() } else { DEAD };
+                    assert_eq!(got, filled(body, sent));
+                }
+                if live {
                     documented(&live_answer)
                 } else {
                     documented(&dead_answer)
@@ -154,7 +181,7 @@ mod https {
             let live = run(&rule.id, &args, &stdin(&live_secret));
             assert_eq!(live.code, 1, "{}: {live:?}", rule.id);
             assert_eq!(json(&live)["validation"]["status"], "live", "{}", rule.id);
-            let dead = run(&rule.id, &args, &stdin("EXAMPLE-revoked-0000"));
+            let dead = run(&rule.id, &args, &stdin(DEAD));
             assert_eq!(dead.code, 0, "{}: {dead:?}", rule.id);
             assert_eq!(
                 json(&dead)["validation"]["status"],
@@ -462,6 +489,192 @@ mod https {
             assert_eq!(r.code, 2, "{endpoint}: {r:?}");
             assert!(r.stderr.contains("--validation-endpoint"), "{r:?}");
         }
+    }
+
+    /// A GraphQL-style check from a config rule: the key goes into the JSON body as one
+    /// string, so a key holding `"` or `\` cannot add a field or end the query.
+    #[test]
+    fn a_json_body_carries_a_hostile_secret_as_one_string() {
+        const CONFIG: &str = r#"rules:
+  - id: graphco-key
+    description: Graphco API key
+    severity: medium
+    keywords: [gco_]
+    regex: '\b(gco_[a-z0-9]{24})\b'
+    validate:
+      provider: graphco
+      request:
+        method: POST
+        url: https://api.graphco.test/graphql
+        headers: {Authorization: '{{secret}}'}
+        json:
+          query: 'query($k: String!) { key(value: $k) { owner } }'
+          variables: {k: '{{secret}}'}
+      live: {status: [200], json: {/data/key/owner: acme}}
+      inactive: {status: [401]}
+      details: {owner: 'json:/data/key/owner'}
+      responses:
+        live: {status: 200, body: '{"data": {"key": {"owner": "acme"}}}'}
+        inactive: {status: 401, body: '{"errors": [{"message": "not authenticated"}]}'}
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.yaml");
+        std::fs::write(&config, CONFIG).unwrap();
+        let hostile = r#"gco_EXAMPLE"}, "query": "mutation { drop }", "x": "\"#;
+        let mock = Mock::start(move |req: &Request| {
+            let body: serde_json::Value =
+                serde_json::from_slice(&req.body).unwrap_or(serde_json::Value::Null);
+            let want = serde_json::json!({
+                "query": "query($k: String!) { key(value: $k) { owner } }",
+                "variables": {"k": hostile},
+            });
+            let json = req.header("content-type") == Some("application/json");
+            if json && body == want && req.header("authorization") == Some(hostile) {
+                answer(200, r#"{"data": {"key": {"owner": "acme"}}}"#)
+            } else {
+                answer(401, "{}")
+            }
+        });
+        let mut args = vec![
+            "validate".to_string(),
+            "--rule".into(),
+            "graphco-key".into(),
+            "--format".into(),
+            "json".into(),
+            "--config".into(),
+            config.display().to_string(),
+        ];
+        args.extend(against(&mock, "graphco", &[]));
+        let out = crate::util::leakguard()
+            .args(&args)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .write_stdin(format!("{hostile}\n"))
+            .timeout(Duration::from_secs(120))
+            .output()
+            .unwrap();
+        let r = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_eq!(r.code, 1, "{r:?}");
+        let v = json(&r);
+        assert_eq!(v["validation"]["status"], "live", "{r:?}");
+        assert_eq!(v["validation"]["details"]["owner"], "acme");
+        assert_eq!(mock.requests().len(), 1);
+        assert!(!r.stdout.contains(hostile) && !r.stderr.contains(hostile));
+    }
+
+    /// Mailgun's check with its US and EU regions on two mocks; returns the run and the
+    /// mocks (US, EU).
+    fn mailgun(
+        us: impl Fn(&Request) -> Answer + Send + Sync + 'static,
+        eu: impl Fn(&Request) -> Answer + Send + Sync + 'static,
+        extra: &[&str],
+    ) -> (Run, Mock, Mock) {
+        let (us, eu) = (Mock::start(us), Mock::start(eu));
+        let ca = tempfile::NamedTempFile::new().unwrap();
+        let pems = [us.ca_path(), eu.ca_path()].map(|p| std::fs::read_to_string(p).unwrap());
+        std::fs::write(ca.path(), pems.concat()).unwrap();
+        let mut args = vec![
+            "--validation-endpoint".to_string(),
+            format!("mailgun.us={}", us.url("/us")),
+            "--validation-endpoint".to_string(),
+            format!("mailgun.eu={}", eu.url("/eu")),
+            "--validation-ca".to_string(),
+            ca.path().display().to_string(),
+            "--allow-internal-ips".to_string(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let r = run("mailgun-api-key", &args, MAILGUN_KEY);
+        (r, us, eu)
+    }
+
+    /// A synthetic key in Mailgun's three-part shape.
+    const MAILGUN_KEY: &str = "0123456789abcdef0123456789abcdef-01234567-89abcdef";
+
+    /// A region's answer to a key that is not its own (Mailgun's documented 401).
+    fn refuse(_: &Request) -> Answer {
+        answer(401, "Forbidden")
+    }
+
+    fn accept(req: &Request) -> Answer {
+        assert!(req.everything().contains(&format!("api:{MAILGUN_KEY}")));
+        assert!(req.target.contains("/v4/domains"), "{}", req.target);
+        answer(200, r#"{"total_count": 2, "items": []}"#)
+    }
+
+    /// A key of the second region asked: live, with the region; a key of the first: the
+    /// second is never asked.
+    #[test]
+    fn a_region_bound_key_is_live_in_its_own_region() {
+        let (r, us, eu) = mailgun(refuse, accept, &[]);
+        assert_eq!(r.code, 1, "{r:?}");
+        let v = json(&r);
+        assert_eq!(v["validation"]["status"], "live", "{r:?}");
+        assert_eq!(v["validation"]["details"]["region"], "eu");
+        assert_eq!(v["validation"]["details"]["domains"], "2");
+        assert_eq!((us.requests().len(), eu.requests().len()), (1, 1));
+        assert!(!r.stdout.contains(MAILGUN_KEY) && !r.stderr.contains(MAILGUN_KEY));
+
+        let (r, us, eu) = mailgun(accept, refuse, &[]);
+        assert_eq!(r.code, 1, "{r:?}");
+        assert_eq!(json(&r)["validation"]["details"]["region"], "us");
+        assert_eq!((us.requests().len(), eu.connections()), (1, 0));
+    }
+
+    #[test]
+    fn a_key_every_region_refuses_is_inactive() {
+        let (r, us, eu) = mailgun(refuse, refuse, &[]);
+        assert_eq!(r.code, 0, "{r:?}");
+        let v = json(&r);
+        assert_eq!(v["validation"]["status"], "inactive", "{r:?}");
+        let reason = v["validation"]["reason"].as_str().unwrap();
+        assert!(reason.contains("refused in every region"), "{reason}");
+        assert!(reason.contains("us: HTTP 401") && reason.contains("eu: HTTP 401"));
+        assert_eq!((us.requests().len(), eu.requests().len()), (1, 1));
+    }
+
+    /// One region refuses, the other fails: the key may be the failing region's, so the
+    /// verdict is `unknown`, naming what each said.
+    #[test]
+    fn a_refusal_beside_a_failing_region_is_unknown() {
+        let (r, _, _) = mailgun(|_: &Request| answer(500, "oops"), refuse, &[]);
+        assert_eq!(r.code, 2, "{r:?}");
+        let v = json(&r);
+        assert_eq!(v["validation"]["status"], "unknown", "{r:?}");
+        let reason = v["validation"]["reason"].as_str().unwrap();
+        assert!(reason.contains("us: HTTP 500"), "{reason}");
+        assert!(reason.contains("eu: HTTP 401"), "{reason}");
+
+        let (r, _, _) = mailgun(
+            refuse,
+            |_: &Request| Answer::Silence(Duration::from_secs(20)),
+            &["--validation-timeout", "2"],
+        );
+        assert_eq!(r.code, 2, "{r:?}");
+        let reason = json(&r)["validation"]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(reason.contains("us: HTTP 401"), "{reason}");
+        assert!(reason.contains("eu: no answer within 2 s"), "{reason}");
+    }
+
+    /// `mailgun=URL` replaces every region with one origin: one request, no region asked.
+    #[test]
+    fn a_provider_endpoint_replaces_every_region() {
+        let mock = Mock::start(accept);
+        let r = run(
+            "mailgun-api-key",
+            &against(&mock, "mailgun", &[]),
+            MAILGUN_KEY,
+        );
+        assert_eq!(r.code, 1, "{r:?}");
+        let v = json(&r);
+        assert!(v["validation"]["details"].get("region").is_none(), "{r:?}");
+        assert_eq!(mock.requests().len(), 1);
     }
 }
 
@@ -808,10 +1021,17 @@ fn validation_table() -> String {
             Some(_) => ", signed with SigV4",
             None => "",
         };
-        let check = format!("`{method} {url}`{signed}");
+        let mut check = format!("`{method} {url}`{signed}");
+        if !v.request.regions.is_empty() {
+            let names: Vec<&str> = v.request.regions.keys().map(String::as_str).collect();
+            check.push_str(&format!(" (regions: {})", names.join(", ")));
+        }
         let row = rows.entry((v.provider.clone(), check)).or_default();
         row.0.push(format!("`{}`", r.id));
         row.1.extend(v.details.keys().cloned());
+        if !v.request.regions.is_empty() {
+            row.1.insert("region".into());
+        }
     }
     let mut table =
         String::from("| provider | rules | check | a live answer reports |\n|---|---|---|---|\n");
