@@ -261,8 +261,11 @@ fn run_context(
     out: &mut Vec<Candidate>,
 ) {
     let (name, value) = (name.get(), value.get());
+    // A name that describes a secret (`appId`, `accountName`) holds no secret, but it is
+    // exactly where an identifier is.
+    let identifier = rule.kind == crate::rules::RuleKind::Identifier;
     for a in found {
-        if a.describes || !name.is_match(a.name.as_bytes()) {
+        if (a.describes && !identifier) || !name.is_match(a.name.as_bytes()) {
             continue;
         }
         let v = &hay[a.start..a.end];
@@ -273,10 +276,20 @@ fn run_context(
             continue;
         };
         let secret = m.as_bytes();
-        let Ok(score) = randomness::assess(secret, rule.generic) else {
-            continue;
+        // An identifier is a name, not a secret: no randomness test (an Azure storage account
+        // may well be called `acmeprod`), only the placeholder filter.
+        let entropy = if identifier {
+            if filters::is_placeholder(secret) {
+                continue;
+            }
+            entropy::shannon(secret)
+        } else {
+            let Ok(score) = randomness::assess(secret, rule.generic) else {
+                continue;
+            };
+            score.entropy
         };
-        if rule.min_entropy.is_some_and(|min| score.entropy < min) || !checksum_ok(rule, secret) {
+        if rule.min_entropy.is_some_and(|min| entropy < min) || !checksum_ok(rule, secret) {
             continue;
         }
         let (start, end) = (offset + a.start + m.start(), offset + a.start + m.end());
@@ -286,16 +299,7 @@ fn run_context(
             continue;
         }
         let loose = !a.quoted;
-        keep(
-            rule,
-            r,
-            secret,
-            (start, end),
-            score.entropy,
-            loose,
-            allow,
-            out,
-        );
+        keep(rule, r, secret, (start, end), entropy, loose, allow, out);
     }
 }
 

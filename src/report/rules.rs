@@ -49,8 +49,6 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                         "issuer": r.issuer,
                         "references": r.references,
                         "kind": if r.is_path_rule() { "path" } else { "content" },
-                        "identifier": r.kind == crate::rules::RuleKind::Identifier,
-                        "pair": r.pair.as_ref().map(|p| &p.rule),
                         "keywords": r.keywords,
                         "pattern": r.pattern,
                         "source": r.source,
