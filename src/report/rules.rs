@@ -53,6 +53,14 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                         "pattern": r.pattern,
                         "source": r.source,
                     });
+                    // An identifier is only reported as a paired secret's companion.
+                    if r.kind == crate::rules::RuleKind::Identifier {
+                        rule["identifier"] = true.into();
+                    }
+                    if let Some(p) = &r.pair {
+                        rule["pair"] =
+                            serde_json::json!({ "rule": p.rule, "required": p.required });
+                    }
                     // The rule's check (`--validate`): its provider, method, URL and the
                     // regions it is asked in.
                     if let Some(v) = r.validate.as_ref().map(|c| c.spec()) {

@@ -206,3 +206,38 @@ fn a_pair_written_wrong_is_a_config_error() {
         "{err}"
     );
 }
+
+/// `rules list` says which rules are identifiers and which pair with one.
+#[test]
+fn rules_list_marks_identifiers_and_pairs() {
+    let t = Tree::new();
+    let out = t.cmd(&["rules", "list", "--no-config"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id}: {text}"))
+            .to_string()
+    };
+    assert!(line("twilio-account-sid").ends_with("[identifier]"));
+    assert!(line("twilio-auth-token").contains("[pair: twilio-account-sid]"));
+    let out = t
+        .cmd(&["rules", "list", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rule = |id: &str| {
+        json["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(rule("twilio-account-sid")["identifier"], true);
+    assert_eq!(rule("twilio-api-key")["pair"]["rule"], "twilio-api-key-sid");
+    assert_eq!(rule("twilio-api-key")["pair"]["required"], true);
+    assert!(rule("github-pat").get("pair").is_none());
+    assert!(rule("github-pat").get("identifier").is_none());
+}
