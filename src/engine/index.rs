@@ -189,7 +189,7 @@ impl Windows<'_> {
                 }
                 let (multiline, context) = match rules.rules[ri].matcher {
                     Matcher::Content { multiline, .. } => (multiline, false),
-                    Matcher::Context { .. } => (false, true),
+                    Matcher::Context { multiline, .. } => (multiline, !multiline),
                     Matcher::Path { .. } => (false, false),
                 };
                 if self.lines[ri].is_empty() {

@@ -54,10 +54,19 @@ pub(crate) fn candidates(
         if (rule.generic && binary) || skip(rule) {
             continue;
         }
+        // A secret reported only beside its companion is not looked for where no keyword of
+        // the companion occurs (`twilio-api-key` takes any *secret* name near an SK id).
+        if let Some(p) = rule.pair.as_ref().filter(|p| p.required) {
+            if !windows.touched.contains(&p.index) {
+                continue;
+            }
+        }
         let mut run = |hay: &[u8], offset: usize| -> Result<(), Overrun> {
             let ctx = (&rules.allow, keep_silenced);
             match &rule.matcher {
-                Matcher::Context { name, value, regex } => {
+                Matcher::Context {
+                    name, value, regex, ..
+                } => {
                     let found = lines.assignments(hay, offset);
                     run_context(rule, r, (name, value), hay, offset, found, ctx, out);
                     if let Some(regex) = regex {
@@ -78,7 +87,15 @@ pub(crate) fn candidates(
             }
         };
         let ran = if windows.whole[r as usize] {
-            run(bytes, 0)
+            match rule.matcher {
+                // A name rule that looks at every line: each line is a window, as if it held
+                // a keyword (with the block it heads).
+                Matcher::Context { .. } => every_line(bytes).try_for_each(|line| {
+                    let end = context::extent(bytes, line);
+                    run(&bytes[line.0..end], line.0)
+                }),
+                _ => run(bytes, 0),
+            }
         } else {
             windows.lines[r as usize]
                 .iter()
@@ -89,6 +106,20 @@ pub(crate) fn candidates(
         }
     }
     windows.clear();
+}
+
+/// `(start, end)` of each line of `bytes`, without its newline.
+fn every_line(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = (start, end);
+        start = end + 1;
+        Some(line)
+    })
 }
 
 /// Runs one rule's regex over `hay` (which starts at `offset` in the buffer) and keeps the

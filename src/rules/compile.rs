@@ -240,6 +240,8 @@ pub enum Matcher {
         value: LazyRegex,
         /// The rule's other forms (client calls, CLI commands), on the keyword's line.
         regex: Option<LazyRegex>,
+        /// Every line of a buffer holding a keyword, not just the keyword's lines.
+        multiline: bool,
     },
     /// Globs over the file path, as written: the file itself is the finding. The engine
     /// matches every path rule's globs in one set (`engine/index.rs`).
@@ -597,6 +599,7 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
                 name: lazy(name_re).map_err(|e| format!("name: {e}"))?,
                 value: lazy(value_re.into()).map_err(|e| format!("value: {e}"))?,
                 regex,
+                multiline: s.multiline,
             };
             let mut pattern = format!("name: {name}  value: {value}");
             if let Some(r) = &s.regex {

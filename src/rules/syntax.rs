@@ -77,7 +77,8 @@ pub struct RuleSyntax {
     /// Tie-breaker between rules matching the same secret (higher wins).
     #[serde(default)]
     pub priority: i32,
-    /// Let the regex span lines; otherwise it only sees the lines holding a keyword.
+    /// Let the regex span lines (a name rule: look at every line of a file holding a
+    /// keyword); otherwise the rule only sees the lines holding a keyword.
     #[serde(default)]
     pub multiline: bool,
     /// What the rule finds: a secret (the default), or an identifier that is only reported
@@ -192,8 +193,8 @@ impl RuleSyntax {
         if self.name.is_some() != self.value.is_some() {
             return Err("`name` and `value` go together".into());
         }
-        if self.name.is_some() && (self.multiline || self.secret_group.is_some()) {
-            return Err("`multiline` and `secret_group` apply to `regex` rules only (a `value` regex's group 1 is the secret)".into());
+        if self.name.is_some() && self.secret_group.is_some() {
+            return Err("`secret_group` applies to `regex` rules only (a `value` regex's group 1 is the secret)".into());
         }
         if self.paths.is_empty() && self.regex.is_none() && self.name.is_none() {
             return Err("a rule needs `regex`, `name` + `value`, or `paths`".into());
