@@ -1,14 +1,18 @@
 //! The branches of the parser (`line.rs`, `values.rs`, `commands.rs`, `blocks.rs`), named,
-//! and [`took`], which each branch calls, a no-op: the names say in the parser's own code
-//! which syntax each branch reads.
+//! and [`took`], which each branch calls: a no-op outside the unit tests, where it records
+//! the branches a line goes through. Lets `forms.rs` check that its table names every
+//! branch, without the parser knowing about the table.
 
-/// Declares [`Branch`].
+/// Declares [`Branch`] and, for the tests, the list of all its variants.
 macro_rules! branches {
     ($($(#[doc = $doc:literal])* $name:ident,)*) => {
         /// A branch of the parser (`line.rs`, `values.rs`, `commands.rs`, `blocks.rs`), named
         /// so that a form can say which it goes through.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(super) enum Branch { $($(#[doc = $doc])* $name,)* }
+
+        #[cfg(test)]
+        pub(super) const ALL: &[Branch] = &[$(Branch::$name),*];
     };
 }
 
@@ -81,8 +85,30 @@ branches! {
     Unclosed,
 }
 
-/// Marks that the parser took `branch`: nothing, which the compiler removes.
+#[cfg(test)]
+thread_local! {
+    /// The branches taken since [`record`] started, on this thread.
+    static TAKEN: std::cell::RefCell<Option<Vec<Branch>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Notes that the parser took `branch`. Nothing outside the unit tests: the compiler
+/// removes the call.
 #[inline(always)]
 pub(super) fn took(branch: Branch) {
+    #[cfg(test)]
+    TAKEN.with(|t| {
+        if let Some(t) = t.borrow_mut().as_mut() {
+            t.push(branch);
+        }
+    });
+    #[cfg(not(test))]
     let _ = branch;
+}
+
+/// The branches `f` takes.
+#[cfg(test)]
+pub(super) fn record(f: impl FnOnce()) -> Vec<Branch> {
+    TAKEN.with(|t| *t.borrow_mut() = Some(Vec::new()));
+    f();
+    TAKEN.with(|t| t.borrow_mut().take()).unwrap_or_default()
 }

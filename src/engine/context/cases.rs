@@ -1,6 +1,7 @@
 //! Runs `tests/data/context_cases.txt`: lines (or windows of several lines) and the
 //! assignments the grammar finds in them, one case a line, checked through [`assignments`]
-//! as the engine calls it (a window reaches as far as [`extent`] says).
+//! as the engine calls it (a window reaches as far as [`extent`] says). Its own module
+//! because `forms.rs` checks its examples against the same file.
 
 use super::{assignments, extent};
 

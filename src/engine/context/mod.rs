@@ -1,8 +1,8 @@
 //! The context grammar: where a line gives a value to a name, in the syntaxes repositories
 //! hold. Name-based rules declare `name:` (a regex over the normalized name) and `value:`
 //! (a regex the whole value must match); this module is the one place that knows how
-//! `NAME <op> VALUE` is written. The cases it must get right are in
-//! `tests/data/context_cases.txt` (run by `cases.rs`); in short:
+//! `NAME <op> VALUE` is written. Every form it knows is listed with an example in
+//! `forms.rs` (`FORMS`); in short:
 //!
 //! - operators: `=`, `:=`, `=>`, `?=`, `||=`, `:` (YAML, JSON, dicts, struct fields,
 //!   headers), typed declarations (`X: &'static str =`, `x: string =`, `X: Final[str] =`),
@@ -29,6 +29,7 @@ mod blocks;
 mod branches;
 mod commands;
 mod filetype;
+mod forms;
 mod line;
 mod names;
 mod quotes;
