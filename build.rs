@@ -152,6 +152,224 @@ fn main() {
     write("keyword_dfa.rs", code.as_bytes());
     write("keyword_dfa.bin", &table);
     report_assets(&root, &out_dir);
+    write("context_vocabulary.rs", vocabulary(&root).as_bytes());
+}
+
+/// The context grammar's word lists (`src/engine/context/vocabulary.yaml`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Vocabulary {
+    descriptors: Groups,
+    qualifiers: Groups,
+    file_names: Groups,
+    code_extensions: Groups,
+    command_flags: Vec<ToolFlags>,
+    constructors: Groups,
+    auth_schemes: Groups,
+}
+
+/// A list written as groups of words, one group a line.
+type Groups = Vec<Vec<serde_saphyr::Spanned<String>>>;
+
+fn flat(g: &Groups) -> Vec<&serde_saphyr::Spanned<String>> {
+    g.iter().flatten().collect()
+}
+
+/// Tools that take a password in one of `flags`, found where `take` says.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ToolFlags {
+    tools: Vec<serde_saphyr::Spanned<String>>,
+    flags: Vec<serde_saphyr::Spanned<String>>,
+    take: Take,
+}
+
+#[derive(serde::Deserialize, Debug, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Take {
+    Attached,
+    Next,
+    AfterColon,
+}
+
+/// Checks `src/engine/context/vocabulary.yaml` and returns it as Rust statics (the types
+/// `src/engine/context/vocabulary.rs` declares). A malformed file fails the build naming
+/// its line.
+fn vocabulary(root: &str) -> String {
+    const NAME: &str = "src/engine/context/vocabulary.yaml";
+    println!("cargo::rerun-if-changed={NAME}");
+    let path = Path::new(root).join(NAME);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let v: Vocabulary = serde_saphyr::from_str(&text).unwrap_or_else(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(":{}:{}", l.line(), l.column()))
+            .unwrap_or_default();
+        panic!("{NAME}{at}: {e}")
+    });
+    let mut errors = Vec::new();
+    let lower = |c: char| c.is_ascii_lowercase();
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    // What each list's words may hold, as an ASCII test and its description.
+    type Check = fn(char) -> bool;
+    let printable: Check = |c| c.is_ascii_graphic() || c == ' ';
+    let tool: Check = |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    let mut list =
+        |key: &str, groups: Vec<&serde_saphyr::Spanned<String>>, ok: Check, what: &str| {
+            let mut seen = std::collections::HashSet::new();
+            if groups.is_empty() {
+                errors.push(format!("{NAME}: `{key}` is empty"));
+            }
+            for w in &groups {
+                let line = w.referenced.line();
+                if w.value.is_empty() || !w.value.chars().all(ok) || w.value.starts_with(' ') {
+                    errors.push(format!(
+                        "{NAME}:{line}: `{key}`: {:?} is not {what}",
+                        w.value
+                    ));
+                }
+                if !seen.insert(w.value.as_str()) {
+                    errors.push(format!(
+                        "{NAME}:{line}: `{key}`: {:?} is listed twice",
+                        w.value
+                    ));
+                }
+            }
+            groups.iter().map(|w| w.value.clone()).collect::<Vec<_>>()
+        };
+    let descriptors = list(
+        "descriptors",
+        flat(&v.descriptors),
+        lower,
+        "a lowercase word",
+    );
+    let qualifiers = list("qualifiers", flat(&v.qualifiers), lower, "a lowercase word");
+    let file_names = list(
+        "file_names",
+        flat(&v.file_names),
+        alnum,
+        "a lowercase extension",
+    );
+    let code = list(
+        "code_extensions",
+        flat(&v.code_extensions),
+        alnum,
+        "a lowercase extension",
+    );
+    let constructors = list(
+        "constructors",
+        flat(&v.constructors),
+        printable,
+        "printable ASCII",
+    );
+    let schemes = list(
+        "auth_schemes",
+        flat(&v.auth_schemes),
+        lower,
+        "a lowercase word",
+    );
+    let tools = list(
+        "command_flags",
+        v.command_flags.iter().flat_map(|t| &t.tools).collect(),
+        tool,
+        "a lowercase command",
+    );
+    let mut flags = Vec::new();
+    for t in &v.command_flags {
+        let line = t.tools.first().map_or(0, |w| w.referenced.line());
+        if t.tools.is_empty() || t.flags.is_empty() {
+            errors.push(format!(
+                "{NAME}:{line}: `command_flags`: an entry names tools and flags"
+            ));
+        }
+        for f in &t.flags {
+            let ok = f.value.len() > 1 && f.value.starts_with('-') && f.value.chars().all(tool);
+            if !ok {
+                let line = f.referenced.line();
+                errors.push(format!(
+                    "{NAME}:{line}: `command_flags`: {:?} is not a flag",
+                    f.value
+                ));
+            }
+            for tool in &t.tools {
+                flags.push((tool.value.clone(), f.value.clone(), t.take));
+            }
+        }
+    }
+    // The readers take the first entry that starts the text: with no entry starting with
+    // another, their order does not matter.
+    for (key, words) in [
+        ("constructors", &v.constructors),
+        ("auth_schemes", &v.auth_schemes),
+    ] {
+        let words = flat(words);
+        for a in &words {
+            if let Some(b) = words
+                .iter()
+                .find(|b| b.value != a.value && b.value.starts_with(&a.value))
+            {
+                let line = b.referenced.line();
+                errors.push(format!(
+                    "{NAME}:{line}: `{key}`: {:?} starts with {:?}",
+                    b.value, a.value
+                ));
+            }
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} error(s) in the vocabulary:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
+    let bytes = |l: &[String]| {
+        let l: Vec<String> = l.iter().map(|w| format!("b{w:?}")).collect();
+        format!("&[{}]", l.join(", "))
+    };
+    let schemes: Vec<String> = schemes.iter().map(|s| format!("{s} ")).collect();
+    let flags: Vec<String> = flags
+        .iter()
+        .map(|(t, f, take)| format!("(b{t:?}, b{f:?}, Take::{take:?})"))
+        .collect();
+    let mut w = format!("// Generated by build.rs from {NAME}. Do not edit.\n\n");
+    writeln!(
+        w,
+        "pub(super) static DESCRIPTORS: &[&str] = &{descriptors:?};"
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "pub(super) static QUALIFIERS: &[&str] = &{qualifiers:?};"
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "pub(super) static FILE_NAMES: &[&[u8]] = {};",
+        bytes(&file_names)
+    )
+    .unwrap();
+    writeln!(w, "pub(super) static CODE_EXTENSIONS: &[&str] = &{code:?};").unwrap();
+    writeln!(w, "pub(super) static TOOLS: &[&[u8]] = {};", bytes(&tools)).unwrap();
+    writeln!(
+        w,
+        "pub(super) static TOOL_FLAGS: &[(&[u8], &[u8], Take)] = &[{}];",
+        flags.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "pub(super) static CONSTRUCTORS: &[&[u8]] = {};",
+        bytes(&constructors)
+    )
+    .unwrap();
+    writeln!(
+        w,
+        "pub(super) static SCHEMES: &[&[u8]] = {};",
+        bytes(&schemes)
+    )
+    .unwrap();
+    w
 }
 
 /// The HTML audit report's inline style and script (`src/audit/assets/`), trimmed, and their

@@ -232,7 +232,7 @@ pub enum Matcher {
         multiline: bool,
     },
     /// A value given to a name, found by the engine's context grammar
-    /// (`engine/context.rs`): the name must match `name` (normalized), the whole value
+    /// (`engine/context/`): the name must match `name` (normalized), the whole value
     /// `value`.
     Context {
         name: LazyRegex,

@@ -4,7 +4,7 @@
 //! and `rules list` shows the rule as written. An unknown name is a config error.
 //!
 //! Where a value is given to a name is not a fragment's business: name-based rules declare
-//! `name:` + `value:` and the context grammar (`engine/context.rs`) knows the syntaxes.
+//! `name:` + `value:` and the context grammar (`engine/context/`) knows the syntaxes.
 
 /// `(name, regex)`, each with what it matches.
 pub const FRAGMENTS: &[(&str, &str)] = &[

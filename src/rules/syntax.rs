@@ -50,7 +50,7 @@ pub struct RuleSyntax {
     #[serde(default)]
     pub regex: Option<Text>,
     /// Name-based rules: a regex over the normalized name a value is given to
-    /// (lowercase, `_`/`-` dropped, `.` between segments; see `engine/context.rs`).
+    /// (lowercase, `_`/`-` dropped, `.` between segments; see `engine/context/names.rs`).
     #[serde(default)]
     pub name: Option<Text>,
     /// Name-based rules: a regex the whole value must match (group 1, if any, is the secret).
