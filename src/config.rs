@@ -58,14 +58,16 @@ pub struct Validation {
 }
 
 impl Validation {
-    fn new(out: &OutputArgs) -> Result<Option<Validation>> {
+    fn new(out: &OutputArgs, rules: &RuleSet) -> Result<Option<Validation>> {
         let v = &out.validation;
         if !out.validate {
             validation_flags_alone(v)?;
             return Ok(None);
         }
+        let settings = validation(v)?;
+        endpoints_known(&settings, rules)?;
         Ok(Some(Validation {
-            validator: crate::validate::Validator::new(validation(v)?)?,
+            validator: crate::validate::Validator::new(settings)?,
             filter: out.validation_filter.iter().map(|s| s.status()).collect(),
             fail_on_live: out.fail_on_live,
         }))
@@ -140,6 +142,7 @@ impl Config {
             .format
             .shows_fingerprints()
             .then(|| FingerprintKey::find(common.repo));
+        let validation = Validation::new(out, engine.rules())?;
         Ok(Config {
             engine: std::mem::ManuallyDrop::new(engine),
             config_file,
@@ -152,7 +155,7 @@ impl Config {
             },
             output,
             fingerprint_key,
-            validation: Validation::new(out)?,
+            validation,
         })
     }
 }
@@ -278,10 +281,12 @@ impl ValidateOne {
                 rule.id
             );
         };
+        let settings = validation(&args.validation)?;
+        endpoints_known(&settings, engine.rules())?;
         Ok(ValidateOne {
             rule: rule.id.to_string(),
             spec,
-            settings: validation(&args.validation)?,
+            settings,
             json: args.format == cli::VerdictFormat::Json,
         })
     }
@@ -334,6 +339,44 @@ pub fn validation(args: &cli::ValidationArgs) -> Result<crate::validate::Setting
             .insert(provider.to_string(), url.to_string());
     }
     Ok(settings)
+}
+
+/// Refuses a `--validation-endpoint` no rule would use: a provider no check names, or a
+/// region its checks do not have (a typo would otherwise send nothing there, silently).
+fn endpoints_known(settings: &crate::validate::Settings, rules: &RuleSet) -> Result<()> {
+    if settings.endpoints.is_empty() {
+        return Ok(());
+    }
+    let specs: Vec<_> = rules
+        .rules
+        .iter()
+        .filter_map(|r| r.validate.as_ref().map(crate::rules::Check::spec))
+        .collect();
+    for key in settings.endpoints.keys() {
+        let (provider, region) = match key.split_once('.') {
+            Some((p, r)) => (p, Some(r)),
+            None => (key.as_str(), None),
+        };
+        let mine: Vec<_> = specs.iter().filter(|s| s.provider == provider).collect();
+        if mine.is_empty() {
+            bail!("--validation-endpoint {key}: no rule's check names the provider `{provider}` (`leakguard rules list --format json` shows each check's provider)");
+        }
+        let Some(region) = region else { continue };
+        let mut known: Vec<&str> = mine
+            .iter()
+            .flat_map(|s| s.request.regions.keys().map(String::as_str))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        if !known.contains(&region) {
+            let has = match known.is_empty() {
+                true => "has no regions: give PROVIDER=URL".to_string(),
+                false => format!("has the regions {}", known.join(", ")),
+            };
+            bail!("--validation-endpoint {key}: `{provider}` {has}");
+        }
+    }
+    Ok(())
 }
 
 /// What an audit runs with: the rules (checked up front, compiled on first use: a re-run
@@ -465,28 +508,35 @@ pub const SHARD_ENV: &str = "JOB_COMPLETION_INDEX";
 impl Audit {
     pub fn new(args: &cli::AuditArgs) -> Result<Audit> {
         let shard = shard(args.shard, args.shards)?;
+        let setup = for_audit(&args.config, args.limits, args.threads)?;
+        let validation = match args.validate {
+            true => {
+                let settings = validation(&args.validation)?;
+                // Compiles the rules now rather than on first use: only with --validate.
+                endpoints_known(&settings, setup.engine().rules())?;
+                let again = args.revalidate_after;
+                Some((
+                    settings,
+                    again.unwrap_or(std::time::Duration::from_secs(24 * 3600)),
+                ))
+            }
+            false => {
+                validation_flags_alone(&args.validation)?;
+                None
+            }
+        };
         Ok(Audit {
             inputs: args.inputs.clone(),
             repos_file: args.repos_file.clone(),
             db: args.db.db.clone(),
             clone_dir: args.clone_dir.clone().unwrap_or_else(default_clone_dir),
             shard,
-            setup: for_audit(&args.config, args.limits, args.threads)?,
+            setup,
             show_secrets: args.show_secrets,
             all_statuses: args.all_statuses,
             quiet: args.quiet,
             progress: show_progress(args.progress, args.quiet),
-            validation: match args.validate {
-                true => Some((
-                    validation(&args.validation)?,
-                    args.revalidate_after
-                        .unwrap_or(std::time::Duration::from_secs(24 * 3600)),
-                )),
-                false => {
-                    validation_flags_alone(&args.validation)?;
-                    None
-                }
-            },
+            validation,
         })
     }
 }

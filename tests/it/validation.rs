@@ -1000,6 +1000,34 @@ fn validation_flags_need_validate() {
     }
 }
 
+/// An endpoint no check would use is a usage error, before anything is scanned or sent: a
+/// typo must not quietly send the checks to the public API instead.
+#[test]
+fn an_endpoint_for_no_provider_or_region_is_refused() {
+    let t = crate::util::Tree::new();
+    t.file("a.txt", "nothing\n");
+    for cmd in [&["scan", "."][..], &["validate", "--rule", "github-pat"]] {
+        for (endpoint, says) in [
+            (
+                "githb=https://ghe.example.test/api/v3",
+                "no rule's check names the provider `githb`",
+            ),
+            ("github.eu=https://ghe.example.test", "`github` has no regions"),
+            ("mailgun.ap=https://mg.example.test", "has the regions eu, us"),
+        ] {
+            let mut args = cmd.to_vec();
+            args.extend(["--validate", "--validation-endpoint", endpoint]);
+            if cmd[0] == "validate" {
+                args.retain(|a| *a != "--validate");
+            }
+            let out = t.cmd(&args).write_stdin("x\n").output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(err.contains(says), "{args:?}: {err}");
+        }
+    }
+}
+
 /// The README's table of validating providers, as the rules make it: one row per provider
 /// and request, with its rules and what a live answer reports.
 fn validation_table() -> String {
