@@ -250,3 +250,59 @@ fn sarif_tags_exposure_rules_and_says_what_is_exposed() {
     );
     assert_eq!(result["properties"]["exposure"], "browser-name");
 }
+
+/// Framework configs: Next.js `env:` entries and Vite `define:` keys under a browser name.
+#[test]
+fn framework_configs_are_checked() {
+    let t = Tree::new();
+    t.file(
+        "next.config.js",
+        "module.exports = {\n  env: {\n    NEXT_PUBLIC_STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY,\n    NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: process.env.STRIPE_PK,\n  },\n};\n",
+    )
+    .file(
+        "vite.config.ts",
+        "export default defineConfig({\n  define: {\n    'import.meta.env.VITE_SUPABASE_SERVICE_ROLE_KEY': JSON.stringify(key),\n    'import.meta.env.VITE_SUPABASE_ANON_KEY': JSON.stringify(anon),\n  },\n});\n",
+    );
+    let (_, json) = t.scan_json(&[]);
+    assert_valid_report(&json);
+    let mut found: Vec<(&str, u64, &str)> = exposures(&json)
+        .into_iter()
+        .map(|(p, l, f)| (p, l, f["secret"].as_str().unwrap()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("next.config.js", 3, "NEXT_PUBLIC_STRIPE_SECRET_KEY"),
+            ("vite.config.ts", 3, "VITE_SUPABASE_SERVICE_ROLE_KEY"),
+        ],
+        "{json:#}"
+    );
+}
+
+/// `rules list` says which rules are exposure rules.
+#[test]
+fn rules_list_marks_exposure_rules() {
+    let t = Tree::new();
+    let out = t
+        .cmd(&["rules", "list", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut ids: Vec<&str> = json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["exposure"] == true)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "browser-exposed-secret-in-code",
+            "browser-exposed-secret-name",
+            "browser-exposed-secret-sveltekit-import"
+        ]
+    );
+}
