@@ -36,6 +36,13 @@ fn ends_with_segments(name: &[u8], word: &[u8]) -> bool {
     name.ends_with(word) && (name.len() == word.len() || name[name.len() - word.len() - 1] == b'_')
 }
 
+/// Whether a name (without its prefix) holds a key public by design (`public_names`).
+fn public_by_design(rest: &[u8]) -> bool {
+    PUBLIC_NAMES
+        .iter()
+        .any(|&(p, _, _)| has_segments(rest, p.as_bytes()))
+}
+
 /// Whether `name` (an `exposure` rule's match: a browser prefix, then a server-secret word)
 /// names a server secret.
 pub(crate) fn names_server_secret(name: &[u8]) -> bool {
@@ -43,10 +50,7 @@ pub(crate) fn names_server_secret(name: &[u8]) -> bool {
         return false;
     };
     let rest = &name[prefix.len()..];
-    if PUBLIC_NAMES
-        .iter()
-        .any(|&(p, _, _)| has_segments(rest, p.as_bytes()))
-    {
+    if public_by_design(rest) {
         return false;
     }
     if SERVER_SECRET_WORDS
@@ -59,7 +63,9 @@ pub(crate) fn names_server_secret(name: &[u8]) -> bool {
 }
 
 /// Whether `before` (a line up to where a secret value starts) ends in an assignment to a
-/// browser-exposed name: `NEXT_PUBLIC_X=`, `VITE_X: "`, `export REACT_APP_X='`.
+/// browser-exposed name: `NEXT_PUBLIC_X=`, `VITE_X: "`, `export REACT_APP_X='`. A name
+/// holding a key public by design (`VITE_FIREBASE_API_KEY=AIza…`) is not one: that key is
+/// meant for browsers, and its rule's own severity stands.
 pub(crate) fn browser_name_before(before: &[u8]) -> bool {
     let trim = |s: &[u8], set: &[u8]| -> usize {
         s.iter()
@@ -80,7 +86,8 @@ pub(crate) fn browser_name_before(before: &[u8]) -> bool {
     if start > 0 && before[start - 1].is_ascii_alphanumeric() {
         return false;
     }
-    prefix_of(&before[start..name_end]).is_some()
+    let name = &before[start..name_end];
+    prefix_of(name).is_some_and(|p| !public_by_design(&name[p.len()..]))
 }
 
 #[cfg(test)]
@@ -139,6 +146,8 @@ mod tests {
             "MY_VITE_KEY=",
             "NEXT_PUBLIC_X",
             "x = f(NEXT_PUBLIC_X, ",
+            "VITE_FIREBASE_API_KEY=",
+            "NEXT_PUBLIC_GOOGLE_MAPS_API_KEY=\"",
         ] {
             assert!(!browser_name_before(before.as_bytes()), "{before}");
         }

@@ -306,3 +306,22 @@ fn rules_list_marks_exposure_rules() {
         ]
     );
 }
+
+/// A key public by design keeps its rule's severity under a browser name: it is meant for
+/// browsers (a Firebase web key, a Maps browser key).
+#[test]
+fn a_public_by_design_key_under_a_browser_name_is_not_raised() {
+    let key = format!("AIza{}", synthetic(3, 35, ALNUM));
+    let t = Tree::new();
+    t.file(
+        ".env.local",
+        format!("VITE_FIREBASE_API_KEY={key}\nNEXT_PUBLIC_GOOGLE_MAPS_API_KEY={key}\n"),
+    );
+    let (_, json) = t.scan_json(&[]);
+    let google = of_rule(&json, "google-api-key");
+    assert_eq!(google.len(), 2, "{json:#}");
+    for (_, _, f) in google {
+        assert_eq!(f["severity"], "high");
+        assert!(f.get("exposure").is_none(), "{f:#}");
+    }
+}
