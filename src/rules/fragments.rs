@@ -1,7 +1,10 @@
 //! Named regex fragments rule files share, so that a rule reads as what it looks for:
 //! `'\b(amzn\.mws\.{{uuid_any_case}})\b'`. A rule's `regex` (and its `name` and `value`)
 //! may use `{{name}}`; the loader expands it (fragments may use fragments) before compiling,
-//! and `rules list` shows the rule as written. An unknown name is a config error.
+//! and `rules list` shows the rule as written. An unknown name is a config error. Besides
+//! [`FRAGMENTS`], build.rs makes `{{browser_prefix}}` and `{{server_secret_word}}` of the
+//! context vocabulary's lists (`src/engine/context/vocabulary.yaml`), for `kind: exposure`
+//! rules.
 //!
 //! Where a value is given to a name is not a fragment's business: name-based rules declare
 //! `name:` + `value:` and the context grammar (`engine/context/`) knows the syntaxes.
