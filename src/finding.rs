@@ -24,6 +24,34 @@ pub enum FindingKind {
     Path,
 }
 
+/// Why a finding matters beyond its secret: it is exposed to whoever runs the app. Each
+/// kind has a stable name in every output (`"exposure": "browser-name"` in JSON); a finding
+/// in a delivered artefact will add `client`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exposure {
+    /// Under a variable name a framework inlines into the JavaScript it sends to browsers
+    /// (`NEXT_PUBLIC_`, `VITE_`, …): a server secret named so, or a secret value given to
+    /// such a name.
+    BrowserName,
+}
+
+impl Exposure {
+    /// The name every output uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::BrowserName => "browser-name",
+        }
+    }
+
+    /// What the exposure means, in words.
+    pub fn note(self) -> &'static str {
+        match self {
+            Exposure::BrowserName => "shipped to every browser that loads the app",
+        }
+    }
+}
+
 /// One leak.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -69,6 +97,12 @@ pub struct Finding {
     pub validation: Option<crate::validate::Verdict>,
     /// The id a paired secret works with (`pair:` rules), when one was found near it.
     pub pair: Option<Companion>,
+    /// Who can read it besides the repository's readers (an `exposure` rule's finding, or
+    /// a secret given to a browser-exposed name).
+    pub exposure: Option<Exposure>,
+    /// The match is a variable's name (an `exposure` rule's), not a secret: every output
+    /// shows it whole.
+    pub is_name: bool,
 }
 
 /// A secret's companion: the key or account id found near it, whose own finding (if its
@@ -163,6 +197,13 @@ impl Finding {
         also_matched: Vec<String>,
     ) -> Finding {
         let secret = String::from_utf8_lossy(secret).into_owned();
+        // An `exposure` rule matches a variable's name, which holds no secret: shown whole.
+        let exposure =
+            (rule.kind == crate::rules::RuleKind::Exposure).then_some(Exposure::BrowserName);
+        let redacted = match exposure {
+            Some(_) => secret.clone(),
+            None => redact(&secret, &rule.keywords),
+        };
         Finding {
             rule_id: rule.id.to_string(),
             description: rule.description.to_string(),
@@ -172,7 +213,7 @@ impl Finding {
             line,
             column,
             secret_len: secret.chars().count(),
-            redacted: redact(&secret, &rule.keywords),
+            redacted,
             fingerprint: String::new(),
             identity: None,
             secret,
@@ -186,6 +227,8 @@ impl Finding {
             physical: None,
             validation: None,
             pair: None,
+            exposure,
+            is_name: exposure.is_some(),
         }
     }
 
@@ -214,6 +257,8 @@ impl Finding {
             physical: None,
             validation: None,
             pair: None,
+            exposure: None,
+            is_name: false,
         }
     }
 
@@ -252,6 +297,8 @@ impl Finding {
             physical: None,
             validation: None,
             pair: None,
+            exposure: None,
+            is_name: false,
         }
     }
 

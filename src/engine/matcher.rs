@@ -148,8 +148,18 @@ fn run_rule(
                 return;
             }
         }
-        let Some(entropy) = accept(rule, secret) else {
-            return;
+        // An `exposure` rule's match is a name: no entropy or placeholder test, but the
+        // name must name a server secret (not a public-by-design key, not a descriptor).
+        let entropy = if rule.kind == crate::rules::RuleKind::Exposure {
+            if !super::exposure::names_server_secret(secret) {
+                return;
+            }
+            0.0
+        } else {
+            let Some(entropy) = accept(rule, secret) else {
+                return;
+            };
+            entropy
         };
         let span = (offset + m.start(), offset + m.end());
         keep(

@@ -21,6 +21,7 @@ mod context;
 pub mod decode;
 mod dfa;
 pub mod entropy;
+pub(crate) mod exposure;
 pub mod filters;
 mod index;
 mod lines;

@@ -15,8 +15,8 @@ use super::lines::LineIndex;
 use super::localenv::Hit;
 use super::matcher::Candidate;
 use crate::chunk::{Origin, OriginKind, Since};
-use crate::finding::{redact, Companion, Finding, FindingKind, Suppression};
-use crate::rules::{AllowEntry, Rule, RuleKind, RuleSet, Within};
+use crate::finding::{redact, Companion, Exposure, Finding, FindingKind, Suppression};
+use crate::rules::{AllowEntry, Rule, RuleKind, RuleSet, Severity, Within};
 
 /// A base64 value whose decoded bytes hold candidates.
 pub(crate) struct Decoded {
@@ -183,7 +183,45 @@ fn content_findings(
     if !near.is_empty() {
         pair_up(rules, lines.bytes(), &near, &mut made);
     }
+    raise_exposed(rules, lines, &mut made);
     out.extend(made.into_iter().map(|(_, f)| f));
+}
+
+/// What a secret given to a browser-exposed name must be met with, before its rule's own
+/// remediation.
+const EXPOSED: &str = "This secret is given to a browser-exposed name: the framework inlines it into the JavaScript bundle, so every build that set it shipped it to every browser. Revoke it now; then rename the variable to a server-only name (no browser prefix) and move the call that needs it behind a server route.";
+
+/// A secret given to a browser-exposed name (`NEXT_PUBLIC_X=sk_live_…`) is shipped to every
+/// browser: its finding is raised to critical and carries the exposure. An `exposure`
+/// finding on that name, before the secret on its line, is then dropped: one finding per
+/// secret.
+fn raise_exposed(
+    rules: &RuleSet,
+    lines: &LineIndex<'_>,
+    made: &mut Vec<((u32, usize, usize), Finding)>,
+) {
+    let bytes = lines.bytes();
+    let mut raised: Vec<(usize, usize)> = Vec::new();
+    for ((r, start, _), f) in made.iter_mut() {
+        if rules.rules[*r as usize].kind != RuleKind::Secret {
+            continue;
+        }
+        let (ls, _) = lines.bounds(*start);
+        if !super::exposure::browser_name_before(&bytes[ls..*start]) {
+            continue;
+        }
+        f.severity = Severity::Critical;
+        f.exposure = Some(Exposure::BrowserName);
+        f.remediation = format!("{EXPOSED} {}", f.remediation);
+        raised.push((f.line, *start));
+    }
+    if raised.is_empty() {
+        return;
+    }
+    made.retain(|((r, _, end), f)| {
+        rules.rules[*r as usize].kind != RuleKind::Exposure
+            || !raised.iter().any(|&(line, s)| line == f.line && *end <= s)
+    });
 }
 
 /// The companions (`pair:` targets) found in one buffer: `(rule, line, column, start,

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Options, Report, Summary};
-use crate::finding::{CommitInfo, Finding, FindingKind, Suppression};
+use crate::finding::{CommitInfo, Exposure, Finding, FindingKind, Suppression};
 use crate::rules::Severity;
 
 /// Version of the JSON document's shape; bumped on incompatible changes.
@@ -58,6 +58,11 @@ struct JsonFinding<'a> {
     /// A paired secret's companion (its key or account id).
     #[serde(skip_serializing_if = "Option::is_none")]
     pair: Option<JsonPair<'a>>,
+    /// Who the finding is exposed to (`browser-name`), and what that means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<Exposure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure_note: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -79,7 +84,8 @@ impl<'a> JsonFinding<'a> {
             line: f.line,
             column: f.column,
             secret: (f.kind == FindingKind::Content).then(|| f.secret_display(opts.show_secrets)),
-            secret_redacted: !opts.show_secrets,
+            // A variable's name (an exposure rule's match) holds no secret: never redacted.
+            secret_redacted: !opts.show_secrets && !f.is_name,
             secret_length: f.secret_len,
             entropy: (f.entropy * 100.0).round() / 100.0,
             fingerprint: &f.fingerprint,
@@ -96,6 +102,8 @@ impl<'a> JsonFinding<'a> {
                 column: p.column,
                 value: p.display(opts.show_secrets),
             }),
+            exposure: f.exposure,
+            exposure_note: f.exposure.map(Exposure::note),
         }
     }
 }

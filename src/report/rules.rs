@@ -57,6 +57,10 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                     if r.kind == crate::rules::RuleKind::Identifier {
                         rule["identifier"] = true.into();
                     }
+                    // An exposure rule finds a name that exposes a secret, not a value.
+                    if r.kind == crate::rules::RuleKind::Exposure {
+                        rule["exposure"] = true.into();
+                    }
                     if let Some(p) = &r.pair {
                         rule["pair"] =
                             serde_json::json!({ "rule": p.rule, "required": p.required });
@@ -90,6 +94,7 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                 };
                 let kind = match (&r.pair, r.kind) {
                     (_, crate::rules::RuleKind::Identifier) => "  [identifier]".to_string(),
+                    (_, crate::rules::RuleKind::Exposure) => "  [exposure]".to_string(),
                     (Some(p), _) => format!("  [pair: {}]", p.rule),
                     (None, _) => String::new(),
                 };

@@ -251,6 +251,8 @@ struct ResultProperties<'a> {
     validation: Option<&'a crate::validate::Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pair: Option<PairProperties<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<crate::finding::Exposure>,
 }
 
 /// A paired secret's companion, as in the JSON report.
@@ -375,7 +377,7 @@ pub fn path_to_uri(path: &str) -> String {
 }
 
 fn descriptor(rule: &Rule) -> RuleDescriptor<'_> {
-    descriptor_of(
+    let mut d = descriptor_of(
         &rule.id,
         &rule.description,
         rule.severity,
@@ -383,7 +385,15 @@ fn descriptor(rule: &Rule) -> RuleDescriptor<'_> {
         Some(family(&rule.source)),
         &format!("Defined in {}.", rule.source),
         Some(if rule.generic { "medium" } else { "high" }),
-    )
+    );
+    // An exposure rule finds a name that exposes a secret: tagged so code scanning can
+    // filter on it.
+    // (The built-in ones are tagged already by their file, `rules/exposure.yaml`.)
+    let tags = &mut d.properties.tags;
+    if rule.kind == crate::rules::RuleKind::Exposure && !tags.iter().any(|t| t == "exposure") {
+        tags.push("exposure".to_string());
+    }
+    d
 }
 
 /// A descriptor for a finding whose rule is not in the rule set (the local `.env` check).
@@ -453,7 +463,12 @@ fn message(f: &Finding, opts: Options) -> String {
     let mut text = match f.kind {
         FindingKind::Content => {
             let secret = f.secret_display(opts.show_secrets);
-            if secret.is_empty() {
+            if f.is_name {
+                format!(
+                    "{}: {secret} (a variable name; its value is not in the file).",
+                    f.description
+                )
+            } else if secret.is_empty() {
                 format!("{} ({} characters).", f.description, f.secret_len)
             } else {
                 format!(
@@ -466,6 +481,9 @@ fn message(f: &Finding, opts: Options) -> String {
         }
         FindingKind::Path => format!("{}: this file must not be committed.", f.description),
     };
+    if let Some(e) = f.exposure {
+        text.push_str(&format!(" Exposure {}: {}.", e.as_str(), e.note()));
+    }
     if let Some(inner) = f.inner_path() {
         match f.kind {
             FindingKind::Content => text.push_str(&format!(" In {inner}, line {}.", f.line)),
@@ -561,6 +579,7 @@ fn result<'a>(
                 rule_id: &p.rule_id,
                 value: p.display(opts.show_secrets),
             }),
+            exposure: f.exposure,
         },
     }
 }

@@ -51,7 +51,13 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
             f.rule_id,
             esc(&f.description)
         )?;
-        if f.kind == FindingKind::Content {
+        if f.is_name {
+            writeln!(
+                out,
+                "           {dim}name{dim:#}    {} {dim}(a variable name, not a secret){dim:#}",
+                esc(f.secret_display(true)),
+            )?;
+        } else if f.kind == FindingKind::Content {
             let what = match (opts.show_secrets, f.decoded) {
                 (true, Some(_)) => "decoded from base64",
                 (true, None) => "secret",
@@ -64,6 +70,14 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
                 esc(f.secret_display(opts.show_secrets)),
                 f.secret_len,
                 f.entropy
+            )?;
+        }
+        if let Some(e) = f.exposure {
+            writeln!(
+                out,
+                "           {dim}exposed{dim:#} {}: {}",
+                e.as_str(),
+                e.note()
             )?;
         }
         if let Some(p) = &f.pair {

@@ -695,7 +695,7 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
 /// `pattern` with its `{{fragments}}` expanded; still borrowed if it has none.
 fn expand(pattern: &Text) -> Result<Text, String> {
     match pattern.contains("{{") {
-        true => super::fragments::expand(pattern).map(Text::Owned),
+        true => super::fragments::expand(pattern, super::VOCABULARY_FRAGMENTS).map(Text::Owned),
         false => Ok(pattern.clone()),
     }
 }

@@ -1,7 +1,10 @@
 //! Named regex fragments rule files share, so that a rule reads as what it looks for:
 //! `'\b(amzn\.mws\.{{uuid_any_case}})\b'`. A rule's `regex` (and its `name` and `value`)
 //! may use `{{name}}`; the loader expands it (fragments may use fragments) before compiling,
-//! and `rules list` shows the rule as written. An unknown name is a config error.
+//! and `rules list` shows the rule as written. An unknown name is a config error. Besides
+//! [`FRAGMENTS`], build.rs makes `{{browser_prefix}}` and `{{server_secret_word}}` of the
+//! context vocabulary's lists (`src/engine/context/vocabulary.yaml`), for `kind: exposure`
+//! rules.
 //!
 //! Where a value is given to a name is not a fragment's business: name-based rules declare
 //! `name:` + `value:` and the context grammar (`engine/context/`) knows the syntaxes.
@@ -46,12 +49,14 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
 /// How deep fragments may nest.
 const MAX_DEPTH: usize = 4;
 
-/// `pattern` with every `{{name}}` replaced by its fragment.
-pub fn expand(pattern: &str) -> Result<String, String> {
-    expand_at(pattern, 0)
+/// `pattern` with every `{{name}}` replaced by its fragment, from [`FRAGMENTS`] or
+/// `vocabulary`: the fragments build.rs makes of the context vocabulary's lists
+/// (`{{browser_prefix}}`, `{{server_secret_word}}`; `engine::context::VOCABULARY_FRAGMENTS`).
+pub fn expand(pattern: &str, vocabulary: &[(&str, &str)]) -> Result<String, String> {
+    expand_at(pattern, vocabulary, 0)
 }
 
-fn expand_at(pattern: &str, depth: usize) -> Result<String, String> {
+fn expand_at(pattern: &str, vocabulary: &[(&str, &str)], depth: usize) -> Result<String, String> {
     if !pattern.contains("{{") {
         return Ok(pattern.to_string());
     }
@@ -71,13 +76,14 @@ fn expand_at(pattern: &str, depth: usize) -> Result<String, String> {
             continue;
         }
         let name = &after[..name_len];
-        let Some((_, body)) = FRAGMENTS.iter().find(|(n, _)| *n == name) else {
+        let found = FRAGMENTS.iter().chain(vocabulary).find(|(n, _)| *n == name);
+        let Some((_, body)) = found else {
             return Err(format!("unknown fragment `{{{{{name}}}}}`"));
         };
         if depth >= MAX_DEPTH {
             return Err(format!("fragment `{name}` nests too deeply"));
         }
-        out.push_str(&expand_at(body, depth + 1)?);
+        out.push_str(&expand_at(body, vocabulary, depth + 1)?);
         rest = &after[name_len + 2..];
     }
     out.push_str(rest);
@@ -91,19 +97,19 @@ mod tests {
     #[test]
     fn fragments_expand_nested_and_unknown_names_fail() {
         assert_eq!(
-            expand("a{{uuid}}b").unwrap(),
+            expand("a{{uuid}}b", &[]).unwrap(),
             format!("a{}b", FRAGMENTS_UUID)
         );
-        let word = expand("x{{secret_word}}").unwrap();
+        let word = expand("x{{secret_word}}", &[]).unwrap();
         assert!(
             word.starts_with("x(?:api") && !word.contains("{{"),
             "{word}"
         );
-        assert_eq!(expand(r"x\{\{y\}\}{2}").unwrap(), r"x\{\{y\}\}{2}");
-        assert_eq!(expand("{{ x }}").unwrap(), "{{ x }}");
-        assert!(expand("{{nope}}").unwrap_err().contains("`{{nope}}`"));
+        assert_eq!(expand(r"x\{\{y\}\}{2}", &[]).unwrap(), r"x\{\{y\}\}{2}");
+        assert_eq!(expand("{{ x }}", &[]).unwrap(), "{{ x }}");
+        assert!(expand("{{nope}}", &[]).unwrap_err().contains("`{{nope}}`"));
         for (name, body) in FRAGMENTS {
-            let full = expand(body).unwrap();
+            let full = expand(body, &[]).unwrap();
             regex::bytes::Regex::new(&format!("(?:{full})"))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }

@@ -11,3 +11,7 @@ pub use compile::{
     Allow, AllowEntry, Check, LazyGlobs, LazyRegex, Matcher, Pair, Rule, RuleError, RuleSet, Source,
 };
 pub use syntax::{Checksum, RuleKind, Severity, Within};
+
+// `{{browser_prefix}}` and `{{server_secret_word}}`: fragments build.rs makes of the context
+// vocabulary's lists (`src/engine/context/vocabulary.yaml`), so that rules name them.
+include!(concat!(env!("OUT_DIR"), "/vocabulary_fragments.rs"));

@@ -119,6 +119,10 @@ pub enum RuleKind {
     /// An account or key id (a Twilio Account SID): not secret, never reported alone, but
     /// what a paired secret needs to be checked and understood.
     Identifier,
+    /// A variable name that exposes a secret (a server secret named with a prefix that a
+    /// framework ships to browsers): the match is the name, shown unredacted; any secret
+    /// value under it is reported by its own rule.
+    Exposure,
 }
 
 /// `pair:`: the companion a secret works with (`AccountSid` + auth token, key id + key
@@ -211,6 +215,11 @@ impl RuleSyntax {
             && (self.validate.is_some() || self.pair.is_some() || !self.paths.is_empty())
         {
             return Err("an `identifier` rule finds a companion for other rules' secrets: it has no `paths`, `pair` or `validate` of its own".into());
+        }
+        if self.kind == RuleKind::Exposure
+            && (self.regex.is_none() || self.validate.is_some() || self.pair.is_some())
+        {
+            return Err("an `exposure` rule finds a name with a `regex` (its group 1 the name): it has no `name`, `paths`, `pair` or `validate`".into());
         }
         if let Some(p) = &self.pair {
             if !self.paths.is_empty() {

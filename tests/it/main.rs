@@ -7,6 +7,7 @@
 //! - `scan`: walking, skipping, exit codes and output of `leakguard scan` (custom rules).
 //! - `builtin`: the built-in rules against synthetic secrets and decoys.
 //! - `config`: config discovery and config errors.
+//! - `exposure`: server secrets under names frameworks ship to browsers (issue 24).
 //! - `rules`: `leakguard rules list|test`.
 //! - `fixtures`: the `fixtures/` tree, snapshotted.
 //! - `staged`, `history`: the git sources, on repositories built with the `git` CLI.
@@ -55,6 +56,7 @@ mod ci;
 mod cli;
 mod completions;
 mod config;
+mod exposure;
 mod fingerprints;
 mod fixtures;
 mod formats;

@@ -42,6 +42,7 @@ mod cases;
 pub(crate) use blocks::extent;
 pub(crate) use filetype::is_code;
 pub(crate) use names::{describes, normalize};
+pub(crate) use vocabulary::{BROWSER_PREFIXES, PUBLIC_NAMES, SERVER_SECRET_WORDS};
 
 /// A value given to a name on one line.
 #[derive(Debug, Clone, PartialEq, Eq)]

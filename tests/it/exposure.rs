@@ -1,0 +1,327 @@
+//! Exposure rules through the real binary: server secrets under names a framework ships to
+//! browsers (`NEXT_PUBLIC_`, `VITE_`, …) in `.env`, `.env.example` and code; public-by-design
+//! names left alone; a secret value under such a name raised to critical; and like every
+//! rule, staged, disabled, allowlisted and filtered by severity. See issue 24.
+//!
+//! The prefixes and names below are written from the frameworks' and providers' docs, not
+//! read from the vocabulary the rules are built from.
+
+use serde_json::Value;
+
+use crate::formats::{assert_valid_report, assert_valid_sarif};
+use crate::util::{synthetic, Repo, Tree, ALNUM};
+
+/// Each framework's browser prefix, and how its client code reads a variable.
+const PREFIXES: &[(&str, &str)] = &[
+    ("NEXT_PUBLIC_", "process.env."),
+    ("VITE_", "import.meta.env."),
+    ("REACT_APP_", "process.env."),
+    ("EXPO_PUBLIC_", "process.env."),
+    ("GATSBY_", "process.env."),
+    ("NUXT_PUBLIC_", "process.env."),
+    ("PUBLIC_", "import.meta.env."),
+    ("VUE_APP_", "process.env."),
+    ("STORYBOOK_", "process.env."),
+];
+
+/// The findings of `rule` in a JSON report, as `(path, line, finding)`.
+fn of_rule<'a>(json: &'a Value, rule: &str) -> Vec<(&'a str, u64, &'a Value)> {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap(), f))
+        .collect()
+}
+
+fn exposures(json: &Value) -> Vec<(&str, u64, &Value)> {
+    let mut all = of_rule(json, "browser-exposed-secret-name");
+    all.extend(of_rule(json, "browser-exposed-secret-in-code"));
+    all.extend(of_rule(json, "browser-exposed-secret-sveltekit-import"));
+    all
+}
+
+#[test]
+fn every_prefix_is_found_in_env_env_example_and_code() {
+    let t = Tree::new();
+    let (mut env, mut example, mut code) = (String::new(), String::new(), String::new());
+    for (prefix, access) in PREFIXES {
+        env.push_str(&format!("{prefix}STRIPE_SECRET_KEY=\n"));
+        example.push_str(&format!("{prefix}SUPABASE_SERVICE_ROLE_KEY=\n"));
+        code.push_str(&format!("const k = {access}{prefix}OPENAI_API_KEY;\n"));
+    }
+    t.file(".env", &env)
+        .file(".env.example", &example)
+        .file("src/client.js", &code)
+        .file(
+            "src/routes/+page.svelte",
+            "<script>\nimport { PUBLIC_DB_PASSWORD } from '$env/static/public';\n</script>\n",
+        );
+    let (code_, json) = t.scan_json(&[]);
+    assert_eq!(code_, 1);
+    assert_valid_report(&json);
+    let found = exposures(&json);
+    for (file, rule) in [
+        (".env", "browser-exposed-secret-name"),
+        (".env.example", "browser-exposed-secret-name"),
+        ("src/client.js", "browser-exposed-secret-in-code"),
+    ] {
+        let lines: Vec<u64> = found
+            .iter()
+            .filter(|(p, _, f)| *p == file && f["rule_id"] == rule)
+            .map(|(_, l, _)| *l)
+            .collect();
+        assert_eq!(lines, (1..=9).collect::<Vec<u64>>(), "{file}: {json:#}");
+    }
+    let svelte: Vec<_> = found
+        .iter()
+        .filter(|(p, ..)| *p == "src/routes/+page.svelte")
+        .collect();
+    assert_eq!(svelte.len(), 1, "{json:#}");
+    assert_eq!(svelte[0].2["secret"], "PUBLIC_DB_PASSWORD");
+    for (_, _, f) in &found {
+        assert_eq!(f["severity"], "high");
+        assert_eq!(f["exposure"], "browser-name");
+        // The name is shown whole: it holds no secret.
+        assert_eq!(f["secret_redacted"], false);
+        let name = f["secret"].as_str().unwrap();
+        assert!(
+            name.ends_with("_KEY") || name.ends_with("PASSWORD"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn public_by_design_names_are_not_flagged() {
+    let names = [
+        "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY",
+        "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+        "VITE_FIREBASE_API_KEY",
+        "NEXT_PUBLIC_SENTRY_DSN",
+        "NEXT_PUBLIC_ALGOLIA_SEARCH_KEY",
+        "NEXT_PUBLIC_GOOGLE_MAPS_API_KEY",
+        "VITE_METIGAN_PUBLISHABLE_KEY",
+        // Server-only names, and names that describe a secret rather than hold one.
+        "STRIPE_SECRET_KEY",
+        "NEXT_PUBLIC_PASSWORD_MIN_LENGTH",
+    ];
+    let env: String = names.iter().map(|n| format!("{n}=\n")).collect();
+    let code: String = names
+        .iter()
+        .map(|n| format!("use(process.env.{n});\n"))
+        .collect();
+    let t = Tree::new();
+    t.file(".env.example", &env).file("src/app.ts", &code);
+    let (_, json) = t.scan_json(&[]);
+    assert_eq!(exposures(&json).len(), 0, "{json:#}");
+}
+
+#[test]
+fn a_secret_value_under_a_browser_name_is_critical_and_reported_once() {
+    let (a, b) = (synthetic(1, 30, ALNUM), synthetic(2, 30, ALNUM));
+    let t = Tree::new();
+    t.file(
+        "web/.env.production",
+        format!(
+            "NEXT_PUBLIC_STRIPE_KEY=sk_live_{a}\nNEXT_PUBLIC_STRIPE_SECRET_KEY=\"sk_live_{b}\"\n"
+        ),
+    );
+    let out = t.cmd(&["scan", "--format", "json"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(&a) && !text.contains(&b), "a secret leaked");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_valid_report(&json);
+    let stripe = of_rule(&json, "stripe-secret-key");
+    assert_eq!(stripe.len(), 2, "{json:#}");
+    for (_, _, f) in &stripe {
+        assert_eq!(f["severity"], "critical");
+        assert_eq!(f["exposure"], "browser-name");
+        assert_eq!(
+            f["exposure_note"],
+            "shipped to every browser that loads the app"
+        );
+        assert_eq!(f["secret_redacted"], true);
+        assert!(f["remediation"].as_str().unwrap().contains("Revoke it now"));
+    }
+    // One finding per secret: the name's own exposure finding is folded into it.
+    assert_eq!(exposures(&json).len(), 0, "{json:#}");
+    // The text report says it too.
+    let out = t.cmd(&["scan"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("CRITICAL"), "{text}");
+    assert!(
+        text.contains("browser-name: shipped to every browser that loads the app"),
+        "{text}"
+    );
+}
+
+#[test]
+fn staged_reports_only_the_added_lines() {
+    let r = Repo::new();
+    r.write(".env.example", "NEXT_PUBLIC_LEGACY_SECRET=\nPORT=3000\n");
+    r.commit_all("init");
+    r.write(
+        ".env.example",
+        "NEXT_PUBLIC_LEGACY_SECRET=\nPORT=3000\nVITE_SUPABASE_SERVICE_ROLE_KEY=\n",
+    );
+    r.git(&["add", ".env.example"]);
+    let (code, json, _) = r.json("staged", &[]);
+    assert_eq!(code, 1);
+    let found = exposures(&json);
+    assert_eq!(found.len(), 1, "{json:#}");
+    assert_eq!(
+        (found[0].1, found[0].2["secret"].as_str()),
+        (3, Some("VITE_SUPABASE_SERVICE_ROLE_KEY"))
+    );
+}
+
+#[test]
+fn disabled_allowlisted_and_filtered_like_every_rule() {
+    let env = "NEXT_PUBLIC_LEGACY_SECRET=\nVITE_DB_PASSWORD=\n";
+    let t = Tree::new();
+    t.file(".env.example", env);
+    let (_, json) = t.scan_json(&[]);
+    assert_eq!(exposures(&json).len(), 2, "{json:#}");
+    // `--min-severity` applies: the names alone are `high`.
+    let (code, json) = t.scan_json(&["--min-severity", "critical"]);
+    assert_eq!((code, exposures(&json).len()), (0, 0), "{json:#}");
+    // Disabled.
+    t.file(
+        ".leakguard.yaml",
+        "disable: [browser-exposed-secret-name]\n",
+    );
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!((code, exposures(&json).len()), (0, 0), "{json:#}");
+    // Allowlisted by name (the match is the name).
+    t.file(
+        ".leakguard.yaml",
+        "allow:\n  regexes: ['^NEXT_PUBLIC_LEGACY_SECRET$']\n",
+    );
+    let (_, json) = t.scan_json(&[]);
+    let found = exposures(&json);
+    assert_eq!(found.len(), 1, "{json:#}");
+    assert_eq!(found[0].2["secret"], "VITE_DB_PASSWORD");
+    // And by an inline comment.
+    t.file(
+        ".env.example",
+        "NEXT_PUBLIC_LEGACY_SECRET=\nVITE_DB_PASSWORD= # leakguard:allow\n",
+    );
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!((code, exposures(&json).len()), (0, 0), "{json:#}");
+}
+
+#[test]
+fn sarif_tags_exposure_rules_and_says_what_is_exposed() {
+    let t = Tree::new();
+    t.file(".env.example", "NEXT_PUBLIC_STRIPE_SECRET_KEY=\n");
+    let out = t.cmd(&["scan", "--format", "sarif"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let driver = &sarif["runs"][0]["tool"]["driver"];
+    let rule = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "browser-exposed-secret-name")
+        .unwrap();
+    let tags = rule["properties"]["tags"].as_array().unwrap();
+    assert!(tags.iter().any(|t| t == "exposure"), "{tags:?}");
+    let stripe = driver["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "stripe-secret-key")
+        .unwrap();
+    assert!(!stripe["properties"]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t == "exposure"));
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "browser-exposed-secret-name");
+    let message = result["message"]["text"].as_str().unwrap();
+    assert!(
+        message.contains("NEXT_PUBLIC_STRIPE_SECRET_KEY")
+            && message.contains("shipped to every browser"),
+        "{message}"
+    );
+    assert_eq!(result["properties"]["exposure"], "browser-name");
+}
+
+/// Framework configs: Next.js `env:` entries and Vite `define:` keys under a browser name.
+#[test]
+fn framework_configs_are_checked() {
+    let t = Tree::new();
+    t.file(
+        "next.config.js",
+        "module.exports = {\n  env: {\n    NEXT_PUBLIC_STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY,\n    NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY: process.env.STRIPE_PK,\n  },\n};\n",
+    )
+    .file(
+        "vite.config.ts",
+        "export default defineConfig({\n  define: {\n    'import.meta.env.VITE_SUPABASE_SERVICE_ROLE_KEY': JSON.stringify(key),\n    'import.meta.env.VITE_SUPABASE_ANON_KEY': JSON.stringify(anon),\n  },\n});\n",
+    );
+    let (_, json) = t.scan_json(&[]);
+    assert_valid_report(&json);
+    let mut found: Vec<(&str, u64, &str)> = exposures(&json)
+        .into_iter()
+        .map(|(p, l, f)| (p, l, f["secret"].as_str().unwrap()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("next.config.js", 3, "NEXT_PUBLIC_STRIPE_SECRET_KEY"),
+            ("vite.config.ts", 3, "VITE_SUPABASE_SERVICE_ROLE_KEY"),
+        ],
+        "{json:#}"
+    );
+}
+
+/// `rules list` says which rules are exposure rules.
+#[test]
+fn rules_list_marks_exposure_rules() {
+    let t = Tree::new();
+    let out = t
+        .cmd(&["rules", "list", "--no-config", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut ids: Vec<&str> = json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["exposure"] == true)
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "browser-exposed-secret-in-code",
+            "browser-exposed-secret-name",
+            "browser-exposed-secret-sveltekit-import"
+        ]
+    );
+}
+
+/// A key public by design keeps its rule's severity under a browser name: it is meant for
+/// browsers (a Firebase web key, a Maps browser key).
+#[test]
+fn a_public_by_design_key_under_a_browser_name_is_not_raised() {
+    let key = format!("AIza{}", synthetic(3, 35, ALNUM));
+    let t = Tree::new();
+    t.file(
+        ".env.local",
+        format!("VITE_FIREBASE_API_KEY={key}\nNEXT_PUBLIC_GOOGLE_MAPS_API_KEY={key}\n"),
+    );
+    let (_, json) = t.scan_json(&[]);
+    let google = of_rule(&json, "google-api-key");
+    assert_eq!(google.len(), 2, "{json:#}");
+    for (_, _, f) in google {
+        assert_eq!(f["severity"], "high");
+        assert!(f.get("exposure").is_none(), "{f:#}");
+    }
+}
