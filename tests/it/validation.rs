@@ -1012,8 +1012,14 @@ fn an_endpoint_for_no_provider_or_region_is_refused() {
                 "githb=https://ghe.example.test/api/v3",
                 "no rule's check names the provider `githb`",
             ),
-            ("github.eu=https://ghe.example.test", "`github` has no regions"),
-            ("mailgun.ap=https://mg.example.test", "has the regions eu, us"),
+            (
+                "github.eu=https://ghe.example.test",
+                "`github` has no regions",
+            ),
+            (
+                "mailgun.ap=https://mg.example.test",
+                "has the regions eu, us",
+            ),
         ] {
             let mut args = cmd.to_vec();
             args.extend(["--validate", "--validation-endpoint", endpoint]);
