@@ -132,11 +132,7 @@ fn validate(config: &Config, v: &Validation, reported: &mut Vec<Finding>) {
             *seen
                 .entry((&f.rule_id, f.secret_bytes(), pair))
                 .or_insert_with(|| {
-                    let sent = crate::validate::Credential {
-                        secret: String::from_utf8_lossy(f.secret_bytes()).into_owned(),
-                        pair: pair.map(str::to_string),
-                    };
-                    items.push((spec, sent));
+                    items.push((spec, f.credential()));
                     items.len() - 1
                 })
         }));

@@ -323,6 +323,14 @@ impl Finding {
         }
     }
 
+    /// What a check of this finding sends: the secret and, for a paired one, its id.
+    pub fn credential(&self) -> crate::validate::Credential {
+        crate::validate::Credential {
+            secret: self.secret.clone(),
+            pair: self.pair.as_ref().map(|p| p.value.clone()),
+        }
+    }
+
     /// The secret as it may be printed: redacted unless `show` is set.
     pub fn secret_display(&self, show: bool) -> &str {
         if show {

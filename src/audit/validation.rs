@@ -139,10 +139,7 @@ fn secret_at(
         .filter(|f| f.kind == FindingKind::Content && f.suppressed.is_none())
         .find(|f| incident_id(ctx.key, &place.repository, f) == incident)
         .map(|f| {
-            let sent = Credential {
-                secret: String::from_utf8_lossy(f.secret_bytes()).into_owned(),
-                pair: f.pair.as_ref().map(|p| p.value().to_string()),
-            };
+            let sent = f.credential();
             (f.rule_id, sent)
         })
 }

@@ -86,6 +86,19 @@ impl<'b> LineIndex<'b> {
         (start, nl.get(i).unwrap_or(self.bytes.len()))
     }
 
+    /// Every line, without its newline: `(start, end)` offsets, in order.
+    pub fn spans(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at >= self.bytes.len() {
+                return None;
+            }
+            let line = self.bounds(at);
+            at = line.1 + 1;
+            Some(line)
+        })
+    }
+
     /// Does the line holding `pos` carry the `leakguard:allow` marker?
     pub fn is_allowed(&self, pos: usize) -> bool {
         let (s, e) = self.bounds(pos);
@@ -96,6 +109,14 @@ impl<'b> LineIndex<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_are_every_line_without_its_newline() {
+        let spans = |b: &[u8]| LineIndex::new(b).spans().collect::<Vec<_>>();
+        assert_eq!(spans(b"a\n\nbc"), [(0, 1), (2, 2), (3, 5)]);
+        assert_eq!(spans(b"a\n"), [(0, 1)]);
+        assert!(spans(b"").is_empty());
+    }
 
     /// What a scan back and forth from `pos` gives: the index must agree everywhere.
     fn naive(bytes: &[u8], pos: usize) -> ((usize, usize), (usize, usize)) {

@@ -48,7 +48,7 @@ pub(crate) fn candidates(
         return;
     }
     windows.collect(index, rules, lines);
-    let mut lines = context::Lines::default();
+    let mut parsed = context::Lines::default();
     for &r in &windows.touched {
         let rule = &rules.rules[r as usize];
         if (rule.generic && binary) || skip(rule) {
@@ -67,7 +67,7 @@ pub(crate) fn candidates(
                 Matcher::Context {
                     name, value, regex, ..
                 } => {
-                    let found = lines.assignments(hay, offset);
+                    let found = parsed.assignments(hay, offset);
                     run_context(rule, r, (name, value), hay, offset, found, ctx, out);
                     if let Some(regex) = regex {
                         // The forms that are not an assignment (client calls, CLI commands)
@@ -90,7 +90,7 @@ pub(crate) fn candidates(
             match rule.matcher {
                 // A name rule that looks at every line: each line is a window, as if it held
                 // a keyword (with the block it heads).
-                Matcher::Context { .. } => every_line(bytes).try_for_each(|line| {
+                Matcher::Context { .. } => lines.spans().try_for_each(|line| {
                     let end = context::extent(bytes, line);
                     run(&bytes[line.0..end], line.0)
                 }),
@@ -106,20 +106,6 @@ pub(crate) fn candidates(
         }
     }
     windows.clear();
-}
-
-/// `(start, end)` of each line of `bytes`, without its newline.
-fn every_line(bytes: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        if start >= bytes.len() {
-            return None;
-        }
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-        let line = (start, end);
-        start = end + 1;
-        Some(line)
-    })
 }
 
 /// Runs one rule's regex over `hay` (which starts at `offset` in the buffer) and keeps the
