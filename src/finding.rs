@@ -25,8 +25,7 @@ pub enum FindingKind {
 }
 
 /// Why a finding matters beyond its secret: it is exposed to whoever runs the app. Each
-/// kind has a stable name in every output (`"exposure": "browser-name"` in JSON); a finding
-/// in a delivered artefact will add `client`.
+/// kind has a stable name in every output (`"exposure": "browser-name"` in JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Exposure {
@@ -34,6 +33,13 @@ pub enum Exposure {
     /// (`NEXT_PUBLIC_`, `VITE_`, …): a server secret named so, or a secret value given to
     /// such a name.
     BrowserName,
+    /// In a delivered artefact: a build output sent to browsers (`dist/`, `.next/static/`,
+    /// a bundle, a source map), a mobile package, an Electron archive, a browser extension.
+    Client,
+    /// Given as it is to a log or print call.
+    Log,
+    /// Put in the browser's storage (`localStorage`, `sessionStorage`, `document.cookie`).
+    BrowserStorage,
 }
 
 impl Exposure {
@@ -41,6 +47,9 @@ impl Exposure {
     pub fn as_str(self) -> &'static str {
         match self {
             Exposure::BrowserName => "browser-name",
+            Exposure::Client => "client",
+            Exposure::Log => "log",
+            Exposure::BrowserStorage => "browser-storage",
         }
     }
 
@@ -48,6 +57,15 @@ impl Exposure {
     pub fn note(self) -> &'static str {
         match self {
             Exposure::BrowserName => "shipped to every browser that loads the app",
+            Exposure::Client => {
+                "in what ships to browsers and devices: anyone who loads or installs it can read it"
+            }
+            Exposure::Log => {
+                "written to logs, which many more people and systems read than the code"
+            }
+            Exposure::BrowserStorage => {
+                "kept in browser storage, which every script on the page can read"
+            }
         }
     }
 }
