@@ -128,7 +128,9 @@ fn scan_files(
     messages.quiet |= args.output.quiet;
     messages.warnings.extend(outcome.warnings.iter().cloned());
     let stats = outcome.stats;
-    Ok((config, Scanned::new(outcome.findings(), stats, None)))
+    let mut findings = outcome.findings();
+    crate::engine::delivered::mark_extensions(&args.paths, &mut findings);
+    Ok((config, Scanned::new(findings, stats, None)))
 }
 
 /// Advice shown under findings that block a commit.
@@ -171,7 +173,9 @@ fn staged(args: &StagedArgs, messages: &mut Messages, cancel: &Cancel) -> Result
     messages.quiet |= args.output.quiet;
     messages.warnings.extend(outcome.warnings.iter().cloned());
     let stats = outcome.stats;
-    let scanned = Scanned::new(outcome.findings(), stats, None);
+    let mut findings = outcome.findings();
+    crate::engine::delivered::mark_extensions(std::slice::from_ref(&workdir), &mut findings);
+    let scanned = Scanned::new(findings, stats, None);
     conclude(&config, scanned, started, Some(STAGED_FOOTER))
 }
 

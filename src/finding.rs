@@ -26,7 +26,7 @@ pub enum FindingKind {
 
 /// Why a finding matters beyond its secret: it is exposed to whoever runs the app. Each
 /// kind has a stable name in every output (`"exposure": "browser-name"` in JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Exposure {
     /// Under a variable name a framework inlines into the JavaScript it sends to browsers
@@ -43,6 +43,18 @@ pub enum Exposure {
 }
 
 impl Exposure {
+    pub const ALL: [Exposure; 4] = [
+        Exposure::BrowserName,
+        Exposure::Client,
+        Exposure::Log,
+        Exposure::BrowserStorage,
+    ];
+
+    /// The exposure [`Exposure::as_str`] names (as the audit datastore keeps it).
+    pub fn parse(name: &str) -> Option<Exposure> {
+        Exposure::ALL.into_iter().find(|e| e.as_str() == name)
+    }
+
     /// The name every output uses.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -127,6 +127,9 @@ pub struct Incident {
     pub first_seen: String,
     /// How many repositories hold it.
     pub spread: usize,
+    /// Who can read it beyond the repositories, each way once, from its places (`client`:
+    /// one of them ships to browsers or devices).
+    pub exposure: Vec<crate::finding::Exposure>,
     /// Every place, earliest first.
     pub locations: Vec<Location>,
 }
@@ -158,4 +161,8 @@ pub struct Location {
     pub found_at: String,
     /// Found after the incident was marked revoked.
     pub after_revocation: bool,
+    /// Who can read it beyond the repository (`client`: the file ships to browsers or
+    /// devices).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<crate::finding::Exposure>,
 }

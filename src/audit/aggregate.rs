@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use super::model::{
     AuditReport, Incident, Location, RepoRow, ReportSummary, Status, Triage as TriageView,
 };
-use crate::finding::FindingKind;
+use crate::finding::{Exposure, FindingKind};
 use crate::rules::Severity;
 use crate::validate::{Status as ValidationStatus, Verdict};
 
@@ -68,6 +68,7 @@ pub struct LocationRow {
     pub seconds: i64,
     /// When an audit first found this place, milliseconds since the epoch.
     pub found_ms: i64,
+    pub exposure: Option<Exposure>,
 }
 
 /// One repository audited.
@@ -164,6 +165,7 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
             date: l.date,
             found_at: rfc3339(l.found_ms),
             after_revocation: revoked.is_some_and(|at| l.found_ms > at),
+            exposure: l.exposure,
         };
         let entry = incidents.entry(id.clone()).or_insert_with(|| Incident {
             id: id.clone(),
@@ -187,6 +189,7 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
             }),
             first_seen: String::new(),
             spread: 0,
+            exposure: Vec::new(),
             locations: Vec::new(),
         });
         entry.kind = l.kind;
@@ -214,6 +217,10 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
             entry.first_seen = rfc3339(l.seconds.saturating_mul(1000));
         }
         entry.reappeared |= location.after_revocation;
+        if let Some(e) = location.exposure.filter(|e| !entry.exposure.contains(e)) {
+            entry.exposure.push(e);
+            entry.exposure.sort();
+        }
         entry.locations.push(location);
     }
     let mut all: Vec<Incident> = incidents.into_values().collect();
@@ -320,6 +327,7 @@ mod tests {
             date: "2026-01-01T00:00:00Z".into(),
             seconds,
             found_ms: 10 * HOUR,
+            exposure: None,
         }
     }
 
@@ -368,6 +376,30 @@ mod tests {
         assert_eq!(i.spread, 2);
         let seconds: Vec<&str> = i.locations.iter().map(|l| l.commit.as_str()).collect();
         assert_eq!(seconds, ["c100", "c500", "c900"], "earliest first");
+    }
+
+    #[test]
+    fn an_incident_is_exposed_every_way_one_of_its_places_is() {
+        let exposed = |e| LocationRow {
+            exposure: e,
+            ..place("i1", "r1", "stripe", Severity::High, 1)
+        };
+        let rows = Rows {
+            rules: rules(),
+            locations: vec![
+                exposed(Some(Exposure::Client)),
+                exposed(None),
+                exposed(Some(Exposure::BrowserName)),
+                exposed(Some(Exposure::Client)),
+                place("i2", "r1", "generic", Severity::High, 2),
+            ],
+            ..Rows::default()
+        };
+        let r = report(rows, false, 0);
+        let (i1, i2) = (&r.incidents[0], &r.incidents[1]);
+        assert_eq!(i1.exposure, [Exposure::BrowserName, Exposure::Client]);
+        assert_eq!(i1.locations[0].exposure, Some(Exposure::Client));
+        assert!(i2.exposure.is_empty());
     }
 
     #[test]

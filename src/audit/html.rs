@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::model::{AuditReport, Incident, Location, RepoRow, Status};
-use crate::finding::FindingKind;
+use crate::finding::{Exposure, FindingKind};
 use crate::rules::Severity;
 use crate::validate::Status as ValidationStatus;
 
@@ -342,9 +342,10 @@ fn severity_rank(s: Severity) -> u8 {
 // ---- The incident table ----
 
 /// Column headers, with their sort type for the script ("num" or "text"; none: not sortable).
-const COLUMNS: [(&str, Option<&str>); 9] = [
+const COLUMNS: [(&str, Option<&str>); 10] = [
     ("ID", Some("text")),
     ("Severity", Some("num")),
+    ("Exposure", Some("text")),
     ("Rule", Some("text")),
     ("Spread", Some("num")),
     ("First seen", Some("text")),
@@ -423,6 +424,12 @@ fn row(i: &Incident) -> Markup {
             td data-sort=(severity_rank(i.severity)) {
                 span class={ "badge sev " (severity_class(i.severity)) } { (i.severity.as_str()) }
             }
+            td data-sort=(exposure_names(&i.exposure)) {
+                @for e in &i.exposure {
+                    span class={ "badge exposure-" (e.as_str()) } title=(e.note()) { (e.as_str()) }
+                    " "
+                }
+            }
             td {
                 code { (i.rule_id) }
                 br;
@@ -484,9 +491,17 @@ fn location(l: &Location) -> Markup {
             " " code title=(l.commit) { (l.commit.get(..12).unwrap_or(&l.commit)) }
             " " span.who title=(l.email) { (l.author) }
             " " span.date title=(l.date) { (day(&l.date)) }
+            @if let Some(e) = l.exposure {
+                " " span class={ "badge exposure-" (e.as_str()) } title=(e.note()) { (e.as_str()) }
+            }
             @if l.after_revocation { " " strong.flag { "after revocation" } }
         }
     }
+}
+
+/// An incident's exposures as one sortable word list (`browser-name client`).
+fn exposure_names(e: &[Exposure]) -> String {
+    e.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 // ---- Repositories ----
@@ -536,6 +551,7 @@ mod tests {
             column: 7,
             found_at: "2024-01-01T00:00:00Z".to_string(),
             after_revocation: false,
+            exposure: None,
         }
     }
 
@@ -560,6 +576,7 @@ mod tests {
             still_live: false,
             first_seen: first_seen.to_string(),
             spread: 1,
+            exposure: Vec::new(),
             locations: vec![location("git://example.test/a.git", "src/a.rs")],
         }
     }

@@ -318,6 +318,7 @@ impl Shared<'_> {
             path: f.path,
             line: f.line,
             column: f.column,
+            exposure: f.exposure,
         })
     }
 }

@@ -116,11 +116,13 @@ fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             esc(&i.first_seen)
         )?;
         for l in &i.locations {
-            let flag = if l.after_revocation {
-                "  (after revocation)"
-            } else {
-                ""
-            };
+            let mut flag = String::new();
+            if let Some(e) = l.exposure {
+                flag.push_str(&format!("  (exposed {}: {})", e.as_str(), e.note()));
+            }
+            if l.after_revocation {
+                flag.push_str("  (after revocation)");
+            }
             writeln!(
                 out,
                 "    at       {} {}:{} (commit {}, {} <{}>, {}){flag}",
@@ -158,7 +160,7 @@ fn short(commit: &str) -> &str {
 
 /// One row per place, with its incident's columns repeated: what a spreadsheet filters.
 fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
-    const HEADER: [&str; 19] = [
+    const HEADER: [&str; 20] = [
         "incident",
         "severity",
         "rule",
@@ -178,6 +180,7 @@ fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         "author",
         "date",
         "remediation",
+        "exposure",
     ];
     row(out, HEADER.iter().map(|h| h.to_string()))?;
     for i in &report.incidents {
@@ -208,6 +211,7 @@ fn csv(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                     format!("{} <{}>", l.author, l.email),
                     l.date.clone(),
                     i.remediation.trim().to_string(),
+                    l.exposure.map_or(String::new(), |e| e.as_str().to_string()),
                 ]
                 .into_iter(),
             )?;
@@ -286,6 +290,7 @@ fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                         commit: &l.commit,
                         author: &l.author,
                         date: &l.date,
+                        exposure: l.exposure,
                     }),
                 })
                 .collect();
@@ -325,6 +330,7 @@ fn sarif(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
                     status: i.triage.status,
                     reappeared: i.reappeared,
                     spread: i.spread,
+                    exposure: &i.exposure,
                     validation: i.validation.as_ref(),
                     still_live: i.still_live,
                 },
@@ -361,6 +367,8 @@ struct IncidentProperties<'a> {
     status: Status,
     reappeared: bool,
     spread: usize,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    exposure: &'a [crate::finding::Exposure],
     #[serde(skip_serializing_if = "Option::is_none")]
     validation: Option<&'a crate::validate::Verdict>,
     still_live: bool,
@@ -372,6 +380,8 @@ struct PlaceProperties<'a> {
     commit: &'a str,
     author: &'a str,
     date: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<crate::finding::Exposure>,
 }
 
 #[cfg(test)]

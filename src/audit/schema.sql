@@ -55,7 +55,8 @@ CREATE TABLE incidents (
 ) STRICT;
 
 -- Every place an incident was found: the first commit of each (repository, path).
--- `severity` is 0 low, 1 medium, 2 high, 3 critical.
+-- `severity` is 0 low, 1 medium, 2 high, 3 critical. `exposure`: who can read it beyond
+-- the repository (`client`: the file ships to browsers or devices), NULL for none.
 CREATE TABLE locations (
     incident TEXT NOT NULL REFERENCES incidents (id) DEFERRABLE INITIALLY DEFERRED,
     repository TEXT NOT NULL REFERENCES repositories (name) DEFERRABLE INITIALLY DEFERRED,
@@ -71,6 +72,7 @@ CREATE TABLE locations (
     date TEXT NOT NULL,
     seconds INTEGER NOT NULL,
     found_ms INTEGER NOT NULL CHECK (found_ms >= 0),
+    exposure TEXT CHECK (exposure IN ('browser-name', 'client', 'log', 'browser-storage')),
     PRIMARY KEY (incident, repository, commit_id, path)
 ) WITHOUT ROWID, STRICT;
 CREATE INDEX locations_repository ON locations (repository);

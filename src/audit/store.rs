@@ -19,7 +19,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::aggregate;
 use super::model::{AuditReport, Status};
-use crate::finding::{CommitInfo, FindingKind};
+use crate::finding::{CommitInfo, Exposure, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
 use crate::rules::Severity;
 
@@ -31,6 +31,7 @@ const SCHEMA: &str = include_str!("schema.sql");
 const UPGRADES: &[&str] = &[
     include_str!("migrations/2.sql"),
     include_str!("migrations/3.sql"),
+    include_str!("migrations/4.sql"),
 ];
 
 /// The schema version this leakguard writes (`PRAGMA user_version`).
@@ -95,6 +96,7 @@ pub struct NewLocation {
     pub path: String,
     pub line: usize,
     pub column: usize,
+    pub exposure: Option<Exposure>,
 }
 
 /// A repository's state from its last audit.
@@ -396,8 +398,8 @@ impl Store {
             )?;
             let mut place = tx.prepare_cached(
                 "INSERT INTO locations (incident, repository, commit_id, path, line, col, rule_id,
-                     severity, redacted, author, email, date, seconds, found_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     severity, redacted, author, email, date, seconds, found_ms, exposure)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT DO NOTHING",
             )?;
             for l in &scanned.locations {
@@ -418,7 +420,8 @@ impl Store {
                     c.email,
                     c.date,
                     c.seconds,
-                    now
+                    now,
+                    l.exposure.map(Exposure::as_str)
                 ])?;
             }
         }
@@ -687,7 +690,7 @@ impl Store {
             .prepare(
                 "SELECT l.incident, i.kind, i.secret, l.repository, l.commit_id, l.path, l.line,
                      l.col, l.rule_id, l.severity, l.redacted, l.author, l.email, l.date,
-                     l.seconds, l.found_ms
+                     l.seconds, l.found_ms, l.exposure
                  FROM locations l JOIN incidents i ON i.id = l.incident",
             )?
             .query_map([], |r| {
@@ -712,6 +715,9 @@ impl Store {
                     date: r.get(13)?,
                     seconds: r.get(14)?,
                     found_ms: r.get(15)?,
+                    exposure: r
+                        .get::<_, Option<String>>(16)?
+                        .and_then(|e| Exposure::parse(&e)),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -1283,6 +1289,7 @@ mod tests {
             path: "a.env".into(),
             line: 1,
             column: 1,
+            exposure: Some(Exposure::Client),
         };
         let scanned = Scanned {
             locations: vec![location],
@@ -1302,6 +1309,7 @@ mod tests {
             "INSERT INTO repositories VALUES (NULL, '/src/x', NULL, NULL)",
             "UPDATE locations SET severity = 4",
             "UPDATE locations SET seconds = 'yesterday'",
+            "UPDATE locations SET exposure = 'public'",
             // Checked at commit: a place in a repository never recorded.
             "UPDATE locations SET repository = 'acme/web'",
             "INSERT INTO triage VALUES ('99aa11bb22cc33dd', 5, 'sam', 'open', '')",
@@ -1310,10 +1318,9 @@ mod tests {
             let refused = tx.execute(bad, []).is_err() || tx.commit().is_err();
             assert!(refused, "{bad}");
         }
-        assert_eq!(
-            store.rows().unwrap().locations[0].severity,
-            Severity::Critical
-        );
+        let rows = store.rows().unwrap();
+        assert_eq!(rows.locations[0].severity, Severity::Critical);
+        assert_eq!(rows.locations[0].exposure, Some(Exposure::Client));
     }
 
     /// Several audits opening one new or empty datastore at once (threads: SQLite locks

@@ -19,6 +19,7 @@
 mod allow;
 mod context;
 pub mod decode;
+pub mod delivered;
 mod dfa;
 pub mod entropy;
 pub(crate) mod exposure;

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 
 use super::allow::{allowlisted, mark, suppression, Policy, Why};
+use super::delivered;
 use super::index::PathRules;
 use super::lines::LineIndex;
 use super::localenv::Hit;
@@ -77,6 +78,10 @@ pub(crate) fn at_origin(
     local_findings(policy, found.lines, origin, shown, found.local, &mut here);
     if let OriginKind::Staged { since: Some(since) } = &origin.kind {
         keep_added(since, &mut here);
+    }
+    // In what ships to browsers and devices, every finding is public already.
+    if let Some(what) = here.first().and_then(|_| delivered::artefact(&origin.path)) {
+        here.iter_mut().for_each(|f| delivered::mark(f, what));
     }
     let physical = origin
         .physical

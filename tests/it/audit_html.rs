@@ -15,7 +15,7 @@ use std::time::Instant;
 use leakguard::audit::html::write;
 use leakguard::audit::model::{AuditReport, Incident, Location, RepoRow, ReportSummary};
 use leakguard::audit::model::{Status, Triage};
-use leakguard::finding::FindingKind;
+use leakguard::finding::{Exposure, FindingKind};
 use leakguard::rules::Severity;
 
 // ---- The reports ----
@@ -34,6 +34,7 @@ fn location(repo: &str, path: &str, n: usize) -> Location {
         column: 5,
         found_at: "2025-01-01T00:00:00Z".to_string(),
         after_revocation: false,
+        exposure: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn incident(
         still_live: false,
         first_seen: first_seen.to_string(),
         spread: repos.len(),
+        exposure: Vec::new(),
         locations,
     }
 }
@@ -108,6 +110,10 @@ fn sample() -> AuditReport {
     );
     revoked.reappeared = true;
     revoked.locations[1].after_revocation = true;
+    // Shipped in a web build too.
+    revoked.locations[0].path = "dist/assets/bot.js".to_string();
+    revoked.locations[0].exposure = Some(Exposure::Client);
+    revoked.exposure = vec![Exposure::Client];
     revoked.triage = Triage {
         status: Status::Revoked,
         note: Some(format!("rotated; see ticket {HOSTILE}")),
@@ -413,6 +419,10 @@ fn chromium_shows_every_incident_and_runs_the_script() {
         "<form id=\"filters\">",
         "5 of 5 incidents shown",
         "<th scope=\"col\" data-type=\"num\"><button type=\"button\">Spread</button></th>",
+        // Shipped to clients: a column for the incident, a badge at the place.
+        "<th scope=\"col\" data-type=\"text\"><button type=\"button\">Exposure</button></th>",
+        "<td data-sort=\"client\"><span class=\"badge exposure-client\" title=\"in what ships to browsers and devices: anyone who loads or installs it can read it\">client</span> </td>",
+        "<code>dist/assets/bot.js:11</code>",
     ] {
         assert!(dom.contains(text), "{text:?} not in the DOM:\n{dom}");
     }

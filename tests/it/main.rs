@@ -56,6 +56,7 @@ mod ci;
 mod cli;
 mod completions;
 mod config;
+mod delivered;
 mod exposure;
 mod fingerprints;
 mod fixtures;
