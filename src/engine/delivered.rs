@@ -197,6 +197,15 @@ mod tests {
             ("resources/app.asar!/main.js", Some("Electron app archive")),
             ("ext.crx!/background.js", Some("Chrome extension package")),
             ("site.zip!/dist/app.js", Some("web build output")),
+            (
+                "android/app/src/main/assets/index.android.bundle",
+                Some("React Native bundle"),
+            ),
+            ("ios/main.jsbundle", Some("React Native bundle")),
+            (
+                "resources/app.asar.unpacked/node_modules/x/config.json",
+                Some("Electron app files"),
+            ),
             // not shipped to browsers
             ("dist/pkg-1.0-py3-none-any.whl!/pkg/config.py", None),
             ("build/classes/App.class", None),
