@@ -468,9 +468,11 @@ fn u32_at(b: &[u8], i: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
 }
 
-/// The most header JSON an asar may have: a big app's is a few MiB. Parsed, a header takes
-/// about ten times its size, not charged to the [`Budget`].
+/// The most header JSON an asar may have: a big app's is a few MiB.
 const ASAR_HEADER: usize = 16 << 20;
+/// What a parsed header holds per byte of its JSON, at most (measured: 8.5 for a header of
+/// only empty files, the densest there is), charged to [`Budget::memory`] while it is read.
+const ASAR_HEADER_COST: u64 = 10;
 
 /// A node of an asar's header: a directory (`files`), a link, or a file `size` bytes long
 /// at `offset` (a decimal string) from the end of the header. An `unpacked` one is kept
@@ -487,7 +489,7 @@ struct AsarNode {
 
 /// Reads an asar: two pickles (the header's size, then the header JSON's length and the
 /// JSON), then the files' bytes, uncompressed, each handed over as a slice. The JSON's
-/// nesting is bounded by serde_json's recursion limit (128 levels: about 60 directories).
+/// nesting is bounded by serde_json's recursion limit (128 levels: directories 62 deep).
 /// Entries that overlap are each read where they say: the [`Budget`] bounds the total.
 fn asar(
     raw: &[u8],
@@ -512,10 +514,22 @@ fn asar(
     if json_len > ASAR_HEADER {
         return Err(format!("its header JSON is over {} MiB", ASAR_HEADER >> 20));
     }
-    let root: AsarNode =
-        serde_json::from_slice(&raw[16..16 + json_len]).map_err(|e| format!("header: {e}"))?;
+    let held = json_len as u64 * ASAR_HEADER_COST;
+    if held > budget.memory {
+        return Err(format!("its header {}", no_room(budget.memory)));
+    }
+    let root: AsarNode = serde_json::from_slice(&raw[16..16 + json_len]).map_err(|e| {
+        let e = e.to_string();
+        match e.starts_with("recursion limit exceeded") {
+            true => format!("its header nests directories too deep ({e})"),
+            false => format!("its header JSON: {e}"),
+        }
+    })?;
     let files = root.files.unwrap_or_default();
-    Ok(asar_dir(&files, "", data, max_entry, budget, visit))
+    budget.memory -= held;
+    let stop = asar_dir(&files, "", data, max_entry, budget, visit);
+    budget.memory += held;
+    Ok(stop)
 }
 
 /// Hands over the files under directory `dir` (whose path is `prefix`), and those nested
@@ -878,18 +892,19 @@ mod tests {
         // Not JSON, and directories nested past serde_json's limit.
         let mut bad = good.clone();
         bad[24] = b'!';
-        assert!(refuse(&bad).starts_with("header:"));
+        assert!(refuse(&bad).starts_with("its header JSON:"));
         let mut deep = serde_json::json!({"size": 1, "offset": "0"});
-        for _ in 0..100 {
+        for _ in 0..64 {
             deep = serde_json::json!({"files": {"d": deep}});
         }
-        assert!(refuse(&asar_with(&deep, b"x")).contains("recursion limit"));
+        assert!(refuse(&asar_with(&deep, b"x")).contains("nests directories too deep"));
         let mut ok = serde_json::json!({"size": 1, "offset": "0"});
-        for _ in 0..50 {
+        // 62 directories and the file in the last one.
+        for _ in 0..63 {
             ok = serde_json::json!({"files": {"d": ok}});
         }
         let (got, _) = read_all(&asar_with(&ok, b"x"), &mut Budget::for_file(0));
-        assert_eq!(got[0].0.matches('/').count(), 49);
+        assert_eq!(got[0].0.matches('/').count(), 62);
 
         // Entries past the end, or without an offset: skipped, each named.
         let header = serde_json::json!({"files": {
@@ -945,6 +960,23 @@ mod tests {
         };
         let (got, stop) = read_all(&raw, &mut budget);
         assert_eq!((got.len(), stop), (2, Some(Stop::Bytes(b"f2".to_vec()))));
+        // The parsed header is charged to the memory budget while it is read, then given back.
+        let mut budget = Budget::DEFAULT;
+        let (got, _) = read_all(&raw, &mut budget);
+        assert_eq!((got.len(), budget.memory), (10, MEMORY));
+        let mut budget = Budget {
+            memory: 1000,
+            ..Budget::DEFAULT
+        };
+        let r = expand(
+            &raw,
+            Format::Asar,
+            "x",
+            1 << 20,
+            &mut budget,
+            &mut |_, _| panic!("nothing handed over"),
+        );
+        assert!(r.unwrap_err().contains("of memory left"));
     }
 
     #[test]
