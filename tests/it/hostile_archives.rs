@@ -1,5 +1,6 @@
-//! Archives that hide content: every zip compression method real jars use is read by every
-//! command (`scan`, `staged`, `history --range`, `audit`), and an entry that cannot be read
+//! Archives that hide content: every zip compression method real jars use, and the client
+//! artefacts (asar, crx, xpi), are read by every command (`scan`, `staged`,
+//! `history --range`, `audit`), and an entry that cannot be read
 //! (an unsupported method, a damaged stream, a bomb limit, a zip that cannot be opened)
 //! makes every command incomplete: exit 2 with a one-line warning naming `archive!/entry`,
 //! `-q` included. Also: nested stored zips are read in place and big compressed entries are
@@ -261,6 +262,41 @@ fn every_zip_compression_method_is_read_by_every_command() {
         assert!(!stderr.contains("warning"), "{cmd}: {stderr}");
         let expected = match cmd {
             // The work tree holds the committed archives and the staged copies.
+            "scan" => {
+                let mut v = want("");
+                v.extend(want("staged/"));
+                v.sort();
+                v
+            }
+            _ => want(&prefix),
+        };
+        assert_eq!(paths, expected, "{cmd}");
+    }
+}
+
+#[test]
+fn client_artefacts_are_read_by_every_command() {
+    let zip = |seed| zip_of(&files(seed), zip::CompressionMethod::Deflated);
+    let archives = [
+        ("app/resources/app.asar", asar_of(&files(10))),
+        ("ext/ext.crx", crx_of(3, 580, &zip(11))),
+        ("ext/old.crx", crx_of(2, 162, &zip(12))),
+        ("ext/addon.xpi", zip(13)),
+    ];
+    let want = |prefix: &str| -> Vec<String> {
+        let mut v: Vec<String> = archives
+            .iter()
+            .map(|(p, _)| format!("{prefix}{p}!/config/app.properties"))
+            .collect();
+        v.sort();
+        v
+    };
+    let s = Setup::new(&archives);
+    for (cmd, prefix, args) in s.commands() {
+        let (code, paths, stderr) = s.found(cmd, &args);
+        assert_eq!(code, 1, "{cmd}: {stderr}");
+        assert!(!stderr.contains("warning"), "{cmd}: {stderr}");
+        let expected = match cmd {
             "scan" => {
                 let mut v = want("");
                 v.extend(want("staged/"));
