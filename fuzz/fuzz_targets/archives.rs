@@ -15,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
         Format::Bzip2,
         Format::Xz,
         Format::Zstd,
+        Format::Asar,
+        Format::Crx,
     ];
     let guessed = sniff(data);
     for format in formats

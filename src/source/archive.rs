@@ -1,8 +1,11 @@
 //! Archives read as the files they hold: zip and its relatives (jar, war, apk, whl, nupkg,
-//! egg), tar, and gzip, bzip2, xz and zstd streams (a compressed tar is read as one archive).
+//! egg, xpi), Chrome extensions (`.crx`: a zip behind a signed header), Electron `asar`
+//! archives, tar, and gzip, bzip2, xz and zstd streams (a compressed tar is read as one
+//! archive).
 //!
 //! Recognised by their first bytes, not their names: a renamed `.jar` or a `.bin` that is a
-//! zip is still opened. Entries are never written to disk: a stored one is handed over as a
+//! zip is still opened (asar has no magic number: its header's shape is what is known).
+//! Entries are never written to disk: a stored one (every asar entry) is handed over as a
 //! slice of its archive, a big compressed zip entry as a reader ([`Data::Stream`]), any
 //! other compressed one is read into memory. A [`Budget`] shared by an
 //! archive and everything nested in it bounds the work an archive can ask for (entries,
@@ -22,6 +25,10 @@ pub enum Format {
     Bzip2,
     Xz,
     Zstd,
+    /// An Electron app's `app.asar`.
+    Asar,
+    /// A Chrome extension package.
+    Crx,
 }
 
 /// The archive format `bytes` starts with, if any.
@@ -39,6 +46,12 @@ pub fn sniff(bytes: &[u8]) -> Option<Format> {
         Some(Format::Bzip2)
     } else if bytes.len() >= 512 && &bytes[257..262] == b"ustar" {
         Some(Format::Tar)
+    } else if bytes.starts_with(b"Cr24") && bytes.get(5..8) == Some(&[0, 0, 0]) {
+        // Any version (an unknown one is then reported as unreadable); the version's zero
+        // high bytes keep text that starts with "Cr24" out.
+        Some(Format::Crx)
+    } else if is_asar(bytes) {
+        Some(Format::Asar)
     } else {
         None
     }
@@ -53,6 +66,12 @@ fn is_bzip2(b: &[u8]) -> bool {
         && b.starts_with(b"BZh")
         && (b'1'..=b'9').contains(&b[3])
         && (&b[4..10] == BLOCK || &b[4..10] == END)
+}
+
+/// An asar's size pickle (4: the length of what follows, the header's size) and, after the
+/// header pickle's two lengths, the header JSON's start as `@electron/asar` writes it.
+fn is_asar(b: &[u8]) -> bool {
+    b.starts_with(&[4, 0, 0, 0]) && b.get(16..).is_some_and(|j| j.starts_with(b"{\"files\":"))
 }
 
 /// Bounds on what one archive, with everything nested in it, may make us read and hold.
@@ -186,6 +205,8 @@ pub fn expand(
     };
     let stream: Box<dyn Read + '_> = match format {
         Format::Zip => return zip(raw, max_entry, budget, visit),
+        Format::Crx => return zip(crx_zip(raw)?, max_entry, budget, visit),
+        Format::Asar => return asar(raw, max_entry, budget, visit),
         Format::Tar => {
             let r = Reader::new(raw, None);
             return tar(r, Some(raw), max_entry, budget, visit, &mut false);
@@ -419,6 +440,154 @@ fn zip(
     Ok(None)
 }
 
+/// The zip a Chrome extension carries after its header: CRX3's is a length and that many
+/// bytes (a protobuf of keys and signatures), CRX2's two lengths, a public key and a
+/// signature.
+fn crx_zip(raw: &[u8]) -> Result<&[u8], String> {
+    let cut = || "cut short in its header".to_string();
+    let start = match u32_at(raw, 4).ok_or_else(cut)? {
+        2 => {
+            16 + u64::from(u32_at(raw, 8).ok_or_else(cut)?)
+                + u64::from(u32_at(raw, 12).ok_or_else(cut)?)
+        }
+        3 => 12 + u64::from(u32_at(raw, 8).ok_or_else(cut)?),
+        v => return Err(format!("Chrome extension format version {v}, not 2 or 3")),
+    };
+    usize::try_from(start)
+        .ok()
+        .and_then(|s| raw.get(s..))
+        .ok_or_else(|| {
+            format!(
+                "its header ({start} bytes) runs past its end ({} bytes)",
+                raw.len()
+            )
+        })
+}
+
+fn u32_at(b: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
+}
+
+/// The most header JSON an asar may have: a big app's is a few MiB.
+const ASAR_HEADER: usize = 16 << 20;
+/// What a parsed header holds per byte of its JSON, at most (measured: 8.5 for a header of
+/// only empty files, the densest there is), charged to [`Budget::memory`] while it is read.
+const ASAR_HEADER_COST: u64 = 10;
+
+/// A node of an asar's header: a directory (`files`), a link, or a file `size` bytes long
+/// at `offset` (a decimal string) from the end of the header. An `unpacked` one is kept
+/// beside the archive (`app.asar.unpacked/`), where the scan finds it as a file.
+#[derive(serde::Deserialize)]
+struct AsarNode {
+    files: Option<std::collections::BTreeMap<String, AsarNode>>,
+    link: Option<serde::de::IgnoredAny>,
+    size: Option<u64>,
+    offset: Option<String>,
+    #[serde(default)]
+    unpacked: bool,
+}
+
+/// Reads an asar: two pickles (the header's size, then the header JSON's length and the
+/// JSON), then the files' bytes, uncompressed, each handed over as a slice. The JSON's
+/// nesting is bounded by serde_json's recursion limit (128 levels: directories 62 deep).
+/// Entries that overlap are each read where they say: the [`Budget`] bounds the total.
+fn asar(
+    raw: &[u8],
+    max_entry: u64,
+    budget: &mut Budget,
+    visit: &mut dyn FnMut(Entry<'_>, &mut Budget),
+) -> Result<Option<Stop>, String> {
+    let cut = || "cut short in its header".to_string();
+    let header_size = u32_at(raw, 4).ok_or_else(cut)? as usize;
+    let json_len = u32_at(raw, 12).ok_or_else(cut)? as usize;
+    let Some(data) = raw.get(header_size.saturating_add(8)..) else {
+        return Err(format!(
+            "its header claims {header_size} bytes, past its end ({} bytes)",
+            raw.len()
+        ));
+    };
+    if json_len > header_size.saturating_sub(8) {
+        return Err(format!(
+            "its header JSON claims {json_len} bytes, more than the header's {header_size}"
+        ));
+    }
+    if json_len > ASAR_HEADER {
+        return Err(format!("its header JSON is over {} MiB", ASAR_HEADER >> 20));
+    }
+    let held = json_len as u64 * ASAR_HEADER_COST;
+    if held > budget.memory {
+        return Err(format!("its header {}", no_room(budget.memory)));
+    }
+    let root: AsarNode = serde_json::from_slice(&raw[16..16 + json_len]).map_err(|e| {
+        let e = e.to_string();
+        match e.starts_with("recursion limit exceeded") {
+            true => format!("its header nests directories too deep ({e})"),
+            false => format!("its header JSON: {e}"),
+        }
+    })?;
+    let files = root.files.unwrap_or_default();
+    budget.memory -= held;
+    let stop = asar_dir(&files, "", data, max_entry, budget, visit);
+    budget.memory += held;
+    Ok(stop)
+}
+
+/// Hands over the files under directory `dir` (whose path is `prefix`), and those nested
+/// in its directories.
+fn asar_dir(
+    dir: &std::collections::BTreeMap<String, AsarNode>,
+    prefix: &str,
+    data: &[u8],
+    max_entry: u64,
+    budget: &mut Budget,
+    visit: &mut dyn FnMut(Entry<'_>, &mut Budget),
+) -> Option<Stop> {
+    for (name, node) in dir {
+        let path = format!("{prefix}{name}");
+        if let Some(files) = &node.files {
+            let stop = asar_dir(files, &format!("{path}/"), data, max_entry, budget, visit);
+            if stop.is_some() {
+                return stop;
+            }
+            continue;
+        }
+        // A link's target is an entry of its own; an unpacked file is read from disk.
+        if node.link.is_some() || node.unpacked {
+            continue;
+        }
+        if budget.entries == 0 {
+            return Some(Stop::Entries);
+        }
+        budget.entries -= 1;
+        let name = path.as_bytes();
+        let (Some(size), Some(offset)) = (node.size, node.offset.as_deref()) else {
+            let why = "its header gives no size or offset".to_string();
+            visit(entry(name, Data::Skipped(why)), budget);
+            continue;
+        };
+        let range = offset.parse::<u64>().ok().and_then(|o| {
+            Some(usize::try_from(o).ok()?..usize::try_from(o.checked_add(size)?).ok()?)
+        });
+        let Some(bytes) = range.and_then(|r| data.get(r)) else {
+            let why = format!(
+                "{size} bytes at offset {offset} run past the archive's end ({} bytes of data)",
+                data.len()
+            );
+            visit(entry(name, Data::Skipped(why)), budget);
+            continue;
+        };
+        if size > max_entry {
+            visit(entry(name, Data::TooLarge), budget);
+        } else if size > budget.bytes {
+            return Some(Stop::Bytes(path.into_bytes()));
+        } else {
+            budget.bytes -= size;
+            visit(entry(name, Data::Bytes(bytes)), budget);
+        }
+    }
+    None
+}
+
 /// A reader counting the bytes read through it.
 struct Tally<R> {
     inner: R,
@@ -611,6 +780,244 @@ mod tests {
         tar[257..262].copy_from_slice(b"ustar");
         assert_eq!(sniff(&tar), Some(Format::Tar));
         assert_eq!(sniff(b"PK is not enough"), None);
+        assert_eq!(sniff(b"Cr24\x03\0\0\0"), Some(Format::Crx));
+        assert_eq!(sniff(b"Cr24 is a word"), None);
+        assert_eq!(sniff(&asar_of(&[("a", b"x")])), Some(Format::Asar));
+        assert_eq!(sniff(b"\x04\0\0\0 then anything at all"), None);
+    }
+
+    /// An asar whose header is `header` (`{"files": ...}`), followed by `data`.
+    fn asar_with(header: &serde_json::Value, data: &[u8]) -> Vec<u8> {
+        let json = header.to_string();
+        let padded = json.len().div_ceil(4) * 4;
+        let mut out = Vec::new();
+        for n in [4, padded + 8, padded + 4, json.len()] {
+            out.extend((n as u32).to_le_bytes());
+        }
+        out.extend(json.as_bytes());
+        out.resize(16 + padded, 0);
+        out.extend(data);
+        out
+    }
+
+    /// An asar holding `entries` (paths with `/`), stored one after the other.
+    fn asar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut root = serde_json::json!({"files": {}});
+        let mut data = Vec::new();
+        for (path, bytes) in entries {
+            let mut dir = &mut root;
+            let mut parts: Vec<&str> = path.split('/').collect();
+            let file = parts.pop().unwrap();
+            for p in parts {
+                dir = dir["files"]
+                    .as_object_mut()
+                    .unwrap()
+                    .entry(p)
+                    .or_insert_with(|| serde_json::json!({"files": {}}));
+            }
+            let node = serde_json::json!({"size": bytes.len(), "offset": data.len().to_string()});
+            dir["files"][file] = node;
+            data.extend(*bytes);
+        }
+        asar_with(&root, &data)
+    }
+
+    #[test]
+    fn asar_entries_are_slices_named_by_their_path() {
+        let raw = asar_of(&[("package.json", b"{}"), ("dist/main.js", b"let a = 1;\n")]);
+        let range = raw.as_ptr_range();
+        let mut got = Vec::new();
+        let mut budget = Budget::DEFAULT;
+        let stop = expand(
+            &raw,
+            Format::Asar,
+            "app.asar",
+            1 << 20,
+            &mut budget,
+            &mut |e, _| {
+                let Data::Bytes(b) = e.data else { panic!() };
+                assert!(range.contains(&b.as_ptr()), "a copy");
+                got.push((String::from_utf8_lossy(e.name).into_owned(), b.to_vec()));
+            },
+        );
+        assert_eq!(stop, Ok(None));
+        assert_eq!(
+            got,
+            vec![
+                ("dist/main.js".to_string(), b"let a = 1;\n".to_vec()),
+                ("package.json".to_string(), b"{}".to_vec()),
+            ]
+        );
+        assert_eq!(budget.entries, Budget::DEFAULT.entries - 2);
+    }
+
+    #[test]
+    fn unpacked_asar_entries_and_links_are_left_to_the_walk() {
+        let header = serde_json::json!({"files": {
+            "native.node": {"size": 4, "unpacked": true},
+            "lib": {"files": {"a.js": {"size": 2, "offset": "0", "executable": true}}},
+            "latest": {"link": "lib"},
+            "empty": {"size": 0, "offset": "2"},
+        }});
+        let raw = asar_with(&header, b"okzz");
+        let (got, stop) = read_all(&raw, &mut Budget::for_file(0));
+        assert_eq!(stop, None);
+        let names: Vec<&str> = got.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(names, ["empty", "lib/a.js"]);
+    }
+
+    #[test]
+    fn a_damaged_asar_is_refused_or_its_bad_entries_skipped() {
+        let good = asar_of(&[("a.txt", b"hello")]);
+        let refuse = |raw: &[u8]| {
+            let mut budget = Budget::DEFAULT;
+            let r = expand(raw, Format::Asar, "x", 1 << 20, &mut budget, &mut |_, _| {
+                panic!("nothing handed over")
+            });
+            r.unwrap_err()
+        };
+        // Cut in its header, or a header size past the end.
+        assert!(refuse(&good[..12]).contains("cut short"));
+        let mut lying = good.clone();
+        lying[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(
+            refuse(&lying).contains("past its end"),
+            "{}",
+            refuse(&lying)
+        );
+        // The JSON's length past the header's.
+        let mut long = good.clone();
+        long[12..16].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(refuse(&long).contains("more than the header"));
+        // Not JSON, and directories nested past serde_json's limit.
+        let mut bad = good.clone();
+        bad[24] = b'!';
+        assert!(refuse(&bad).starts_with("its header JSON:"));
+        let mut deep = serde_json::json!({"size": 1, "offset": "0"});
+        for _ in 0..64 {
+            deep = serde_json::json!({"files": {"d": deep}});
+        }
+        assert!(refuse(&asar_with(&deep, b"x")).contains("nests directories too deep"));
+        let mut ok = serde_json::json!({"size": 1, "offset": "0"});
+        // 62 directories and the file in the last one.
+        for _ in 0..63 {
+            ok = serde_json::json!({"files": {"d": ok}});
+        }
+        let (got, _) = read_all(&asar_with(&ok, b"x"), &mut Budget::for_file(0));
+        assert_eq!(got[0].0.matches('/').count(), 62);
+
+        // Entries past the end, or without an offset: skipped, each named.
+        let header = serde_json::json!({"files": {
+            "a": {"size": 2, "offset": "0"},
+            "far": {"size": 2, "offset": "18446744073709551615"},
+            "long": {"size": 99, "offset": "1"},
+            "odd": {"size": 1, "offset": "-1"},
+            "none": {"size": 1},
+        }});
+        let (got, stop) = read_all(&asar_with(&header, b"abc"), &mut Budget::for_file(0));
+        assert_eq!(stop, None);
+        let want = [
+            ("a", Ok(b"ab".to_vec())),
+            (
+                "far",
+                Err("2 bytes at offset 18446744073709551615 run past"),
+            ),
+            ("long", Err("99 bytes at offset 1 run past")),
+            ("none", Err("no size or offset")),
+            ("odd", Err("1 bytes at offset -1 run past")),
+        ];
+        assert_eq!(got.len(), want.len());
+        for ((name, data), (w, wd)) in got.iter().zip(want) {
+            assert_eq!(name, w);
+            match (data, wd) {
+                (Ok(d), Ok(wd)) => assert_eq!(d, &wd),
+                (Err(e), Err(wd)) => assert!(e.contains(wd), "{e}"),
+                _ => panic!("{name}: {data:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn asar_entries_are_held_to_the_budget() {
+        // Overlapping entries are each read, until the entries or bytes run out.
+        let mut files = serde_json::Map::new();
+        for i in 0..10 {
+            files.insert(
+                format!("f{i}"),
+                serde_json::json!({"size": 4, "offset": "0"}),
+            );
+        }
+        let raw = asar_with(&serde_json::json!({ "files": files }), b"data");
+        let mut budget = Budget {
+            entries: 3,
+            ..Budget::DEFAULT
+        };
+        let (got, stop) = read_all(&raw, &mut budget);
+        assert_eq!((got.len(), stop), (3, Some(Stop::Entries)));
+        let mut budget = Budget {
+            bytes: 10,
+            ..Budget::DEFAULT
+        };
+        let (got, stop) = read_all(&raw, &mut budget);
+        assert_eq!((got.len(), stop), (2, Some(Stop::Bytes(b"f2".to_vec()))));
+        // The parsed header is charged to the memory budget while it is read, then given back.
+        let mut budget = Budget::DEFAULT;
+        let (got, _) = read_all(&raw, &mut budget);
+        assert_eq!((got.len(), budget.memory), (10, MEMORY));
+        let mut budget = Budget {
+            memory: 1000,
+            ..Budget::DEFAULT
+        };
+        let r = expand(
+            &raw,
+            Format::Asar,
+            "x",
+            1 << 20,
+            &mut budget,
+            &mut |_, _| panic!("nothing handed over"),
+        );
+        assert!(r.unwrap_err().contains("of memory left"));
+    }
+
+    #[test]
+    fn a_crx_is_read_as_the_zip_behind_its_header() {
+        let z = zip_of(
+            &[("manifest.json", b"{}")],
+            zip::CompressionMethod::Deflated,
+        );
+        let mut v3 = b"Cr24\x03\0\0\0\x05\0\0\0hello".to_vec();
+        v3.extend(&z);
+        let mut v2 = b"Cr24\x02\0\0\0\x03\0\0\0\x02\0\0\0keysg".to_vec();
+        v2.extend(&z);
+        for crx in [&v3, &v2] {
+            assert_eq!(sniff(crx), Some(Format::Crx));
+            let (got, stop) = read_all(crx, &mut Budget::for_file(0));
+            assert_eq!(stop, None);
+            assert_eq!(got, vec![("manifest.json".to_string(), Ok(b"{}".to_vec()))]);
+        }
+        let refuse = |raw: &[u8]| {
+            let mut budget = Budget::DEFAULT;
+            expand(
+                raw,
+                Format::Crx,
+                "x",
+                1 << 20,
+                &mut budget,
+                &mut |_, _| panic!(),
+            )
+            .unwrap_err()
+        };
+        let mut far = v3.clone();
+        far[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(
+            refuse(&far).contains("runs past its end"),
+            "{}",
+            refuse(&far)
+        );
+        let mut v9 = v3.clone();
+        v9[4] = 9;
+        assert!(refuse(&v9).contains("version 9"));
+        assert!(refuse(&v2[..10]).contains("cut short"));
     }
 
     fn zip_of(entries: &[(&str, &[u8])], method: zip::CompressionMethod) -> Vec<u8> {

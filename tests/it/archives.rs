@@ -1,9 +1,10 @@
 //! Archives: each format with a planted synthetic token, nesting, bombs, `--no-archives`,
-//! SARIF's logical locations, and archives in staged blobs and in history.
+//! SARIF's logical locations, archives in staged blobs and in history, and the client
+//! artefacts shipped to users (Electron's asar, browser extensions, Android apps).
 
 use std::io::Write;
 
-use crate::util::{hits, monime, zip_of, Repo, Tree};
+use crate::util::{asar_of, asar_with, crx_of, hits, monime, zip_of, Repo, Tree};
 
 /// `config/app.properties` holding a token on line 3, plus a clean file.
 fn files(seed: u64) -> Vec<(&'static str, Vec<u8>)> {
@@ -61,12 +62,18 @@ fn every_format_names_the_inner_path_and_line() {
         ("dist/app.jar", zip_of(&f, zip::CompressionMethod::Stored)),
         ("dist/pkg-1.0-py3-none-any.whl", deflated(&f)),
         ("dist/Pkg.1.0.nupkg", deflated(&f)),
+        ("dist/app.apk", zip_of(&f, zip::CompressionMethod::Stored)),
+        ("dist/addon.xpi", deflated(&f)),
+        ("dist/ext.crx", crx_of(3, 580, &deflated(&f))),
+        ("dist/old-ext.crx", crx_of(2, 162, &deflated(&f))),
+        ("dist/resources/app.asar", asar_of(&f)),
         ("dist/app.tar", t.clone()),
         ("dist/app.tgz", gz(&t)),
         ("dist/app.tar.bz2", bz2(&t)),
         ("dist/app.tar.xz", xz(&t)),
         // Known by content, not by name.
         ("dist/blob.bin", deflated(&f)),
+        ("dist/blob.dat", asar_of(&f)),
     ];
     let tree = Tree::new();
     for (name, bytes) in &cases {
@@ -325,4 +332,77 @@ fn an_archive_on_standard_input_is_opened() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let got: Vec<(String, u64)> = hits(&json).into_iter().map(|h| (h.0, h.2)).collect();
     assert_eq!(got, vec![("ci/app.log.gz!/app.log".to_string(), 2)]);
+}
+
+#[test]
+fn an_electron_app_is_read_as_it_ships() {
+    // app.asar holds the code; native modules are unpacked beside it (the header names them
+    // `unpacked`, the walk finds them as files), and a link points into the archive.
+    let main = format!(
+        "'use strict';\nconst api = {{ token: \"{}\" }};\n",
+        monime(15)
+    );
+    let native = format!("{{\"key\": \"{}\"}}\n", monime(16));
+    let package = b"{\"name\": \"app\"}\n";
+    let data = [main.as_bytes(), package].concat();
+    let header = serde_json::json!({"files": {
+        "dist": {"files": {
+            "main.js": {"size": main.len(), "offset": "0", "integrity": {
+                "algorithm": "SHA256", "hash": "00", "blockSize": 4194304, "blocks": ["00"]}},
+        }},
+        "package.json": {"size": package.len(), "offset": main.len().to_string()},
+        "current": {"link": "dist"},
+        "native": {"unpacked": true, "files": {
+            "config.json": {"size": native.len(), "unpacked": true},
+        }},
+    }});
+    let asar = asar_with(&header, &data);
+    let tree = Tree::new();
+    tree.file("resources/app.asar", &asar)
+        .file("resources/app.asar.unpacked/native/config.json", &native)
+        // The same app shipped in a zip: read two archives deep.
+        .file("release.zip", deflated(&[("resources/app.asar", asar)]));
+    let out = tree
+        .cmd(&["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut got: Vec<(String, u64)> = hits(&json).into_iter().map(|h| (h.0, h.2)).collect();
+    got.sort();
+    let want = [
+        ("release.zip!/resources/app.asar!/dist/main.js", 2),
+        ("resources/app.asar!/dist/main.js", 2),
+        ("resources/app.asar.unpacked/native/config.json", 1),
+    ];
+    let want: Vec<(String, u64)> = want.iter().map(|(p, l)| (p.to_string(), *l)).collect();
+    assert_eq!(got, want);
+    assert_eq!(json["summary"]["archives"], 3, "{json}");
+}
+
+#[test]
+fn an_asar_whose_header_lies_is_scanned_as_it_is() {
+    // Nothing in it can be located, but its bytes are stored: the token is still found, at
+    // the archive's path, and the archive is counted as not read.
+    let mut asar = asar_of(&files(17));
+    asar[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let tree = Tree::new();
+    tree.file("app.asar", asar);
+    let out = tree
+        .cmd(&["scan", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .contains("app.asar: archive not read to its end: cannot be opened: its header claims"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths: Vec<String> = hits(&json).into_iter().map(|h| h.0).collect();
+    assert_eq!(paths, vec!["app.asar"]);
+    assert_eq!(json["summary"]["archives_limited"], 1);
 }

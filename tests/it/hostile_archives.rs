@@ -1,5 +1,6 @@
-//! Archives that hide content: every zip compression method real jars use is read by every
-//! command (`scan`, `staged`, `history --range`, `audit`), and an entry that cannot be read
+//! Archives that hide content: every zip compression method real jars use, and the client
+//! artefacts (asar, crx, xpi), are read by every command (`scan`, `staged`,
+//! `history --range`, `audit`), and an entry that cannot be read
 //! (an unsupported method, a damaged stream, a bomb limit, a zip that cannot be opened)
 //! makes every command incomplete: exit 2 with a one-line warning naming `archive!/entry`,
 //! `-q` included. Also: nested stored zips are read in place and big compressed entries are
@@ -7,7 +8,9 @@
 
 use std::io::{Cursor, Write};
 
-use crate::util::{hits, leakguard, monime, peak_rss_kb, zip_of, Repo, Tree};
+use crate::util::{
+    asar_of, asar_with, crx_of, hits, leakguard, monime, peak_rss_kb, zip_of, Repo, Tree,
+};
 
 /// `config/app.properties` holding a synthetic token on line 2, and a clean file.
 fn files(seed: u64) -> Vec<(&'static str, Vec<u8>)> {
@@ -271,6 +274,41 @@ fn every_zip_compression_method_is_read_by_every_command() {
     }
 }
 
+#[test]
+fn client_artefacts_are_read_by_every_command() {
+    let zip = |seed| zip_of(&files(seed), zip::CompressionMethod::Deflated);
+    let archives = [
+        ("app/resources/app.asar", asar_of(&files(10))),
+        ("ext/ext.crx", crx_of(3, 580, &zip(11))),
+        ("ext/old.crx", crx_of(2, 162, &zip(12))),
+        ("ext/addon.xpi", zip(13)),
+    ];
+    let want = |prefix: &str| -> Vec<String> {
+        let mut v: Vec<String> = archives
+            .iter()
+            .map(|(p, _)| format!("{prefix}{p}!/config/app.properties"))
+            .collect();
+        v.sort();
+        v
+    };
+    let s = Setup::new(&archives);
+    for (cmd, prefix, args) in s.commands() {
+        let (code, paths, stderr) = s.found(cmd, &args);
+        assert_eq!(code, 1, "{cmd}: {stderr}");
+        assert!(!stderr.contains("warning"), "{cmd}: {stderr}");
+        let expected = match cmd {
+            "scan" => {
+                let mut v = want("");
+                v.extend(want("staged/"));
+                v.sort();
+                v
+            }
+            _ => want(&prefix),
+        };
+        assert_eq!(paths, expected, "{cmd}");
+    }
+}
+
 /// Runs every command on a repository holding `archive` at `path` (next to a clean file)
 /// and checks that each exits 2 with a one-line warning naming `shown` (`archive!/entry`),
 /// with and without `-q`.
@@ -351,6 +389,61 @@ fn an_archive_that_cannot_be_opened_makes_every_command_incomplete() {
     let n = g.len();
     g[10..n - 8].fill(0xFF);
     every_command_is_incomplete("logs/bad.gz", g, "logs/bad.gz", "damaged gzip");
+}
+
+#[test]
+fn a_damaged_asar_makes_every_command_incomplete() {
+    // A token in an entry cut short is not scanned: the scan must not pass as clean.
+    let mut cut = asar_of(&files(27));
+    cut.truncate(cut.len() - 2);
+    let shown = "app/app.asar!/config/app.properties";
+    every_command_is_incomplete("app/app.asar", cut, shown, "truncated asar");
+    // An entry placed past the end: the token is in the archive, but no entry holds it.
+    let props = format!("monime.token={}\n", monime(28));
+    let header = serde_json::json!({"files": {"config": {"files": {
+        "app.properties": {"size": props.len(), "offset": "4096"},
+    }}}});
+    let far = asar_with(&header, props.as_bytes());
+    every_command_is_incomplete("app/app.asar", far, shown, "offset past the end");
+
+    // What cannot be opened is scanned as it is: clean content, so that the warning alone
+    // makes the exit code.
+    let clean = [
+        ("dist/main.js", b"console.log('hello');\n".to_vec()),
+        ("package.json", b"{\"name\": \"app\"}\n".to_vec()),
+    ];
+    let mut lying = asar_of(&clean);
+    lying[4..8].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+    every_command_is_incomplete("app/app.asar", lying, "app/app.asar", "header size lying");
+    let mut deep = serde_json::json!({"size": 2, "offset": "0"});
+    for _ in 0..100 {
+        deep = serde_json::json!({"files": {"d": deep}});
+    }
+    let deep = asar_with(&deep, b"x\n");
+    every_command_is_incomplete("app/app.asar", deep, "app/app.asar", "nested too deep");
+    // 100,001 entries, every one the same two bytes: cut short at the entry limit.
+    let many: serde_json::Map<String, serde_json::Value> = (0..100_001)
+        .map(|i| {
+            (
+                format!("{i}"),
+                serde_json::json!({"size": 2, "offset": "0"}),
+            )
+        })
+        .collect();
+    let many = asar_with(&serde_json::json!({ "files": many }), b"x\n");
+    every_command_is_incomplete("app/app.asar", many, "app/app.asar", "too many entries");
+}
+
+#[test]
+fn a_crx_whose_header_runs_past_its_end_makes_every_command_incomplete() {
+    // The zip behind the header is deflated: its token cannot be seen without opening it.
+    let zip = zip_of(&files(29), zip::CompressionMethod::Deflated);
+    let mut v3 = crx_of(3, 580, &zip);
+    v3[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    every_command_is_incomplete("ext/ext.crx", v3, "ext/ext.crx", "crx3 header size");
+    let mut v2 = crx_of(2, 162, &zip);
+    v2[12..16].copy_from_slice(&0x1000_0000u32.to_le_bytes());
+    every_command_is_incomplete("ext/ext.crx", v2, "ext/ext.crx", "crx2 signature size");
 }
 
 #[test]

@@ -355,3 +355,60 @@ pub fn zip_of(files: &[(&str, Vec<u8>)], method: zip::CompressionMethod) -> Vec<
     }
     w.finish().unwrap().into_inner()
 }
+
+/// An Electron asar (as `@electron/asar` lays one out) whose header is `header`
+/// (`{"files": ...}`), followed by `data`: the size pickle, the header pickle (its payload's
+/// length, the JSON's length, the JSON padded to 4 bytes), the files' bytes.
+pub fn asar_with(header: &serde_json::Value, data: &[u8]) -> Vec<u8> {
+    let json = header.to_string();
+    let padded = json.len().div_ceil(4) * 4;
+    let mut out = Vec::new();
+    for n in [4, padded + 8, padded + 4, json.len()] {
+        out.extend((n as u32).to_le_bytes());
+    }
+    out.extend(json.as_bytes());
+    out.resize(16 + padded, 0);
+    out.extend(data);
+    out
+}
+
+/// An asar holding `files` (paths with `/`), stored one after the other.
+pub fn asar_of(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut root = serde_json::json!({"files": {}});
+    let mut data = Vec::new();
+    for (path, bytes) in files {
+        let mut dir = &mut root;
+        let mut parts: Vec<&str> = path.split('/').collect();
+        let file = parts.pop().unwrap();
+        for p in parts {
+            dir = dir["files"]
+                .as_object_mut()
+                .unwrap()
+                .entry(p)
+                .or_insert_with(|| serde_json::json!({"files": {}}));
+        }
+        dir["files"][file] =
+            serde_json::json!({"size": bytes.len(), "offset": data.len().to_string()});
+        data.extend(bytes);
+    }
+    asar_with(&root, &data)
+}
+
+/// A Chrome extension package of `version` 3 (a header of `header` bytes) or 2 (a public
+/// key and a signature of `header` bytes each) around `zip`. The header is filler: the
+/// scanner does not check signatures.
+pub fn crx_of(version: u32, header: usize, zip: &[u8]) -> Vec<u8> {
+    let mut out = b"Cr24".to_vec();
+    out.extend(version.to_le_bytes());
+    let filler = match version {
+        3 => header,
+        _ => {
+            out.extend((header as u32).to_le_bytes());
+            2 * header
+        }
+    };
+    out.extend((header as u32).to_le_bytes());
+    out.extend(std::iter::repeat_n(0xA5, filler));
+    out.extend(zip);
+    out
+}
