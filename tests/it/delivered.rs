@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use crate::formats::{assert_valid_report, assert_valid_sarif};
-use crate::util::{leakguard, monime, zip_of, Repo, Tree};
+use crate::util::{asar_of, crx_of, leakguard, monime, zip_of, Repo, Tree};
 
 const NOTE: &str =
     "in what ships to browsers and devices: anyone who loads or installs it can read it";
@@ -171,7 +171,7 @@ fn a_file_served_as_it_is_ships_even_when_a_path_rule_finds_it() {
 }
 
 #[test]
-fn an_app_package_ships_every_file_it_holds() {
+fn app_packages_electron_archives_and_extension_packages_ship_every_file() {
     let t = Tree::new();
     let package = |key: &str| {
         zip_of(
@@ -185,14 +185,25 @@ fn an_app_package_ships_every_file_it_holds() {
             zip::CompressionMethod::Deflated,
         )
     };
+    let electron = asar_of(&[("dist/main.js", js(&monime(2423)).into_bytes())]);
+    let crx = crx_of(3, 64, &package(&monime(2424)));
     t.file("release/app-release.apk", package(&monime(2420)))
         .file("release/App.IPA", package(&monime(2421)))
-        .file("release/backup.zip", package(&monime(2422)));
+        .file("release/backup.zip", package(&monime(2422)))
+        .file("desktop/resources/app.asar", electron)
+        .file(
+            "desktop/resources/app.asar.unpacked/config.js",
+            js(&monime(2425)),
+        )
+        .file("extension/build.crx", crx);
     let (code, json) = t.scan_json(&["--no-config"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(
         exposure_by_path(&json),
         [
+            client("desktop/resources/app.asar!/dist/main.js"),
+            client("desktop/resources/app.asar.unpacked/config.js"),
+            client("extension/build.crx!/assets/config.json"),
             client("release/App.IPA!/assets/config.json"),
             client("release/app-release.apk!/assets/config.json"),
             none("release/backup.zip!/assets/config.json"),
