@@ -122,7 +122,15 @@ fn run_rule(
     let regex = regex.get();
     let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
     bounded_captures(regex, hay, |caps| {
-        let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+        // An `exposure` rule's regex may name its reference in several alternatives (a
+        // call's argument, an interpolation): the first group that took part is the name.
+        let exposure = rule.kind == crate::rules::RuleKind::Exposure;
+        let first = || (1..caps.len()).find_map(|i| caps.get(i));
+        let m = match exposure {
+            true => first(),
+            false => caps.get(group),
+        };
+        let Some(m) = m.or_else(|| caps.get(0)) else {
             return;
         };
         let secret = m.as_bytes();
@@ -135,9 +143,10 @@ fn run_rule(
             }
         }
         // An `exposure` rule's match is a name: no entropy or placeholder test, but the
-        // name must name a server secret (not a public-by-design key, not a descriptor).
-        let entropy = if rule.kind == crate::rules::RuleKind::Exposure {
-            if !super::exposure::names_server_secret(secret) {
+        // name must pass its rule's test (`group_names`): a server secret under a browser
+        // prefix, or a secret-named value as it is (not a descriptor, not masked).
+        let entropy = if exposure {
+            if !super::exposure::group_passes(rule.group_names, secret) {
                 return;
             }
             0.0

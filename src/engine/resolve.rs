@@ -219,7 +219,8 @@ fn raise_exposed(
         return;
     }
     made.retain(|((r, _, end), f)| {
-        rules.rules[*r as usize].kind != RuleKind::Exposure
+        f.exposure != Some(Exposure::BrowserName)
+            || rules.rules[*r as usize].kind != RuleKind::Exposure
             || !raised.iter().any(|&(line, s)| line == f.line && *end <= s)
     });
 }
