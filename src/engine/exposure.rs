@@ -42,6 +42,17 @@ pub(crate) fn group_passes(test: GroupNames, group: &[u8]) -> bool {
     }
 }
 
+/// The exposure an `exposure` rule reports.
+pub(crate) fn exposure_of(rule: &crate::rules::Rule) -> Option<crate::finding::Exposure> {
+    use crate::finding::Exposure;
+    use crate::rules::Exposes;
+    (rule.kind == crate::rules::RuleKind::Exposure).then_some(match rule.exposes {
+        Exposes::BrowserName => Exposure::BrowserName,
+        Exposes::Log => Exposure::Log,
+        Exposes::BrowserStorage => Exposure::BrowserStorage,
+    })
+}
+
 /// What a secret-named value holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Holds {

@@ -25,6 +25,10 @@ pub(crate) struct Candidate {
     /// A name-based rule's unquoted value: counts in config files, not in code, where a
     /// secret is a string literal (decided per origin, by the file's type).
     pub loose: bool,
+    /// An `exposure` rule's `literal` group: a string literal given to what exposes it. Never
+    /// reported itself: a secret another rule finds inside it carries the rule's exposure
+    /// (`resolve.rs`).
+    pub carrier: bool,
 }
 
 /// Appends the candidates of `bytes` to `out`. Rules for which `skip` holds do not run;
@@ -124,11 +128,16 @@ fn run_rule(
     bounded_captures(regex, hay, |caps| {
         // An `exposure` rule's regex may name its reference in several alternatives (a
         // call's argument, an interpolation): the first group that took part is the name.
+        // A group named `literal` is a string literal given to what exposes it
+        // (`localStorage.setItem("k", "sk_live_…")`): whatever secret another rule finds in it
+        // carries the exposure.
         let exposure = rule.kind == crate::rules::RuleKind::Exposure;
+        let literal = caps.name("literal").filter(|_| exposure);
         let first = || (1..caps.len()).find_map(|i| caps.get(i));
-        let m = match exposure {
-            true => first(),
-            false => caps.get(group),
+        let m = match (exposure, literal) {
+            (_, Some(l)) => Some(l),
+            (true, None) => first(),
+            (false, None) => caps.get(group),
         };
         let Some(m) = m.or_else(|| caps.get(0)) else {
             return;
@@ -145,7 +154,9 @@ fn run_rule(
         // An `exposure` rule's match is a name: no entropy or placeholder test, but the
         // name must pass its rule's test (`group_names`): a server secret under a browser
         // prefix, or a secret-named value as it is (not a descriptor, not masked).
-        let entropy = if exposure {
+        let entropy = if literal.is_some() {
+            0.0
+        } else if exposure {
             if !super::exposure::group_passes(rule.group_names, secret) {
                 return;
             }
@@ -157,13 +168,14 @@ fn run_rule(
             entropy
         };
         let span = (offset + m.start(), offset + m.end());
+        let flags = (false, literal.is_some());
         keep(
             rule,
             r,
             secret,
             span,
             entropy,
-            false,
+            flags,
             (global, keep_silenced),
             out,
         );
@@ -266,7 +278,7 @@ fn keep(
     secret: &[u8],
     (start, end): (usize, usize),
     entropy: f64,
-    loose: bool,
+    (loose, carrier): (bool, bool),
     (global, keep_silenced): (&Allow, bool),
     out: &mut Vec<Candidate>,
 ) {
@@ -279,6 +291,7 @@ fn keep(
             entropy,
             why,
             loose,
+            carrier,
         });
     }
 }
@@ -335,7 +348,8 @@ fn run_context(
             continue;
         }
         let loose = !a.quoted;
-        keep(rule, r, secret, (start, end), entropy, loose, allow, out);
+        let flags = (loose, false);
+        keep(rule, r, secret, (start, end), entropy, flags, allow, out);
     }
 }
 

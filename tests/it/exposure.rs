@@ -303,6 +303,7 @@ fn rules_list_marks_exposure_rules() {
             "browser-exposed-secret-in-code",
             "browser-exposed-secret-name",
             "browser-exposed-secret-sveltekit-import",
+            "secret-in-browser-storage",
             "secret-logged-console",
             "secret-logged-go",
             "secret-logged-java",
@@ -521,4 +522,139 @@ fn sarif_tags_log_rules_exposure() {
     assert!(tags.iter().any(|t| t == "exposure"), "{tags:?}");
     let result = &sarif["runs"][0]["results"][0];
     assert_eq!(result["properties"]["exposure"], "log");
+}
+
+/// The browser-storage findings of a report, as `(path, line, stored expression)`, sorted.
+fn stored(json: &Value) -> Vec<(String, u64, String)> {
+    let mut all: Vec<(String, u64, String)> = of_rule(json, "secret-in-browser-storage")
+        .into_iter()
+        .map(|(path, line, f)| {
+            assert_eq!(f["exposure"], "browser-storage", "{f:#}");
+            assert_eq!(f["severity"], "medium", "{f:#}");
+            assert_eq!(f["secret_redacted"], false, "{f:#}");
+            (
+                path.to_string(),
+                line,
+                f["secret"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Server secrets put in `localStorage`, `sessionStorage` or a cookie set from script are
+/// found; the session credential an app keeps for its own user is its design, and not.
+#[test]
+fn server_secrets_in_browser_storage_are_found_and_session_tokens_are_not() {
+    let t = Tree::new();
+    t.file(
+        "web/src/store.ts",
+        "localStorage.setItem(\"stripe\", process.env.STRIPE_SECRET_KEY);
+sessionStorage.setItem('apiKey', apiKey);
+window.localStorage.openaiKey = OPENAI_API_KEY;
+document.cookie = `client_secret=${clientSecret}; path=/`;
+document.cookie = \"pw=\" + encodeURIComponent(password) + \"; Secure\";
+localStorage[\"gh\"] = process.env.GITHUB_TOKEN;
+localStorage.setItem(\"token\", accessToken);
+localStorage.setItem(\"auth\", res.data.token);
+document.cookie = \"session=\" + authToken;
+sessionStorage.setItem(\"refresh\", refreshToken);
+localStorage.setItem(\"key\", apiKey.slice(-4));
+localStorage.setItem(\"hasApiKey\", String(!!apiKey));
+localStorage.setItem(\"secret_name\", secretName);
+if (localStorage.apiKey == apiKey) {}
+",
+    );
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!(code, 1);
+    assert_valid_report(&json);
+    let want: Vec<(String, u64, String)> = [
+        (1, "process.env.STRIPE_SECRET_KEY"),
+        (2, "apiKey"),
+        (3, "OPENAI_API_KEY"),
+        (4, "clientSecret"),
+        (5, "password"),
+        (6, "process.env.GITHUB_TOKEN"),
+    ]
+    .iter()
+    .map(|(l, s)| ("web/src/store.ts".to_string(), *l, s.to_string()))
+    .collect();
+    assert_eq!(stored(&json), want, "{json:#}");
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        want.len(),
+        "{json:#}"
+    );
+    // Like every rule: below `--min-severity high`, and disabled.
+    let (code, json) = t.scan_json(&["--min-severity", "high"]);
+    assert_eq!((code, stored(&json).len()), (0, 0), "{json:#}");
+    t.file(".leakguard.yaml", "disable: [secret-in-browser-storage]\n");
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!((code, stored(&json).len()), (0, 0), "{json:#}");
+}
+
+#[test]
+fn staged_reports_only_added_browser_storage_lines() {
+    let r = Repo::new();
+    r.write("app.js", "localStorage.setItem('k', apiKey);\n");
+    r.commit_all("init");
+    r.write(
+        "app.js",
+        "localStorage.setItem('k', apiKey);\nsessionStorage.setItem('s', clientSecret);\n",
+    );
+    r.git(&["add", "app.js"]);
+    let (code, json, _) = r.json("staged", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stored(&json),
+        [("app.js".into(), 2, "clientSecret".into())],
+        "{json:#}"
+    );
+}
+
+/// A provider's token written as a literal into browser storage is reported by its own rule
+/// (its severity, its value redacted) and carries the exposure; a plain literal is nothing.
+#[test]
+fn a_provider_token_literal_in_browser_storage_carries_the_exposure() {
+    let (a, b) = (synthetic(4, 30, ALNUM), synthetic(5, 30, ALNUM));
+    let t = Tree::new();
+    t.file(
+        "web/app.js",
+        format!(
+            "localStorage.setItem(\"stripe\", \"sk_live_{a}\");\ndocument.cookie = \"k=sk_live_{b}; path=/\";\nlocalStorage.setItem(\"theme\", \"dark\");\nconst key = \"sk_live_{a}\";\n"
+        ),
+    );
+    let out = t.cmd(&["scan", "--format", "json"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(&a) && !text.contains(&b), "a secret leaked");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_valid_report(&json);
+    let mut found: Vec<(u64, Option<&str>)> = of_rule(&json, "stripe-secret-key")
+        .into_iter()
+        .map(|(_, line, f)| {
+            assert_eq!(f["secret_redacted"], true);
+            (line, f["exposure"].as_str())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (1, Some("browser-storage")),
+            (2, Some("browser-storage")),
+            (4, None)
+        ],
+        "{json:#}"
+    );
+    assert_eq!(stored(&json).len(), 0, "{json:#}");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 3, "{json:#}");
+    let storage = of_rule(&json, "stripe-secret-key")[0].2;
+    assert!(
+        storage["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Whatever is in localStorage"),
+        "{storage:#}"
+    );
 }
