@@ -209,6 +209,7 @@ pub(crate) fn browser_name_before(before: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::RuleKind;
 
     #[test]
     fn server_secret_names_and_the_names_that_are_not() {
@@ -339,6 +340,19 @@ mod tests {
         ] {
             assert!(!browser_name_before(before.as_bytes()), "{before}");
         }
+    }
+
+    /// A rule's `exposes` and its findings' exposure have the same name in every output.
+    #[test]
+    fn an_exposure_rule_reports_what_it_exposes() {
+        let set = crate::rules::RuleSet::load_builtin(None).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for r in set.rules.iter().filter(|r| r.kind == RuleKind::Exposure) {
+            let e = exposure_of(r).unwrap();
+            assert_eq!(e.as_str(), r.exposes.as_str(), "{}", r.id);
+            seen.insert(e.as_str());
+        }
+        assert_eq!(seen.len(), 3, "{seen:?}");
     }
 
     /// The `exposure` rules run only where a keyword occurs: every prefix must hold one.

@@ -149,6 +149,15 @@ pub enum Exposes {
 }
 
 impl Exposes {
+    /// The name rule files and `rules list` use (the finding's exposure says it the same way).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposes::BrowserName => "browser-name",
+            Exposes::Log => "log",
+            Exposes::BrowserStorage => "browser-storage",
+        }
+    }
+
     /// The test group 1 passes unless the rule says otherwise.
     pub fn group_names(self) -> GroupNames {
         match self {

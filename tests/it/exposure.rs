@@ -294,7 +294,16 @@ fn rules_list_marks_exposure_rules() {
         .unwrap()
         .iter()
         .filter(|r| r["exposure"] == true)
-        .map(|r| r["id"].as_str().unwrap())
+        .map(|r| {
+            let id = r["id"].as_str().unwrap();
+            let exposes = match id {
+                _ if id.starts_with("secret-logged-") => "log",
+                "secret-in-browser-storage" => "browser-storage",
+                _ => "browser-name",
+            };
+            assert_eq!(r["exposes"], exposes, "{r:#}");
+            id
+        })
         .collect();
     ids.sort();
     assert_eq!(
