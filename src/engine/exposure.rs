@@ -62,10 +62,10 @@ enum Holds {
     Session,
 }
 
-/// The name a reference ends in (`api_key` of `self.api_key`, `MONIME_TOKEN` of
+/// A reference's receiver (`self.`, `os.environ[`), the name it ends in (`api_key` of `self.api_key`, `MONIME_TOKEN` of
 /// `os.environ["MONIME_TOKEN"]` or `env::var("MONIME_TOKEN").unwrap()`), and whether what
 /// it reads is the environment (`process.env`, `os.environ`, `getenv`, `env::var`, `ENV[`).
-fn referenced_name(expr: &[u8]) -> (&[u8], bool) {
+fn reference_parts(expr: &[u8]) -> (&[u8], &[u8], bool) {
     let start = expr
         .iter()
         .position(|b| !b"&* \t".contains(b))
@@ -88,8 +88,14 @@ fn referenced_name(expr: &[u8]) -> (&[u8], bool) {
             (&expr[..at], &expr[at..])
         }
     };
-    let env = receiver.windows(3).any(|w| w.eq_ignore_ascii_case(b"env"));
-    (name, env)
+    let env = receiver
+        .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .any(|w| {
+            [&b"env"[..], b"environ", b"getenv"]
+                .iter()
+                .any(|e| w.eq_ignore_ascii_case(e))
+        });
+    (receiver, name, env)
 }
 
 /// What `name` holds, if it names a secret as it is.
@@ -114,16 +120,28 @@ fn holds(name: &[u8]) -> Option<Holds> {
     }
 }
 
+/// What a reference holds, and whether it reads the environment. A member of something
+/// that names or describes (`EnvironmentVariableNames.MSI_SECRET`, `tokenTypes.SECRET`) is
+/// a name, not a secret.
+fn reference_holds(expr: &[u8]) -> (Option<Holds>, bool) {
+    let (receiver, name, env) = reference_parts(expr);
+    let described = !env
+        && receiver
+            .split(|b| b".:>-[(\"'$".contains(b))
+            .any(|segment| !segment.is_empty() && describes(segment));
+    (holds(name).filter(|_| !described), env)
+}
+
 /// Whether a reference (a log rule's group 1) is to a secret-named value as it is.
 pub(crate) fn names_logged_secret(expr: &[u8]) -> bool {
-    holds(referenced_name(expr).0).is_some()
+    reference_holds(expr).0.is_some()
 }
 
 /// Whether a reference (a browser-storage rule's group 1) is to a server secret: a
 /// secret-named value, or a session credential's name read from the environment.
 pub(crate) fn names_stored_secret(expr: &[u8]) -> bool {
-    let (name, env) = referenced_name(expr);
-    match holds(name) {
+    let (holds, env) = reference_holds(expr);
+    match holds {
         Some(Holds::Secret) => true,
         Some(Holds::Session) => env,
         None => false,
@@ -262,8 +280,8 @@ mod tests {
             ("config['api_key']", "api_key", false),
             ("settings.get(\"SECRET_KEY\")", "SECRET_KEY", false),
         ] {
-            let got = referenced_name(expr.as_bytes());
-            assert_eq!((got.0, got.1), (name.as_bytes(), env), "{expr}");
+            let (_, got, reads) = reference_parts(expr.as_bytes());
+            assert_eq!((got, reads), (name.as_bytes(), env), "{expr}");
         }
     }
 
@@ -294,6 +312,9 @@ mod tests {
             "hasToken",
             "fake_password",
             "eos_token",
+            "deletedSecret",
+            "acquire_token",
+            "ManagedIdentityEnvironmentVariableNames.MSI_SECRET",
             "publicKey",
             "key",
             "tokens",

@@ -142,6 +142,12 @@ fn run_rule(
         let Some(m) = m.or_else(|| caps.get(0)) else {
             return;
         };
+        // A reference is exposed only by code that runs: not by a call in a comment (a
+        // JSDoc or doc-comment example, a commented-out line).
+        let reference = rule.group_names != crate::rules::GroupNames::BrowserSecret;
+        if exposure && reference && in_comment_line(hay, m.start()) {
+            return;
+        }
         let secret = m.as_bytes();
         // A name-and-entropy match followed by `(` is a function call, not a value; one that
         // runs into a template expression (`prefix{{ var }}`, `prefix${VAR}`) is not literal.
@@ -180,6 +186,16 @@ fn run_rule(
             out,
         );
     })
+}
+
+/// Whether `at` is on a comment line: its text up to `at` starts with `//`, `/*`, `*`, `#`
+/// or `<!--`.
+fn in_comment_line(hay: &[u8], at: usize) -> bool {
+    let start = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |i| i + 1);
+    let line = hay[start..at].trim_ascii_start();
+    [&b"//"[..], b"/*", b"*", b"#", b"<!--"]
+        .iter()
+        .any(|p| line.starts_with(p))
 }
 
 /// A regex spent more than its budget on one window.

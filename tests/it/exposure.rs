@@ -380,7 +380,16 @@ console.log(tokenizer);
 logger.info(`refresh ${this.refreshToken}`);
 console.log(redact(secret));
 console.log(hasToken ? \"signed in\" : \"anonymous\");
+// console.log(token);
+ * console.log(\"key\", apiKey);
+logger.info(`checked ${EnvironmentVariableNames.API_SECRET}`);
+console.log(deletedSecret);
 ",
+    ),
+    ("web/README.md", "console.log(apiKey)\n"),
+    (
+        "web/types.d.ts",
+        "export const f = () => console.log(apiKey);\n",
     ),
     (
         "svc/app.py",
