@@ -189,14 +189,23 @@ fn run_rule(
 }
 
 /// Whether `at` is on a comment line: its text up to `at` starts with `//`, `/*`, `*`, `#`
-/// or `<!--`.
+/// or `<!--`. Only the last [`COMMENT_REACH`] bytes are looked at, so that many matches on
+/// one long line (a minified bundle, which holds no line comments) stay linear.
 fn in_comment_line(hay: &[u8], at: usize) -> bool {
-    let start = memchr::memrchr(b'\n', &hay[..at]).map_or(0, |i| i + 1);
+    let from = at.saturating_sub(COMMENT_REACH);
+    let start = match memchr::memrchr(b'\n', &hay[from..at]) {
+        Some(i) => from + i + 1,
+        None if from > 0 => return false,
+        None => 0,
+    };
     let line = hay[start..at].trim_ascii_start();
     [&b"//"[..], b"/*", b"*", b"#", b"<!--"]
         .iter()
         .any(|p| line.starts_with(p))
 }
+
+/// How far back [`in_comment_line`] looks for the start of a line.
+const COMMENT_REACH: usize = 4096;
 
 /// A regex spent more than its budget on one window.
 #[derive(Debug, PartialEq, Eq)]
@@ -451,6 +460,23 @@ mod tests {
             .map(|m| (m.start(), m.end()))
             .collect();
         assert_eq!(spans(&empty, short), plain);
+    }
+
+    #[test]
+    fn comment_lines_are_told_from_code() {
+        for (hay, comment) in [
+            ("call(token)", false),
+            ("x = 1\n  // call(token)", true),
+            ("  * call(token)", true),
+            ("# call(token)", true),
+            ("a // b\ncall(token)", false),
+        ] {
+            let at = hay.rfind("token").unwrap();
+            assert_eq!(in_comment_line(hay.as_bytes(), at), comment, "{hay}");
+        }
+        let long = format!("// {}call(token)", "x".repeat(COMMENT_REACH));
+        let at = long.rfind("token").unwrap();
+        assert!(!in_comment_line(long.as_bytes(), at));
     }
 
     /// Linear work: a pattern that rescans the rest of the line per match stays within
