@@ -180,6 +180,9 @@ struct Vocabulary {
     browser_prefixes: Vec<Prefix>,
     server_secret_words: Groups,
     public_names: Vec<PublicName>,
+    secret_value_words: Groups,
+    session_token_words: Groups,
+    masking_words: Groups,
 }
 
 /// A framework's prefix for the variables it inlines into browser bundles.
@@ -321,6 +324,25 @@ fn vocabulary(root: &str) -> (String, Vec<(String, String)>) {
         upper,
         "an uppercase name",
     );
+    let snake: Check = |c| c.is_ascii_lowercase() || c == '_';
+    let secret_words = list(
+        "secret_value_words",
+        flat(&v.secret_value_words),
+        snake,
+        "lowercase words joined by `_`",
+    );
+    let session_words = list(
+        "session_token_words",
+        flat(&v.session_token_words),
+        snake,
+        "lowercase words joined by `_`",
+    );
+    let masking = list(
+        "masking_words",
+        flat(&v.masking_words),
+        lower,
+        "a lowercase word",
+    );
     let tools = list(
         "command_flags",
         v.command_flags.iter().flat_map(|t| &t.tools).collect(),
@@ -385,7 +407,12 @@ fn vocabulary(root: &str) -> (String, Vec<(String, String)>) {
             ));
         }
     }
-    for w in server_words.iter().chain(&public_names) {
+    for w in server_words
+        .iter()
+        .chain(&public_names)
+        .chain(&secret_words)
+        .chain(&session_words)
+    {
         if w.starts_with('_') || w.ends_with('_') || w.contains("__") {
             errors.push(format!("{NAME}: {w:?}: `_` only between words"));
         }
@@ -469,6 +496,13 @@ fn vocabulary(root: &str) -> (String, Vec<(String, String)>) {
         public_rows.join(", ")
     )
     .unwrap();
+    for (name, l) in [
+        ("SECRET_VALUE_WORDS", &secret_words),
+        ("SESSION_TOKEN_WORDS", &session_words),
+        ("MASKING_WORDS", &masking),
+    ] {
+        writeln!(w, "pub(crate) static {name}: &[&str] = &{l:?};").unwrap();
+    }
     // Longest first, so that an alternation never stops at a shorter entry.
     let alternation = |l: &[String]| {
         let mut l = l.to_vec();
@@ -478,6 +512,19 @@ fn vocabulary(root: &str) -> (String, Vec<(String, String)>) {
     let generated = vec![
         ("browser_prefix".to_string(), alternation(&prefixes)),
         ("server_secret_word".to_string(), alternation(&server_words)),
+        // A name's last words holding a secret, in any case style: `api_?key` is `apiKey`,
+        // `api_key` and `API_KEY`.
+        (
+            "secret_word_end".to_string(),
+            alternation(
+                &secret_words
+                    .iter()
+                    .chain(&session_words)
+                    .map(|w| w.replace('_', "_?"))
+                    .collect::<Vec<_>>(),
+            )
+            .replacen("(?:", "(?i:", 1),
+        ),
     ];
     (w, generated)
 }
@@ -568,6 +615,8 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
         priority,
         multiline,
         kind,
+        exposes,
+        group_names,
         pair,
         checksum,
         overlaps,
@@ -599,6 +648,11 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
     writeln!(w, "        priority: {priority},").unwrap();
     writeln!(w, "        multiline: {multiline},").unwrap();
     writeln!(w, "        kind: RuleKind::{kind:?},").unwrap();
+    let exposes = exposes.map(|e| format!("Exposes::{e:?}"));
+    let group_names = group_names.map(|g| format!("GroupNames::{g:?}"));
+    let opt = |o: Option<String>| o.map_or("None".to_string(), |s| format!("Some({s})"));
+    writeln!(w, "        exposes: {},", opt(exposes)).unwrap();
+    writeln!(w, "        group_names: {},", opt(group_names)).unwrap();
     match pair {
         Some(syntax::PairSyntax {
             rule,

@@ -229,7 +229,11 @@ impl Finding {
         let secret = String::from_utf8_lossy(secret).into_owned();
         // An `exposure` rule matches a variable's name, which holds no secret: shown whole.
         let exposure =
-            (rule.kind == crate::rules::RuleKind::Exposure).then_some(Exposure::BrowserName);
+            (rule.kind == crate::rules::RuleKind::Exposure).then_some(match rule.exposes {
+                crate::rules::Exposes::BrowserName => Exposure::BrowserName,
+                crate::rules::Exposes::Log => Exposure::Log,
+                crate::rules::Exposes::BrowserStorage => Exposure::BrowserStorage,
+            });
         let redacted = match exposure {
             Some(_) => secret.clone(),
             None => redact(&secret, &rule.keywords),

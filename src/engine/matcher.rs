@@ -25,6 +25,10 @@ pub(crate) struct Candidate {
     /// A name-based rule's unquoted value: counts in config files, not in code, where a
     /// secret is a string literal (decided per origin, by the file's type).
     pub loose: bool,
+    /// An `exposure` rule's `literal` group: a string literal given to what exposes it. Never
+    /// reported itself: a secret another rule finds inside it carries the rule's exposure
+    /// (`resolve.rs`).
+    pub carrier: bool,
 }
 
 /// Appends the candidates of `bytes` to `out`. Rules for which `skip` holds do not run;
@@ -122,9 +126,28 @@ fn run_rule(
     let regex = regex.get();
     let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
     bounded_captures(regex, hay, |caps| {
-        let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+        // An `exposure` rule's regex may name its reference in several alternatives (a
+        // call's argument, an interpolation): the first group that took part is the name.
+        // A group named `literal` is a string literal given to what exposes it
+        // (`localStorage.setItem("k", "sk_live_…")`): whatever secret another rule finds in it
+        // carries the exposure.
+        let exposure = rule.kind == crate::rules::RuleKind::Exposure;
+        let literal = caps.name("literal").filter(|_| exposure);
+        let first = || (1..caps.len()).find_map(|i| caps.get(i));
+        let m = match (exposure, literal) {
+            (_, Some(l)) => Some(l),
+            (true, None) => first(),
+            (false, None) => caps.get(group),
+        };
+        let Some(m) = m.or_else(|| caps.get(0)) else {
             return;
         };
+        // A reference is exposed only by code that runs: not by a call in a comment (a
+        // JSDoc or doc-comment example, a commented-out line).
+        let reference = rule.group_names != crate::rules::GroupNames::BrowserSecret;
+        if exposure && reference && in_comment_line(hay, m.start()) {
+            return;
+        }
         let secret = m.as_bytes();
         // A name-and-entropy match followed by `(` is a function call, not a value; one that
         // runs into a template expression (`prefix{{ var }}`, `prefix${VAR}`) is not literal.
@@ -135,9 +158,12 @@ fn run_rule(
             }
         }
         // An `exposure` rule's match is a name: no entropy or placeholder test, but the
-        // name must name a server secret (not a public-by-design key, not a descriptor).
-        let entropy = if rule.kind == crate::rules::RuleKind::Exposure {
-            if !super::exposure::names_server_secret(secret) {
+        // name must pass its rule's test (`group_names`): a server secret under a browser
+        // prefix, or a secret-named value as it is (not a descriptor, not masked).
+        let entropy = if literal.is_some() {
+            0.0
+        } else if exposure {
+            if !super::exposure::group_passes(rule.group_names, secret) {
                 return;
             }
             0.0
@@ -148,18 +174,38 @@ fn run_rule(
             entropy
         };
         let span = (offset + m.start(), offset + m.end());
+        let flags = (false, literal.is_some());
         keep(
             rule,
             r,
             secret,
             span,
             entropy,
-            false,
+            flags,
             (global, keep_silenced),
             out,
         );
     })
 }
+
+/// Whether `at` is on a comment line: its text up to `at` starts with `//`, `/*`, `*`, `#`
+/// or `<!--`. Only the last [`COMMENT_REACH`] bytes are looked at, so that many matches on
+/// one long line (a minified bundle, which holds no line comments) stay linear.
+fn in_comment_line(hay: &[u8], at: usize) -> bool {
+    let from = at.saturating_sub(COMMENT_REACH);
+    let start = match memchr::memrchr(b'\n', &hay[from..at]) {
+        Some(i) => from + i + 1,
+        None if from > 0 => return false,
+        None => 0,
+    };
+    let line = hay[start..at].trim_ascii_start();
+    [&b"//"[..], b"/*", b"*", b"#", b"<!--"]
+        .iter()
+        .any(|p| line.starts_with(p))
+}
+
+/// How far back [`in_comment_line`] looks for the start of a line.
+const COMMENT_REACH: usize = 4096;
 
 /// A regex spent more than its budget on one window.
 #[derive(Debug, PartialEq, Eq)]
@@ -257,7 +303,7 @@ fn keep(
     secret: &[u8],
     (start, end): (usize, usize),
     entropy: f64,
-    loose: bool,
+    (loose, carrier): (bool, bool),
     (global, keep_silenced): (&Allow, bool),
     out: &mut Vec<Candidate>,
 ) {
@@ -270,6 +316,7 @@ fn keep(
             entropy,
             why,
             loose,
+            carrier,
         });
     }
 }
@@ -326,7 +373,8 @@ fn run_context(
             continue;
         }
         let loose = !a.quoted;
-        keep(rule, r, secret, (start, end), entropy, loose, allow, out);
+        let flags = (loose, false);
+        keep(rule, r, secret, (start, end), entropy, flags, allow, out);
     }
 }
 
@@ -412,6 +460,23 @@ mod tests {
             .map(|m| (m.start(), m.end()))
             .collect();
         assert_eq!(spans(&empty, short), plain);
+    }
+
+    #[test]
+    fn comment_lines_are_told_from_code() {
+        for (hay, comment) in [
+            ("call(token)", false),
+            ("x = 1\n  // call(token)", true),
+            ("  * call(token)", true),
+            ("# call(token)", true),
+            ("a // b\ncall(token)", false),
+        ] {
+            let at = hay.rfind("token").unwrap();
+            assert_eq!(in_comment_line(hay.as_bytes(), at), comment, "{hay}");
+        }
+        let long = format!("// {}call(token)", "x".repeat(COMMENT_REACH));
+        let at = long.rfind("token").unwrap();
+        assert!(!in_comment_line(long.as_bytes(), at));
     }
 
     /// Linear work: a pattern that rescans the rest of the line per match stays within

@@ -148,8 +148,9 @@ fn content_findings(
     let mut silenced = Vec::new();
     let code = super::context::is_code(&origin.path);
     let near = Companions::of(rules, cands, lines, code);
+    let carriers: Vec<&Candidate> = cands.iter().filter(|c| c.carrier).collect();
     for c in cands {
-        if c.loose && code {
+        if (c.loose && code) || c.carrier {
             continue;
         }
         let rule = &rules.rules[c.rule as usize];
@@ -189,7 +190,28 @@ fn content_findings(
         pair_up(rules, lines.bytes(), &near, &mut made);
     }
     raise_exposed(rules, lines, &mut made);
+    if !carriers.is_empty() {
+        carry(rules, &carriers, &mut made);
+    }
     out.extend(made.into_iter().map(|(_, f)| f));
+}
+
+/// A secret inside a string literal that an `exposure` rule's `literal` group took
+/// (`localStorage.setItem("k", "sk_live_…")`) carries that rule's exposure, its remediation
+/// first. It keeps its own rule and severity: one finding per secret. The literal alone is
+/// never reported.
+fn carry(rules: &RuleSet, carriers: &[&Candidate], made: &mut [((u32, usize, usize), Finding)]) {
+    for ((r, start, end), f) in made.iter_mut() {
+        if rules.rules[*r as usize].kind != RuleKind::Secret || f.exposure.is_some() {
+            continue;
+        }
+        let Some(c) = carriers.iter().find(|c| c.start <= *start && *end <= c.end) else {
+            continue;
+        };
+        let carrier = &rules.rules[c.rule as usize];
+        f.exposure = super::exposure::exposure_of(carrier);
+        f.remediation = format!("{} {}", carrier.remediation, f.remediation);
+    }
 }
 
 /// What a secret given to a browser-exposed name must be met with, before its rule's own
@@ -224,7 +246,8 @@ fn raise_exposed(
         return;
     }
     made.retain(|((r, _, end), f)| {
-        rules.rules[*r as usize].kind != RuleKind::Exposure
+        f.exposure != Some(Exposure::BrowserName)
+            || rules.rules[*r as usize].kind != RuleKind::Exposure
             || !raised.iter().any(|&(line, s)| line == f.line && *end <= s)
     });
 }
@@ -412,7 +435,7 @@ pub(crate) fn printable_path<'p>(
 ) -> Cow<'p, str> {
     let mut found: Vec<(usize, usize, u32)> = cands
         .iter()
-        .filter(|c| !rules.rules[c.rule as usize].generic && c.end > c.start)
+        .filter(|c| !rules.rules[c.rule as usize].generic && !c.carrier && c.end > c.start)
         .map(|c| (c.start, c.end, c.rule))
         .collect();
     found.sort_unstable();

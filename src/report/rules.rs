@@ -60,6 +60,7 @@ pub fn write(rules: &[Rule], format: ListFormat, out: &mut dyn Write) -> io::Res
                     // An exposure rule finds a name that exposes a secret, not a value.
                     if r.kind == crate::rules::RuleKind::Exposure {
                         rule["exposure"] = true.into();
+                        rule["exposes"] = r.exposes.as_str().into();
                     }
                     if let Some(p) = &r.pair {
                         rule["pair"] =

@@ -10,8 +10,8 @@ use super::compile::Source;
 use std::borrow::Cow;
 
 use super::syntax::{
-    AllowSyntax, Checksum, Entry, Examples, PairSyntax, RuleKind, RuleSyntax, Severity, Text,
-    Within,
+    AllowSyntax, Checksum, Entry, Examples, Exposes, GroupNames, PairSyntax, RuleKind, RuleSyntax,
+    Severity, Text, Within,
 };
 
 /// A built-in rule as build.rs wrote it: [`RuleSyntax`] with static strings.
@@ -35,6 +35,8 @@ pub(super) struct StaticRule {
     priority: i32,
     multiline: bool,
     kind: RuleKind,
+    exposes: Option<Exposes>,
+    group_names: Option<GroupNames>,
     /// `(rule, within, required)`.
     pair: Option<(&'static str, Within, bool)>,
     checksum: Option<Checksum>,
@@ -92,6 +94,8 @@ impl StaticRule {
             priority: self.priority,
             multiline: self.multiline,
             kind: self.kind,
+            exposes: self.exposes,
+            group_names: self.group_names,
             pair: self.pair.map(|(rule, within, required)| PairSyntax {
                 rule: Cow::Borrowed(rule),
                 within,

@@ -12,7 +12,8 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::syntax::{
-    AllowSyntax, Checksum, Entry, Examples, RuleFile, RuleKind, RuleSyntax, Severity, Text, Within,
+    AllowSyntax, Checksum, Entry, Examples, Exposes, GroupNames, RuleFile, RuleKind, RuleSyntax,
+    Severity, Text, Within,
 };
 use super::validation::ValidateSyntax;
 
@@ -280,6 +281,10 @@ pub struct Rule {
     pub validate: Option<Check>,
     /// A secret, or an identifier only reported as a secret's companion.
     pub kind: RuleKind,
+    /// `kind: exposure`: who else can read what the match names, and what its group 1 must
+    /// name (`exposes:`, `group_names:`; unused by other kinds).
+    pub exposes: Exposes,
+    pub group_names: GroupNames,
     /// The companion this rule's secret works with.
     pub pair: Option<Pair>,
     /// Some rule pairs with this one: the engine keeps its matches at hand.
@@ -681,6 +686,10 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
             (None, None) => None,
         },
         kind: s.kind,
+        exposes: s.exposes.unwrap_or_default(),
+        group_names: s
+            .group_names
+            .unwrap_or_else(|| s.exposes.unwrap_or_default().group_names()),
         pair: s.pair.map(|p| Pair {
             rule: p.rule,
             within: p.within,

@@ -44,6 +44,44 @@ pub const FRAGMENTS: &[(&str, &str)] = &[
     // A token of some length in the alphabets issuers use (for `value:` of rules whose
     // issuer publishes no format; the randomness test does the rest).
     ("token_value", r#"[A-Za-z0-9_+/=.\-]{16,}"#),
+    // For the `exposure` rules on logs and browser storage: a reference to a value whose
+    // name ends in a secret word (`{{secret_word_end}}`, made by build.rs of the context
+    // vocabulary), as it is: `token`, `&token`, `self.api_key`, `this.password`,
+    // `$this->secret`, `os.environ["MONIME_TOKEN"]`, `config['api_key']`,
+    // `os.getenv("X_API_KEY")`, `System.getenv("DB_PASSWORD")`, `env::var("API_TOKEN")`.
+    // `engine/exposure.rs` then tests the name (not a descriptor, not masked).
+    (
+        "secret_ref",
+        r#"(?:[&*]*(?:[\w$]+(?:\.|::|->))*[\w$]*{{secret_word_end}}|(?:[\w$]+\.)*[\w$]+\[\s*["'][\w.-]*{{secret_word_end}}["']\s*\]|(?:[\w$]+(?:\.|::))*(?:get|getenv|Getenv|var|getProperty)\(\s*["'][\w.-]*{{secret_word_end}}["']\s*\)(?:\.unwrap\(\))?)"#,
+    ),
+    // The arguments of a call before the one a rule captures, each followed by `,`, or the
+    // operands before it followed by `+` or `%` (concatenation, Python's `%` formatting) or
+    // `.format(`: string literals whole, parentheses balanced two deep, never past `;` or
+    // the end of the line. Lazy: the first argument that qualifies is the one captured.
+    (
+        "earlier_args",
+        r#"(?:(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`\n]*`|\((?:[^()\n]|\([^()\n]*\))*\)|[^"'`,+%()\n;])*(?:[,+%]|\.format\()\s*)*?"#,
+    ),
+    // What opens an interpolation inside a string, up to the expression: a JavaScript
+    // template literal's `${`, a Python f-string's `{`, a Rust format string's `{` (`{{` is
+    // a literal brace in both), a Kotlin string template's `$` (then `{` or a name).
+    ("js_template_open", r#"`(?:[^`\\\n]|\\.)*?\$\{\s*"#),
+    (
+        "fstring_open",
+        r#"\b[fF][rR]?(?:"(?:[^"{\n\\]|\\.|\{\{|\{[^{}"\n]*\})*?|'(?:[^'{\n\\]|\\.|\{\{|\{[^{}'\n]*\})*?)\{\s*"#,
+    ),
+    (
+        "rust_format_open",
+        r#""(?:[^"{\n\\]|\\.|\{\{|\{[^{}"\n]*\})*?\{"#,
+    ),
+    // A Rust format string whose placeholders all format a string or any value (`{}`,
+    // `{:?}`, `{name:>8}`), none a number (`{:08x}`, `{:b}`, `{:e}`, `{:p}`): a value shown
+    // in hex is a number, never a string secret (a QUIC path-challenge `token`).
+    (
+        "rust_format_string",
+        r#""(?:[^"{}\n\\]|\\.|\{\{|\}\}|\{[\w.]*(?::(?:[^{}"\n]*[^{}"\nxXobeEp?])?\??)?\})*""#,
+    ),
+    ("kotlin_template_open", r#""(?:[^"$\n\\]|\\.)*?\$"#),
 ];
 
 /// How deep fragments may nest.
@@ -109,7 +147,7 @@ mod tests {
         assert_eq!(expand("{{ x }}", &[]).unwrap(), "{{ x }}");
         assert!(expand("{{nope}}", &[]).unwrap_err().contains("`{{nope}}`"));
         for (name, body) in FRAGMENTS {
-            let full = expand(body, &[]).unwrap();
+            let full = expand(body, crate::rules::VOCABULARY_FRAGMENTS).unwrap();
             regex::bytes::Regex::new(&format!("(?:{full})"))
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
         }

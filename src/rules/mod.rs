@@ -10,7 +10,7 @@ pub mod validation;
 pub use compile::{
     Allow, AllowEntry, Check, LazyGlobs, LazyRegex, Matcher, Pair, Rule, RuleError, RuleSet, Source,
 };
-pub use syntax::{Checksum, RuleKind, Severity, Within};
+pub use syntax::{Checksum, Exposes, GroupNames, RuleKind, Severity, Within};
 
 // `{{browser_prefix}}` and `{{server_secret_word}}`: fragments build.rs makes of the context
 // vocabulary's lists (`src/engine/context/vocabulary.yaml`), so that rules name them.

@@ -85,6 +85,14 @@ pub struct RuleSyntax {
     /// as the companion of a secret whose rule names it in `pair`.
     #[serde(default)]
     pub kind: RuleKind,
+    /// `kind: exposure` rules: who else can read what the match names (`browser-name`, the
+    /// default; `log`; `browser-storage`).
+    #[serde(default)]
+    pub exposes: Option<Exposes>,
+    /// `kind: exposure` rules: what group 1 must name to be reported (by default, what
+    /// `exposes` implies: `browser-secret`, `secret`, `server-secret`).
+    #[serde(default)]
+    pub group_names: Option<GroupNames>,
     /// The secret works only with a companion found near it: an account or key id.
     #[serde(default)]
     pub pair: Option<PairSyntax>,
@@ -123,6 +131,58 @@ pub enum RuleKind {
     /// framework ships to browsers): the match is the name, shown unredacted; any secret
     /// value under it is reported by its own rule.
     Exposure,
+}
+
+/// Who else can read what an `exposure` rule's match names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exposes {
+    /// Every browser that loads the app: a server secret under a name a framework inlines
+    /// into its bundle (`NEXT_PUBLIC_STRIPE_SECRET_KEY`).
+    #[default]
+    BrowserName,
+    /// Whoever reads the logs: a secret given as it is to a log or print call.
+    Log,
+    /// Every script on the page: a secret put in `localStorage`, `sessionStorage` or a
+    /// cookie set from script.
+    BrowserStorage,
+}
+
+impl Exposes {
+    /// The name rule files and `rules list` use (the finding's exposure says it the same way).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposes::BrowserName => "browser-name",
+            Exposes::Log => "log",
+            Exposes::BrowserStorage => "browser-storage",
+        }
+    }
+
+    /// The test group 1 passes unless the rule says otherwise.
+    pub fn group_names(self) -> GroupNames {
+        match self {
+            Exposes::BrowserName => GroupNames::BrowserSecret,
+            Exposes::Log => GroupNames::Secret,
+            Exposes::BrowserStorage => GroupNames::ServerSecret,
+        }
+    }
+}
+
+/// What an `exposure` rule's group 1 must name (`engine/exposure.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupNames {
+    /// A variable name with a browser prefix and a server-secret word, not public by design
+    /// and not a descriptor (`NEXT_PUBLIC_STRIPE_SECRET_KEY`).
+    BrowserSecret,
+    /// A reference to a secret-named value as it is (`token`, `self.api_key`,
+    /// `process.env.X_API_KEY`): not a descriptor (`token_type`), not derived or masked
+    /// (`masked_token`, `hasPassword`).
+    Secret,
+    /// As `secret`, but not the credential an app keeps for its own signed-in user
+    /// (`accessToken`, `authToken`) unless read from the environment: an API key, a secret,
+    /// a password, a private key (`apiKey`, `STRIPE_SECRET_KEY`, `process.env.X_TOKEN`).
+    ServerSecret,
 }
 
 /// `pair:`: the companion a secret works with (`AccountSid` + auth token, key id + key
@@ -220,6 +280,10 @@ impl RuleSyntax {
             && (self.regex.is_none() || self.validate.is_some() || self.pair.is_some())
         {
             return Err("an `exposure` rule finds a name with a `regex` (its group 1 the name): it has no `name`, `paths`, `pair` or `validate`".into());
+        }
+        if self.kind != RuleKind::Exposure && (self.exposes.is_some() || self.group_names.is_some())
+        {
+            return Err("`exposes` and `group_names` belong to `kind: exposure` rules".into());
         }
         if let Some(p) = &self.pair {
             if !self.paths.is_empty() {

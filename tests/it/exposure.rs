@@ -294,7 +294,16 @@ fn rules_list_marks_exposure_rules() {
         .unwrap()
         .iter()
         .filter(|r| r["exposure"] == true)
-        .map(|r| r["id"].as_str().unwrap())
+        .map(|r| {
+            let id = r["id"].as_str().unwrap();
+            let exposes = match id {
+                _ if id.starts_with("secret-logged-") => "log",
+                "secret-in-browser-storage" => "browser-storage",
+                _ => "browser-name",
+            };
+            assert_eq!(r["exposes"], exposes, "{r:#}");
+            id
+        })
         .collect();
     ids.sort();
     assert_eq!(
@@ -302,7 +311,14 @@ fn rules_list_marks_exposure_rules() {
         [
             "browser-exposed-secret-in-code",
             "browser-exposed-secret-name",
-            "browser-exposed-secret-sveltekit-import"
+            "browser-exposed-secret-sveltekit-import",
+            "secret-in-browser-storage",
+            "secret-logged-console",
+            "secret-logged-go",
+            "secret-logged-java",
+            "secret-logged-logger",
+            "secret-logged-python",
+            "secret-logged-rust",
         ]
     );
 }
@@ -324,4 +340,339 @@ fn a_public_by_design_key_under_a_browser_name_is_not_raised() {
         assert_eq!(f["severity"], "high");
         assert!(f.get("exposure").is_none(), "{f:#}");
     }
+}
+
+/// The log findings of a report, as `(path, line, logged expression)`, sorted.
+fn logged(json: &Value) -> Vec<(String, u64, String)> {
+    let mut all: Vec<(String, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["exposure"] == "log")
+        .map(|f| {
+            assert_eq!(f["severity"], "low", "{f:#}");
+            assert_eq!(f["secret_redacted"], false, "{f:#}");
+            assert!(f["rule_id"].as_str().unwrap().starts_with("secret-logged-"));
+            let path = f["path"].as_str().unwrap().to_string();
+            (
+                path,
+                f["line"].as_u64().unwrap(),
+                f["secret"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Each language's log and print calls, each file mixing what must be found (a
+/// secret-named value as it is) with what must not (derived, masked, descriptors).
+const LOG_FILES: &[(&str, &str)] = &[
+    (
+        "web/app.js",
+        "console.log(token);
+console.log(\"key\", process.env.X_API_KEY);
+console.error(`login failed with ${apiKey}`);
+console.log(token.length);
+console.log(mask(token));
+console.log(\"type\", tokenType, token_id);
+console.log(tokenizer);
+logger.info(`refresh ${this.refreshToken}`);
+console.log(redact(secret));
+console.log(hasToken ? \"signed in\" : \"anonymous\");
+// console.log(token);
+ * console.log(\"key\", apiKey);
+logger.info(`checked ${EnvironmentVariableNames.API_SECRET}`);
+console.log(deletedSecret);
+",
+    ),
+    ("web/README.md", "console.log(apiKey)\n"),
+    (
+        "web/types.d.ts",
+        "export const f = () => console.log(apiKey);\n",
+    ),
+    (
+        "svc/app.py",
+        "logger.info(f\"calling with {api_key}\")
+print(os.environ[\"MONIME_TOKEN\"])
+print(len(key))
+print(token[:4])
+print(f\"{token[:4]}...\")
+logging.debug(\"min length %d\", password_min_length)
+print(secret_name)
+print(\"password: %s\" % password)
+print(f\"{{api_key}} is a placeholder\")
+",
+    ),
+    (
+        "cmd/main.go",
+        "log.Printf(\"%s\", secret)
+fmt.Println(\"token:\", os.Getenv(\"GITHUB_TOKEN\"))
+log.Printf(\"%d\", len(secret))
+fmt.Fprintln(w, token)
+log.Printf(\"%s\", secret.Name)
+",
+    ),
+    (
+        "src/main.rs",
+        "println!(\"{token}\");
+eprintln!(\"{}\", api_key);
+println!(\"{}\", token.len());
+println!(\"{{token}}\");
+println!(\"{:?}\", token_kind);
+info!(\"key {:?}\", self.private_key);
+",
+    ),
+    (
+        "app/App.java",
+        "System.out.println(password);
+Log.d(TAG, apiKey);
+System.out.println(password.length());
+Log.d(TAG, \"token type \" + tokenType);
+",
+    ),
+    (
+        "app/Main.kt",
+        "Log.d(TAG, \"key: $apiKey\")
+Log.i(TAG, \"key set: ${apiKey != null}\")
+",
+    ),
+];
+
+#[test]
+fn each_log_form_per_language_is_found_and_derived_values_are_not() {
+    let t = Tree::new();
+    for (path, text) in LOG_FILES {
+        t.file(path, text);
+    }
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!(code, 1);
+    assert_valid_report(&json);
+    let want: Vec<(String, u64, String)> = [
+        ("app/App.java", 1, "password"),
+        ("app/App.java", 2, "apiKey"),
+        ("app/Main.kt", 1, "apiKey"),
+        ("cmd/main.go", 1, "secret"),
+        ("cmd/main.go", 2, "os.Getenv(\"GITHUB_TOKEN\")"),
+        ("src/main.rs", 1, "token"),
+        ("src/main.rs", 2, "api_key"),
+        ("src/main.rs", 6, "self.private_key"),
+        ("svc/app.py", 1, "api_key"),
+        ("svc/app.py", 2, "os.environ[\"MONIME_TOKEN\"]"),
+        ("svc/app.py", 8, "password"),
+        ("web/app.js", 1, "token"),
+        ("web/app.js", 2, "process.env.X_API_KEY"),
+        ("web/app.js", 3, "apiKey"),
+        ("web/app.js", 8, "this.refreshToken"),
+    ]
+    .iter()
+    .map(|(p, l, s)| (p.to_string(), *l, s.to_string()))
+    .collect();
+    assert_eq!(logged(&json), want, "{json:#}");
+    // Nothing else is reported on these lines: a name holds no secret value.
+    assert_eq!(json["findings"].as_array().unwrap().len(), want.len());
+    let text = String::from_utf8(t.cmd(&["scan"]).output().unwrap().stdout).unwrap();
+    assert!(text.contains("log: written to logs"), "{text}");
+}
+
+#[test]
+fn log_findings_are_filtered_disabled_and_allowlisted_like_every_rule() {
+    let t = Tree::new();
+    t.file("app.js", "console.log(token);\nconsole.log(apiKey);\n");
+    let (_, json) = t.scan_json(&[]);
+    assert_eq!(logged(&json).len(), 2, "{json:#}");
+    // Low: `--min-severity medium` leaves them out.
+    let (code, json) = t.scan_json(&["--min-severity", "medium"]);
+    assert_eq!((code, logged(&json).len()), (0, 0), "{json:#}");
+    t.file(".leakguard.yaml", "disable: [secret-logged-console]\n");
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!((code, logged(&json).len()), (0, 0), "{json:#}");
+    // Allowlisted by the logged name.
+    t.file(".leakguard.yaml", "allow:\n  regexes: ['^token$']\n");
+    let (_, json) = t.scan_json(&[]);
+    assert_eq!(
+        logged(&json),
+        [("app.js".into(), 2, "apiKey".into())],
+        "{json:#}"
+    );
+    t.file(
+        "app.js",
+        "console.log(token);\nconsole.log(apiKey); // leakguard:allow\n",
+    );
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!((code, logged(&json).len()), (0, 0), "{json:#}");
+}
+
+#[test]
+fn staged_reports_only_added_log_lines() {
+    let r = Repo::new();
+    r.write("app.py", "print(password)\nx = 1\n");
+    r.commit_all("init");
+    r.write(
+        "app.py",
+        "print(password)\nx = 1\nlogger.info(\"key %s\", api_key)\n",
+    );
+    r.git(&["add", "app.py"]);
+    let (code, json, _) = r.json("staged", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        logged(&json),
+        [("app.py".into(), 3, "api_key".into())],
+        "{json:#}"
+    );
+}
+
+#[test]
+fn sarif_tags_log_rules_exposure() {
+    let t = Tree::new();
+    t.file("main.go", "fmt.Println(apiKey)\n");
+    let out = t.cmd(&["scan", "--format", "sarif"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid_sarif(&sarif);
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "secret-logged-go")
+        .unwrap();
+    let tags = rule["properties"]["tags"].as_array().unwrap();
+    assert!(tags.iter().any(|t| t == "exposure"), "{tags:?}");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["exposure"], "log");
+}
+
+/// The browser-storage findings of a report, as `(path, line, stored expression)`, sorted.
+fn stored(json: &Value) -> Vec<(String, u64, String)> {
+    let mut all: Vec<(String, u64, String)> = of_rule(json, "secret-in-browser-storage")
+        .into_iter()
+        .map(|(path, line, f)| {
+            assert_eq!(f["exposure"], "browser-storage", "{f:#}");
+            assert_eq!(f["severity"], "medium", "{f:#}");
+            assert_eq!(f["secret_redacted"], false, "{f:#}");
+            (
+                path.to_string(),
+                line,
+                f["secret"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Server secrets put in `localStorage`, `sessionStorage` or a cookie set from script are
+/// found; the session credential an app keeps for its own user is its design, and not.
+#[test]
+fn server_secrets_in_browser_storage_are_found_and_session_tokens_are_not() {
+    let t = Tree::new();
+    t.file(
+        "web/src/store.ts",
+        "localStorage.setItem(\"stripe\", process.env.STRIPE_SECRET_KEY);
+sessionStorage.setItem('apiKey', apiKey);
+window.localStorage.openaiKey = OPENAI_API_KEY;
+document.cookie = `client_secret=${clientSecret}; path=/`;
+document.cookie = \"pw=\" + encodeURIComponent(password) + \"; Secure\";
+localStorage[\"gh\"] = process.env.GITHUB_TOKEN;
+localStorage.setItem(\"token\", accessToken);
+localStorage.setItem(\"auth\", res.data.token);
+document.cookie = \"session=\" + authToken;
+sessionStorage.setItem(\"refresh\", refreshToken);
+localStorage.setItem(\"key\", apiKey.slice(-4));
+localStorage.setItem(\"hasApiKey\", String(!!apiKey));
+localStorage.setItem(\"secret_name\", secretName);
+if (localStorage.apiKey == apiKey) {}
+",
+    );
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!(code, 1);
+    assert_valid_report(&json);
+    let want: Vec<(String, u64, String)> = [
+        (1, "process.env.STRIPE_SECRET_KEY"),
+        (2, "apiKey"),
+        (3, "OPENAI_API_KEY"),
+        (4, "clientSecret"),
+        (5, "password"),
+        (6, "process.env.GITHUB_TOKEN"),
+    ]
+    .iter()
+    .map(|(l, s)| ("web/src/store.ts".to_string(), *l, s.to_string()))
+    .collect();
+    assert_eq!(stored(&json), want, "{json:#}");
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        want.len(),
+        "{json:#}"
+    );
+    // Like every rule: below `--min-severity high`, and disabled.
+    let (code, json) = t.scan_json(&["--min-severity", "high"]);
+    assert_eq!((code, stored(&json).len()), (0, 0), "{json:#}");
+    t.file(".leakguard.yaml", "disable: [secret-in-browser-storage]\n");
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!((code, stored(&json).len()), (0, 0), "{json:#}");
+}
+
+#[test]
+fn staged_reports_only_added_browser_storage_lines() {
+    let r = Repo::new();
+    r.write("app.js", "localStorage.setItem('k', apiKey);\n");
+    r.commit_all("init");
+    r.write(
+        "app.js",
+        "localStorage.setItem('k', apiKey);\nsessionStorage.setItem('s', clientSecret);\n",
+    );
+    r.git(&["add", "app.js"]);
+    let (code, json, _) = r.json("staged", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stored(&json),
+        [("app.js".into(), 2, "clientSecret".into())],
+        "{json:#}"
+    );
+}
+
+/// A provider's token written as a literal into browser storage is reported by its own rule
+/// (its severity, its value redacted) and carries the exposure; a plain literal is nothing.
+#[test]
+fn a_provider_token_literal_in_browser_storage_carries_the_exposure() {
+    let (a, b) = (synthetic(4, 30, ALNUM), synthetic(5, 30, ALNUM));
+    let t = Tree::new();
+    t.file(
+        "web/app.js",
+        format!(
+            "localStorage.setItem(\"stripe\", \"sk_live_{a}\");\ndocument.cookie = \"k=sk_live_{b}; path=/\";\nlocalStorage.setItem(\"theme\", \"dark\");\nconst key = \"sk_live_{a}\";\n"
+        ),
+    );
+    let out = t.cmd(&["scan", "--format", "json"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains(&a) && !text.contains(&b), "a secret leaked");
+    let json: Value = serde_json::from_str(&text).unwrap();
+    assert_valid_report(&json);
+    let mut found: Vec<(u64, Option<&str>)> = of_rule(&json, "stripe-secret-key")
+        .into_iter()
+        .map(|(_, line, f)| {
+            assert_eq!(f["secret_redacted"], true);
+            (line, f["exposure"].as_str())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (1, Some("browser-storage")),
+            (2, Some("browser-storage")),
+            (4, None)
+        ],
+        "{json:#}"
+    );
+    assert_eq!(stored(&json).len(), 0, "{json:#}");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 3, "{json:#}");
+    let storage = of_rule(&json, "stripe-secret-key")[0].2;
+    assert!(
+        storage["remediation"]
+            .as_str()
+            .unwrap()
+            .starts_with("Whatever is in localStorage"),
+        "{storage:#}"
+    );
 }

@@ -41,8 +41,11 @@ mod cases;
 
 pub(crate) use blocks::extent;
 pub(crate) use filetype::is_code;
-pub(crate) use names::{describes, normalize};
-pub(crate) use vocabulary::{BROWSER_PREFIXES, PUBLIC_NAMES, SERVER_SECRET_WORDS};
+pub(crate) use names::{describes, normalize, words};
+pub(crate) use vocabulary::{
+    BROWSER_PREFIXES, MASKING_WORDS, PUBLIC_NAMES, SECRET_VALUE_WORDS, SERVER_SECRET_WORDS,
+    SESSION_TOKEN_WORDS,
+};
 
 /// A value given to a name on one line.
 #[derive(Debug, Clone, PartialEq, Eq)]

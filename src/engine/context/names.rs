@@ -42,7 +42,7 @@ pub(crate) fn describes(raw: &[u8]) -> bool {
 }
 
 /// `apiKeyId` → `[api, key, id]`; `MUFI_API_KEY` → `[mufi, api, key]`. Digits end a word.
-fn words(s: &[u8]) -> Vec<String> {
+pub(crate) fn words(s: &[u8]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut prev: u8 = b' ';
