@@ -50,6 +50,17 @@ impl Exposure {
         Exposure::BrowserStorage,
     ];
 
+    /// What an `exposure` rule's findings are exposed to (its `exposes`); `None` for any
+    /// other rule.
+    pub fn of(rule: &Rule) -> Option<Exposure> {
+        use crate::rules::Exposes;
+        (rule.kind == crate::rules::RuleKind::Exposure).then_some(match rule.exposes {
+            Exposes::BrowserName => Exposure::BrowserName,
+            Exposes::Log => Exposure::Log,
+            Exposes::BrowserStorage => Exposure::BrowserStorage,
+        })
+    }
+
     /// The exposure [`Exposure::as_str`] names (as the audit datastore keeps it).
     pub fn parse(name: &str) -> Option<Exposure> {
         Exposure::ALL.into_iter().find(|e| e.as_str() == name)
@@ -228,12 +239,7 @@ impl Finding {
     ) -> Finding {
         let secret = String::from_utf8_lossy(secret).into_owned();
         // An `exposure` rule matches a variable's name, which holds no secret: shown whole.
-        let exposure =
-            (rule.kind == crate::rules::RuleKind::Exposure).then_some(match rule.exposes {
-                crate::rules::Exposes::BrowserName => Exposure::BrowserName,
-                crate::rules::Exposes::Log => Exposure::Log,
-                crate::rules::Exposes::BrowserStorage => Exposure::BrowserStorage,
-            });
+        let exposure = Exposure::of(rule);
         let redacted = match exposure {
             Some(_) => secret.clone(),
             None => redact(&secret, &rule.keywords),

@@ -42,17 +42,6 @@ pub(crate) fn group_passes(test: GroupNames, group: &[u8]) -> bool {
     }
 }
 
-/// The exposure an `exposure` rule reports.
-pub(crate) fn exposure_of(rule: &crate::rules::Rule) -> Option<crate::finding::Exposure> {
-    use crate::finding::Exposure;
-    use crate::rules::Exposes;
-    (rule.kind == crate::rules::RuleKind::Exposure).then_some(match rule.exposes {
-        Exposes::BrowserName => Exposure::BrowserName,
-        Exposes::Log => Exposure::Log,
-        Exposes::BrowserStorage => Exposure::BrowserStorage,
-    })
-}
-
 /// What a secret-named value holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Holds {
@@ -369,7 +358,7 @@ mod tests {
         let set = crate::rules::RuleSet::load_builtin(None).unwrap();
         let mut seen = std::collections::BTreeSet::new();
         for r in set.rules.iter().filter(|r| r.kind == RuleKind::Exposure) {
-            let e = exposure_of(r).unwrap();
+            let e = crate::finding::Exposure::of(r).unwrap();
             assert_eq!(e.as_str(), r.exposes.as_str(), "{}", r.id);
             seen.insert(e.as_str());
         }

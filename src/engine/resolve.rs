@@ -209,7 +209,7 @@ fn carry(rules: &RuleSet, carriers: &[&Candidate], made: &mut [((u32, usize, usi
             continue;
         };
         let carrier = &rules.rules[c.rule as usize];
-        f.exposure = super::exposure::exposure_of(carrier);
+        f.exposure = Exposure::of(carrier);
         f.remediation = format!("{} {}", carrier.remediation, f.remediation);
     }
 }
