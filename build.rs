@@ -617,6 +617,7 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
         kind,
         exposes,
         group_names,
+        each,
         pair,
         checksum,
         overlaps,
@@ -653,6 +654,7 @@ fn emit(out: &mut String, file: &str, rule: RuleSyntax) {
     let opt = |o: Option<String>| o.map_or("None".to_string(), |s| format!("Some({s})"));
     writeln!(w, "        exposes: {},", opt(exposes)).unwrap();
     writeln!(w, "        group_names: {},", opt(group_names)).unwrap();
+    writeln!(w, "        each: {each:?},").unwrap();
     match pair {
         Some(syntax::PairSyntax {
             rule,

@@ -77,7 +77,7 @@ pub(crate) fn candidates(
                         // The forms that are not an assignment (client calls, CLI commands)
                         // stay on the keyword's own line.
                         let line = hay.split(|&b| b == b'\n').next().unwrap_or(hay);
-                        let re = (regex, None);
+                        let re = (regex, None, None);
                         run_rule(rule, r, re, line, offset, ctx, out)?;
                     }
                     Ok(())
@@ -85,8 +85,12 @@ pub(crate) fn candidates(
                 Matcher::Content {
                     regex,
                     secret_group,
+                    each,
                     ..
-                } => run_rule(rule, r, (regex, *secret_group), hay, offset, ctx, out),
+                } => {
+                    let re = (regex, *secret_group, each.as_ref());
+                    run_rule(rule, r, re, hay, offset, ctx, out)
+                }
                 Matcher::Path { .. } => Ok(()),
             }
         };
@@ -117,7 +121,7 @@ pub(crate) fn candidates(
 fn run_rule(
     rule: &Rule,
     r: u32,
-    (regex, secret_group): (&LazyRegex, Option<usize>),
+    (regex, secret_group, each): (&LazyRegex, Option<usize>, Option<&LazyRegex>),
     hay: &[u8],
     offset: usize,
     (global, keep_silenced): (&Allow, bool),
@@ -125,6 +129,27 @@ fn run_rule(
 ) -> Result<(), Overrun> {
     let regex = regex.get();
     let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
+    if let Some(each) = each {
+        // A block (group 1 of each match): every name `each` finds in it is a match, once
+        // (`'process.env.X': JSON.stringify(process.env.X)` names one variable).
+        let each = each.get();
+        return bounded_captures(regex, hay, |caps| {
+            let Some(block) = caps.get(1) else { return };
+            let at = block.start();
+            let mut seen: Vec<&[u8]> = Vec::new();
+            for inner in each.captures_iter(block.as_bytes()) {
+                let Some(m) = (1..inner.len()).find_map(|i| inner.get(i)) else {
+                    continue;
+                };
+                if seen.contains(&m.as_bytes()) {
+                    continue;
+                }
+                seen.push(m.as_bytes());
+                let (s, e) = (at + m.start(), at + m.end());
+                exposed_name(rule, r, hay, (s, e), offset, (global, keep_silenced), out);
+            }
+        });
+    }
     bounded_captures(regex, hay, |caps| {
         // An `exposure` rule's regex may name its reference in several alternatives (a
         // call's argument, an interpolation): the first group that took part is the name.
@@ -186,6 +211,28 @@ fn run_rule(
             out,
         );
     })
+}
+
+/// Keeps the name at `span` of `hay` that an exposure rule's `each` found, when it passes
+/// the rule's test (outside a comment, for a reference).
+fn exposed_name(
+    rule: &Rule,
+    r: u32,
+    hay: &[u8],
+    (s, e): (usize, usize),
+    offset: usize,
+    ctx: (&Allow, bool),
+    out: &mut Vec<Candidate>,
+) {
+    let reference = rule.group_names != crate::rules::GroupNames::BrowserSecret;
+    if reference && in_comment_line(hay, s) {
+        return;
+    }
+    let name = &hay[s..e];
+    if super::exposure::group_passes(rule.group_names, name) {
+        let span = (offset + s, offset + e);
+        keep(rule, r, name, span, 0.0, (false, false), ctx, out);
+    }
 }
 
 /// Whether `at` is on a comment line: its text up to `at` starts with `//`, `/*`, `*`, `#`

@@ -37,6 +37,7 @@ pub(super) struct StaticRule {
     kind: RuleKind,
     exposes: Option<Exposes>,
     group_names: Option<GroupNames>,
+    each: Option<&'static str>,
     /// `(rule, within, required)`.
     pair: Option<(&'static str, Within, bool)>,
     checksum: Option<Checksum>,
@@ -96,6 +97,7 @@ impl StaticRule {
             kind: self.kind,
             exposes: self.exposes,
             group_names: self.group_names,
+            each: self.each.map(Cow::Borrowed),
             pair: self.pair.map(|(rule, within, required)| PairSyntax {
                 rule: Cow::Borrowed(rule),
                 within,

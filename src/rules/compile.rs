@@ -230,6 +230,8 @@ pub enum Matcher {
         /// Capture group holding the secret; `None`: group 1 if the regex has one, else the
         /// whole match.
         secret_group: Option<usize>,
+        /// An exposure rule's regex over group 1 of each match: every match of it is a name.
+        each: Option<LazyRegex>,
         multiline: bool,
     },
     /// A value given to a name, found by the engine's context grammar
@@ -644,6 +646,10 @@ fn compile_rule(s: RuleSyntax, file: Text, eager: bool) -> Result<Rule, String> 
                 Matcher::Content {
                     regex,
                     secret_group: s.secret_group,
+                    each: match &s.each {
+                        Some(e) => Some(lazy(expand(e)?).map_err(|e| format!("each: {e}"))?),
+                        None => None,
+                    },
                     multiline: s.multiline,
                 },
                 written.clone(),

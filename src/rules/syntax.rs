@@ -93,6 +93,11 @@ pub struct RuleSyntax {
     /// `exposes` implies: `browser-secret`, `secret`, `server-secret`).
     #[serde(default)]
     pub group_names: Option<GroupNames>,
+    /// `kind: exposure` rules: a regex run over group 1 of each match (a block: the keys of
+    /// an `env: { … }`, the names of an `import { … }`), each of its matches a finding whose
+    /// first group that took part is the name.
+    #[serde(default)]
+    pub each: Option<Text>,
     /// The secret works only with a companion found near it: an account or key id.
     #[serde(default)]
     pub pair: Option<PairSyntax>,
@@ -281,9 +286,12 @@ impl RuleSyntax {
         {
             return Err("an `exposure` rule finds a name with a `regex` (its group 1 the name): it has no `name`, `paths`, `pair` or `validate`".into());
         }
-        if self.kind != RuleKind::Exposure && (self.exposes.is_some() || self.group_names.is_some())
+        if self.kind != RuleKind::Exposure
+            && (self.exposes.is_some() || self.group_names.is_some() || self.each.is_some())
         {
-            return Err("`exposes` and `group_names` belong to `kind: exposure` rules".into());
+            return Err(
+                "`exposes`, `group_names` and `each` belong to `kind: exposure` rules".into(),
+            );
         }
         if let Some(p) = &self.pair {
             if !self.paths.is_empty() {

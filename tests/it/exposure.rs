@@ -280,6 +280,136 @@ fn framework_configs_are_checked() {
     );
 }
 
+/// Build settings that inline values into every bundle whatever their names (Next.js `env`,
+/// Vite `define`, webpack's DefinePlugin, Expo's `extra`), written from each tool's docs;
+/// SvelteKit's dynamic public env; and every name of a SvelteKit public import, over lines.
+#[test]
+fn build_configs_and_every_public_import_name_are_checked() {
+    let t = Tree::new();
+    t.file(
+        "web/next.config.mjs",
+        "const nextConfig = {\n  env: {\n    stripeKey: process.env.STRIPE_SECRET_KEY,\n    siteUrl: process.env.SITE_URL,\n  },\n};\nexport default nextConfig;\n",
+    )
+    .file(
+        "app/vite.config.ts",
+        "export default defineConfig(({ mode }) => {\n  const env = loadEnv(mode, process.cwd(), '');\n  return {\n    define: {\n      __APP_VERSION__: JSON.stringify(pkg.version),\n      __OPENAI__: JSON.stringify(env.OPENAI_API_KEY),\n    },\n  };\n});\n",
+    )
+    .file(
+        "legacy/webpack.config.js",
+        "plugins: [\n  new webpack.DefinePlugin({\n    'process.env.GITHUB_TOKEN': JSON.stringify(process.env.GITHUB_TOKEN),\n  }),\n],\n",
+    )
+    .file(
+        "mobile/app.config.js",
+        "export default {\n  expo: {\n    extra: {\n      eas: { projectId: 'p' },\n      dbPassword: process.env[\"DB_PASSWORD\"],\n    },\n  },\n};\n",
+    )
+    .file(
+        "kit/src/routes/+page.svelte",
+        "<script>\n  import {\n    PUBLIC_SITE_URL,\n    PUBLIC_STRIPE_SECRET_KEY,\n    PUBLIC_DB_PASSWORD,\n  } from '$env/static/public';\n  import { env } from '$env/dynamic/public';\n  const k = env.PUBLIC_ADMIN_SECRET;\n</script>\n",
+    )
+    // Not a build config: a workflow's `env:` is the job's environment, on the server.
+    .file(
+        ".github/workflows/deploy.yml",
+        "jobs:\n  deploy:\n    env: {STRIPE_SECRET_KEY: ${{ secrets.STRIPE_SECRET_KEY }}}\n",
+    );
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!(code, 1, "{json:#}");
+    assert_valid_report(&json);
+    let mut found: Vec<(&str, u64, &str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["exposure"] == "browser-name")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["rule_id"].as_str().unwrap(),
+                f["secret"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    let config = "browser-exposed-secret-build-config";
+    let import = "browser-exposed-secret-sveltekit-import";
+    assert_eq!(
+        found,
+        [
+            ("app/vite.config.ts", 6, config, "env.OPENAI_API_KEY"),
+            (
+                "kit/src/routes/+page.svelte",
+                4,
+                import,
+                "PUBLIC_STRIPE_SECRET_KEY"
+            ),
+            (
+                "kit/src/routes/+page.svelte",
+                5,
+                import,
+                "PUBLIC_DB_PASSWORD"
+            ),
+            (
+                "kit/src/routes/+page.svelte",
+                8,
+                "browser-exposed-secret-in-code",
+                "PUBLIC_ADMIN_SECRET"
+            ),
+            // Once, though named twice (the key and the value).
+            (
+                "legacy/webpack.config.js",
+                3,
+                config,
+                "process.env.GITHUB_TOKEN"
+            ),
+            (
+                "mobile/app.config.js",
+                5,
+                config,
+                "process.env[\"DB_PASSWORD\"]"
+            ),
+            (
+                "web/next.config.mjs",
+                3,
+                config,
+                "process.env.STRIPE_SECRET_KEY"
+            ),
+        ],
+        "{json:#}"
+    );
+}
+
+/// `each:` in a config: every name of a block is reported once; outside an exposure rule it
+/// is a config error naming the rule.
+#[test]
+fn each_reports_every_name_of_a_block_and_belongs_to_exposure_rules() {
+    let t = Tree::new();
+    let rule = |kind: &str| {
+        format!(
+            "rules:\n  - id: flags-block\n    kind: {kind}\n    group_names: secret\n    description: x\n    severity: low\n    keywords: ['flags(']\n    regex: 'flags\\(([^)]*)\\)'\n    each: '(\\w+)'\n"
+        )
+    };
+    t.file(".leakguard.yaml", rule("exposure"))
+        .file("a.py", "flags(api_key, token_type, api_key, password)\n");
+    let (code, json) = t.scan_json(&[]);
+    assert_eq!(code, 1, "{json:#}");
+    let names: Vec<&str> = of_rule(&json, "flags-block")
+        .iter()
+        .map(|(_, _, f)| f["secret"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["api_key", "password"], "{json:#}");
+
+    t.file(
+        ".leakguard.yaml",
+        rule("secret").replace("    group_names: secret\n", ""),
+    );
+    let out = t.cmd(&["scan"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("flags-block") && err.contains("`each`"),
+        "{err}"
+    );
+}
+
 /// `rules list` says which rules are exposure rules.
 #[test]
 fn rules_list_marks_exposure_rules() {
@@ -309,6 +439,7 @@ fn rules_list_marks_exposure_rules() {
     assert_eq!(
         ids,
         [
+            "browser-exposed-secret-build-config",
             "browser-exposed-secret-in-code",
             "browser-exposed-secret-name",
             "browser-exposed-secret-sveltekit-import",
