@@ -365,13 +365,14 @@ mod tests {
         assert_eq!(seen.len(), 3, "{seen:?}");
     }
 
-    /// The `exposure` rules run only where a keyword occurs: every prefix must hold one.
+    /// The `exposure` rules that find browser-prefixed names run only where a keyword
+    /// occurs: every prefix must hold one.
     #[test]
     fn exposure_rule_keywords_cover_every_prefix() {
         let set = crate::rules::RuleSet::load_builtin(None).unwrap();
         let env_rules = set.rules.iter().filter(|r| {
             r.kind == crate::rules::RuleKind::Exposure
-                && r.exposes == crate::rules::Exposes::BrowserName
+                && r.group_names == GroupNames::BrowserSecret
                 && !r.id.contains("sveltekit")
         });
         let mut n = 0;
