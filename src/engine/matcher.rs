@@ -124,55 +124,18 @@ fn run_rule(
     (regex, secret_group, each): (&LazyRegex, Option<usize>, Option<&LazyRegex>),
     hay: &[u8],
     offset: usize,
-    (global, keep_silenced): (&Allow, bool),
+    ctx: (&Allow, bool),
     out: &mut Vec<Candidate>,
 ) -> Result<(), Overrun> {
+    if rule.kind == crate::rules::RuleKind::Exposure {
+        return run_exposure(rule, r, (regex, each), hay, offset, ctx, out);
+    }
     let regex = regex.get();
     let group = secret_group.unwrap_or(usize::from(regex.captures_len() > 1));
-    if let Some(each) = each {
-        // A block (group 1 of each match): every name `each` finds in it is a match, once
-        // (`'process.env.X': JSON.stringify(process.env.X)` names one variable).
-        let each = each.get();
-        return bounded_captures(regex, hay, |caps| {
-            let Some(block) = caps.get(1) else { return };
-            let at = block.start();
-            let mut seen: Vec<&[u8]> = Vec::new();
-            for inner in each.captures_iter(block.as_bytes()) {
-                let Some(m) = (1..inner.len()).find_map(|i| inner.get(i)) else {
-                    continue;
-                };
-                if seen.contains(&m.as_bytes()) {
-                    continue;
-                }
-                seen.push(m.as_bytes());
-                let (s, e) = (at + m.start(), at + m.end());
-                exposed_name(rule, r, hay, (s, e), offset, (global, keep_silenced), out);
-            }
-        });
-    }
     bounded_captures(regex, hay, |caps| {
-        // An `exposure` rule's regex may name its reference in several alternatives (a
-        // call's argument, an interpolation): the first group that took part is the name.
-        // A group named `literal` is a string literal given to what exposes it
-        // (`localStorage.setItem("k", "sk_live_…")`): whatever secret another rule finds in it
-        // carries the exposure.
-        let exposure = rule.kind == crate::rules::RuleKind::Exposure;
-        let literal = caps.name("literal").filter(|_| exposure);
-        let first = || (1..caps.len()).find_map(|i| caps.get(i));
-        let m = match (exposure, literal) {
-            (_, Some(l)) => Some(l),
-            (true, None) => first(),
-            (false, None) => caps.get(group),
-        };
-        let Some(m) = m.or_else(|| caps.get(0)) else {
+        let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
             return;
         };
-        // A reference is exposed only by code that runs: not by a call in a comment (a
-        // JSDoc or doc-comment example, a commented-out line).
-        let reference = rule.group_names != crate::rules::GroupNames::BrowserSecret;
-        if exposure && reference && in_comment_line(hay, m.start()) {
-            return;
-        }
         let secret = m.as_bytes();
         // A name-and-entropy match followed by `(` is a function call, not a value; one that
         // runs into a template expression (`prefix{{ var }}`, `prefix${VAR}`) is not literal.
@@ -182,44 +145,74 @@ fn run_rule(
                 return;
             }
         }
-        // An `exposure` rule's match is a name: no entropy or placeholder test, but the
-        // name must pass its rule's test (`group_names`): a server secret under a browser
-        // prefix, or a secret-named value as it is (not a descriptor, not masked).
-        let entropy = if literal.is_some() {
-            0.0
-        } else if exposure {
-            if !super::exposure::group_passes(rule.group_names, secret) {
-                return;
-            }
-            0.0
-        } else {
-            let Some(entropy) = accept(rule, secret) else {
-                return;
-            };
-            entropy
+        let Some(entropy) = accept(rule, secret) else {
+            return;
         };
         let span = (offset + m.start(), offset + m.end());
-        let flags = (false, literal.is_some());
-        keep(
-            rule,
-            r,
-            secret,
-            span,
-            entropy,
-            flags,
-            (global, keep_silenced),
-            out,
-        );
+        keep(rule, r, secret, span, entropy, (false, false), ctx, out);
     })
 }
 
-/// Keeps the name at `span` of `hay` that an exposure rule's `each` found, when it passes
-/// the rule's test (outside a comment, for a reference).
-fn exposed_name(
+/// Runs an `exposure` rule, whose matches are names, not secrets: no entropy or placeholder
+/// test, but each must pass the rule's test (`group_names`, `engine/exposure.rs`).
+/// - The name is the first group that took part (a regex may name its reference in several
+///   alternatives: a call's argument, an interpolation).
+/// - With `each`, group 1 is a block and every name `each` finds in it is one, once
+///   (`'process.env.X': JSON.stringify(process.env.X)` names one variable).
+/// - A group named `literal` is a string literal given to what exposes it
+///   (`localStorage.setItem("k", "sk_live_…")`): never reported itself, whatever secret
+///   another rule finds in it carries the exposure.
+fn run_exposure(
+    rule: &Rule,
+    r: u32,
+    (regex, each): (&LazyRegex, Option<&LazyRegex>),
+    hay: &[u8],
+    offset: usize,
+    ctx: (&Allow, bool),
+    out: &mut Vec<Candidate>,
+) -> Result<(), Overrun> {
+    let each = each.map(LazyRegex::get);
+    let mut name = |(s, e): (usize, usize), literal: bool| {
+        exposed(rule, r, hay, (s, e, literal), offset, ctx, &mut *out)
+    };
+    bounded_captures(regex.get(), hay, |caps| {
+        if let Some(l) = caps.name("literal") {
+            return name((l.start(), l.end()), true);
+        }
+        let Some(each) = each else {
+            if let Some(m) = first_group(caps).or_else(|| caps.get(0)) {
+                name((m.start(), m.end()), false);
+            }
+            return;
+        };
+        let Some(block) = caps.get(1) else { return };
+        let mut seen: Vec<&[u8]> = Vec::new();
+        for m in each
+            .captures_iter(block.as_bytes())
+            .filter_map(|c| first_group(&c))
+        {
+            if !seen.contains(&m.as_bytes()) {
+                seen.push(m.as_bytes());
+                let at = block.start();
+                name((at + m.start(), at + m.end()), false);
+            }
+        }
+    })
+}
+
+/// The first group of `caps` that took part.
+fn first_group<'h>(caps: &regex::bytes::Captures<'h>) -> Option<regex::bytes::Match<'h>> {
+    (1..caps.len()).find_map(|i| caps.get(i))
+}
+
+/// Keeps what an exposure rule found at `s..e` of `hay`: a name that passes the rule's
+/// test, or a `literal`. A reference (a log or storage rule's) is exposed only by code that
+/// runs: not by a call in a comment (a JSDoc or doc-comment example, a commented-out line).
+fn exposed(
     rule: &Rule,
     r: u32,
     hay: &[u8],
-    (s, e): (usize, usize),
+    (s, e, literal): (usize, usize, bool),
     offset: usize,
     ctx: (&Allow, bool),
     out: &mut Vec<Candidate>,
@@ -228,10 +221,10 @@ fn exposed_name(
     if reference && in_comment_line(hay, s) {
         return;
     }
-    let name = &hay[s..e];
-    if super::exposure::group_passes(rule.group_names, name) {
+    let found = &hay[s..e];
+    if literal || super::exposure::group_passes(rule.group_names, found) {
         let span = (offset + s, offset + e);
-        keep(rule, r, name, span, 0.0, (false, false), ctx, out);
+        keep(rule, r, found, span, 0.0, (false, literal), ctx, out);
     }
 }
 
