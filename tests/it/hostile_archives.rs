@@ -206,6 +206,26 @@ impl Setup {
     }
 }
 
+/// Every command finds exactly `want(prefix)` (the paths under its prefix) with no warning;
+/// `scan` sees the work tree, which holds the committed archives and the staged copies.
+fn every_command_finds(s: &Setup, want: impl Fn(&str) -> Vec<String>) {
+    for (cmd, prefix, args) in s.commands() {
+        let (code, paths, stderr) = s.found(cmd, &args);
+        assert_eq!(code, 1, "{cmd}: {stderr}");
+        assert!(!stderr.contains("warning"), "{cmd}: {stderr}");
+        let expected = match cmd {
+            "scan" => {
+                let mut v = want("");
+                v.extend(want("staged/"));
+                v.sort();
+                v
+            }
+            _ => want(&prefix),
+        };
+        assert_eq!(paths, expected, "{cmd}");
+    }
+}
+
 #[test]
 fn every_zip_compression_method_is_read_by_every_command() {
     use zip::CompressionMethod as M;
@@ -255,23 +275,7 @@ fn every_zip_compression_method_is_read_by_every_command() {
         v.sort();
         v
     };
-    let s = Setup::new(&archives);
-    for (cmd, prefix, args) in s.commands() {
-        let (code, paths, stderr) = s.found(cmd, &args);
-        assert_eq!(code, 1, "{cmd}: {stderr}");
-        assert!(!stderr.contains("warning"), "{cmd}: {stderr}");
-        let expected = match cmd {
-            // The work tree holds the committed archives and the staged copies.
-            "scan" => {
-                let mut v = want("");
-                v.extend(want("staged/"));
-                v.sort();
-                v
-            }
-            _ => want(&prefix),
-        };
-        assert_eq!(paths, expected, "{cmd}");
-    }
+    every_command_finds(&Setup::new(&archives), want);
 }
 
 #[test]
@@ -291,22 +295,7 @@ fn client_artefacts_are_read_by_every_command() {
         v.sort();
         v
     };
-    let s = Setup::new(&archives);
-    for (cmd, prefix, args) in s.commands() {
-        let (code, paths, stderr) = s.found(cmd, &args);
-        assert_eq!(code, 1, "{cmd}: {stderr}");
-        assert!(!stderr.contains("warning"), "{cmd}: {stderr}");
-        let expected = match cmd {
-            "scan" => {
-                let mut v = want("");
-                v.extend(want("staged/"));
-                v.sort();
-                v
-            }
-            _ => want(&prefix),
-        };
-        assert_eq!(paths, expected, "{cmd}");
-    }
+    every_command_finds(&Setup::new(&archives), want);
 }
 
 /// Runs every command on a repository holding `archive` at `path` (next to a clean file)
