@@ -19,7 +19,7 @@ use crate::config::{self, Common, Config, RulesFrom};
 use crate::engine::localenv::LocalSecrets;
 use crate::exit::{ExitStatus, Messages};
 use crate::pipeline;
-use crate::source::{history, staged, worktree};
+use crate::source::{history, image, staged, worktree};
 
 /// Runs a parsed command line.
 /// `cancel` is set by Ctrl-C; a cancelled run returns [`crate::cancel::Interrupted`].
@@ -79,18 +79,7 @@ fn scan_files(
     messages: &mut Messages,
     cancel: &Cancel,
 ) -> Result<(Config, Scanned)> {
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
-    if stdin && args.paths.len() > 1 {
-        bail!("`-` (standard input) cannot be scanned together with other paths");
-    }
-    if args.stdin_name.is_some() && !stdin {
-        bail!("--stdin-name names standard input: give `-` as the path to scan");
-    }
-    for p in args.paths.iter().filter(|_| !stdin) {
-        if std::fs::symlink_metadata(p).is_err() {
-            bail!("path does not exist: {}", p.display());
-        }
-    }
+    let stdin = args.checked_stdin()?;
     let start = if stdin {
         Path::new(".")
     } else {
@@ -106,21 +95,24 @@ fn scan_files(
     };
     let config = Config::new(RulesFrom::Disk(found), common, baseline, None)?;
     let progress = config.output.progress.then_some("files");
-    let ((), outcome) = match stdin {
+    let (images, paths) = image::split(&args.paths, args.platform.as_deref());
+    let (image_scan, outcome) = match stdin {
         true => {
             let origin = crate::source::stdin::origin(args.stdin_name.as_deref());
             pipeline::run(&config.engine, config.limits, None, |make| {
                 let input = std::io::stdin().lock();
-                crate::source::stdin::feed(input, &origin, cancel, &mut make())
+                crate::source::stdin::feed(input, &origin, cancel, &mut make());
+                Default::default()
             })
         }
         false => {
-            let walk = worktree::walk(&args.paths, config.config_file.as_deref(), args.no_ignore);
+            let walk = worktree::walk(&paths, config.config_file.as_deref(), args.no_ignore);
             if !args.no_ignore {
                 crate::source::walkguard::check_roots(&walk)?;
             }
             pipeline::run(&config.engine, config.limits, progress, |make| {
-                worktree::feed(&walk, config.limits, cancel, make)
+                worktree::feed(&walk, config.limits, cancel, make);
+                images.feed(config.limits, cancel, make)
             })
         }
     };
@@ -128,8 +120,8 @@ fn scan_files(
     messages.quiet |= args.output.quiet;
     messages.warnings.extend(outcome.warnings.iter().cloned());
     let stats = outcome.stats;
-    let mut findings = outcome.findings();
-    crate::engine::delivered::mark_extensions(&args.paths, &mut findings);
+    let mut findings = images.attribute(&image_scan, outcome.found);
+    crate::engine::delivered::mark_extensions(&paths, &mut findings);
     Ok((config, Scanned::new(findings, stats, None)))
 }
 

@@ -425,6 +425,10 @@ pub struct ScanArgs {
     /// Also scan files ignored by .gitignore and .ignore.
     #[arg(long)]
     pub no_ignore: bool,
+    /// In a multi-platform container image, scan only this platform (`linux/amd64`,
+    /// `linux/arm64`); default: every platform.
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
     #[command(flatten)]
     pub limits: Limits,
     /// Worker threads (default: one per core).
@@ -433,6 +437,24 @@ pub struct ScanArgs {
 }
 
 impl ScanArgs {
+    /// Whether standard input is what is scanned (`-`), once the paths are checked: `-`
+    /// alone, `--stdin-name` only with it, and every other path there.
+    pub fn checked_stdin(&self) -> anyhow::Result<bool> {
+        let stdin = self.paths.iter().any(|p| p.as_os_str() == "-");
+        if stdin && self.paths.len() > 1 {
+            anyhow::bail!("`-` (standard input) cannot be scanned together with other paths");
+        }
+        if self.stdin_name.is_some() && !stdin {
+            anyhow::bail!("--stdin-name names standard input: give `-` as the path to scan");
+        }
+        for p in self.paths.iter().filter(|_| !stdin) {
+            if std::fs::symlink_metadata(p).is_err() {
+                anyhow::bail!("path does not exist: {}", p.display());
+            }
+        }
+        Ok(stdin)
+    }
+
     /// What `leakguard scan` means with no arguments (`leakguard baseline`'s default
     /// source): clap's own defaults and `LEAKGUARD_*` variables, so they cannot drift.
     pub fn defaults() -> Result<ScanArgs, clap::Error> {

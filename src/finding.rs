@@ -144,6 +144,45 @@ pub struct Finding {
     /// The match is a variable's name (an `exposure` rule's), not a secret: every output
     /// shows it whole.
     pub is_name: bool,
+    /// In a container image: the layer (or the config) it is in.
+    pub image: Option<ImagePlace>,
+}
+
+/// Where in a container image a finding is: the layer that shipped its file, with the build
+/// step that made the layer, or the image config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImagePlace {
+    /// The layer's digest (`sha256:…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// The config's digest (the image id), for a finding in its `Env`, labels, `Cmd`,
+    /// `Entrypoint` or history.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config: Option<String>,
+    /// The layer's 1-based position in its image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// The build step that made the layer, from the image's history, with build arguments'
+    /// values and the secrets found hidden.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+    /// `linux/amd64`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// A later layer deleted or replaced the file: a container does not see it, but the
+    /// image still holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed: Option<Removed>,
+}
+
+/// What a later layer did to a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Removed {
+    /// `deleted` or `overwritten`.
+    pub how: &'static str,
+    /// The later layer's digest and position.
+    pub layer: String,
+    pub position: usize,
 }
 
 /// A secret's companion: the key or account id found near it, whose own finding (if its
@@ -224,7 +263,8 @@ impl Finding {
     /// The path inside the archive (`config/app.properties`; nested: `lib.jar!/x`).
     pub fn inner_path(&self) -> Option<&str> {
         let n = self.physical?;
-        self.path.get(n..)?.strip_prefix("!/")
+        let inner = self.path.get(n..)?.strip_prefix('!')?;
+        Some(inner.strip_prefix('/').unwrap_or(inner))
     }
 
     /// A secret found in content.
@@ -269,6 +309,7 @@ impl Finding {
             pair: None,
             exposure,
             is_name: exposure.is_some(),
+            image: None,
         }
     }
 
@@ -299,6 +340,7 @@ impl Finding {
             pair: None,
             exposure: None,
             is_name: false,
+            image: None,
         }
     }
 
@@ -339,6 +381,7 @@ impl Finding {
             pair: None,
             exposure: None,
             is_name: false,
+            image: None,
         }
     }
 

@@ -63,6 +63,9 @@ struct JsonFinding<'a> {
     exposure: Option<Exposure>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exposure_note: Option<&'static str>,
+    /// In a container image: the layer or config, the build step, what hid the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a crate::finding::ImagePlace>,
 }
 
 #[derive(Serialize)]
@@ -104,6 +107,7 @@ impl<'a> JsonFinding<'a> {
             }),
             exposure: f.exposure,
             exposure_note: f.exposure.map(Exposure::note),
+            image: f.image.as_ref(),
         }
     }
 }

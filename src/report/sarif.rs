@@ -253,6 +253,8 @@ struct ResultProperties<'a> {
     pair: Option<PairProperties<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exposure: Option<crate::finding::Exposure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a crate::finding::ImagePlace>,
 }
 
 /// A paired secret's companion, as in the JSON report.
@@ -580,6 +582,7 @@ fn result<'a>(
                 value: p.display(opts.show_secrets),
             }),
             exposure: f.exposure,
+            image: f.image.as_ref(),
         },
     }
 }

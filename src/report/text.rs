@@ -108,6 +108,9 @@ pub fn write(report: &Report<'_>, opts: Options, out: &mut dyn Write) -> io::Res
                 esc(&c.date)
             )?;
         }
+        if let Some(place) = &f.image {
+            writeln!(out, "           {dim}image{dim:#}   {}", image_line(place))?;
+        }
         if let Some(v) = &f.validation {
             let mut line = format!("{} ({})", v.status, esc(&v.reason));
             for (name, value) in &v.details {
@@ -301,6 +304,32 @@ pub fn human_bytes(n: u64) -> String {
     } else {
         format!("{:.2} GB", n / 1e9)
     }
+}
+
+/// Where in a container image: `layer 2 sha256:… (linux/amd64): COPY . /app; deleted by
+/// layer 3 sha256:…`, or the config. Every part is escaped (instructions are the image's text).
+fn image_line(p: &crate::finding::ImagePlace) -> String {
+    let short = |d: &str| d.get(..19).unwrap_or(d).to_string();
+    let mut s = match (&p.layer, &p.config) {
+        (Some(l), _) => format!("layer {} {}", p.position.unwrap_or(0), short(l)),
+        (None, Some(c)) => format!("config {}", short(c)),
+        (None, None) => "image".to_string(),
+    };
+    if let Some(platform) = &p.platform {
+        s.push_str(&format!(" ({})", esc(platform)));
+    }
+    if let Some(i) = &p.instruction {
+        s.push_str(&format!(": {}", esc(i)));
+    }
+    if let Some(r) = &p.removed {
+        s.push_str(&format!(
+            "; {} by layer {} {}",
+            r.how,
+            r.position,
+            short(&r.layer)
+        ));
+    }
+    s
 }
 
 #[cfg(test)]

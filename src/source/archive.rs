@@ -112,7 +112,7 @@ impl Budget {
 /// A stream may expand to this many times its compressed size…
 pub const MAX_RATIO: u64 = 100;
 /// …once it has produced this much (small, very regular files compress better than 100:1).
-const RATIO_FLOOR: u64 = 1 << 20;
+pub const RATIO_FLOOR: u64 = 1 << 20;
 
 /// Why an archive was not read to its end. Every stop leaves content unread, so the scan
 /// is incomplete.

@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod history;
+pub mod image;
 pub mod preflight;
 pub mod staged;
 pub mod stdin;

@@ -41,7 +41,7 @@ pub struct Root {
 pub fn walk(paths: &[PathBuf], config: Option<&Path>, no_ignore: bool) -> Walk {
     let base = match config {
         Some(c) => c.parent().map(Path::to_path_buf).unwrap_or_default(),
-        None => paths[0].clone(),
+        None => paths.first().cloned().unwrap_or_default(),
     };
     let base = canonical_dir(&base);
     let roots = paths.iter().map(|p| root(p, base.as_deref())).collect();

@@ -35,6 +35,8 @@
 //!   and repository names are printed escaped in text, CSV and messages; no forged lines.
 //! - `hostile_urls`: credentials in audited URLs (user, password, scp-like, malformed, in gix's
 //!   and ssh's errors) reach no output, datastore or report; `file://` starts no process.
+//! - `images`: container images (`docker save`, OCI layouts and archives, written by `oci`):
+//!   config, layers, build steps, deleted and overwritten files, platforms.
 //! - `hostile_lines`: many findings on one long line (positions), regexes that rescan lines.
 //! - `integrations`: `action.yml` (and its install step) and the GitLab CI template, their
 //!   scripts run with bash; the README's pinned wheel version.
@@ -73,9 +75,11 @@ mod hostile_names;
 mod hostile_special;
 mod hostile_terminal;
 mod hostile_urls;
+mod images;
 mod integrations;
 #[cfg(feature = "https")]
 mod mock_issuer;
+mod oci;
 mod pairs;
 mod properties;
 mod quality;
