@@ -80,22 +80,20 @@ fn scan_files(
     cancel: &Cancel,
 ) -> Result<(Config, Scanned)> {
     let stdin = args.checked_stdin()?;
-    let start = if stdin {
-        Path::new(".")
-    } else {
-        &args.paths[0]
-    };
+    // A registry image has no directory to find a config from: the current one is used.
+    let local = args.paths.iter().find(|p| !stdin && !image::is_registry(p));
+    let start = local.map_or(Path::new("."), |p| p.as_path());
     let found = config::find_config(&args.config, start)?;
     let common = Common {
         output: &args.output,
         limits: args.limits,
         threads: args.threads,
         bulk: true,
-        repo: &args.paths[0],
+        repo: local.unwrap_or(&args.paths[0]),
     };
     let config = Config::new(RulesFrom::Disk(found), common, baseline, None)?;
     let progress = config.output.progress.then_some("files");
-    let (images, paths) = image::split(&args.paths, args.platform.as_deref());
+    let (images, paths) = image::split(&args.paths, args.platform.as_deref(), &args.registry_ca)?;
     let (image_scan, outcome) = match stdin {
         true => {
             let origin = crate::source::stdin::origin(args.stdin_name.as_deref());

@@ -429,6 +429,10 @@ pub struct ScanArgs {
     /// `linux/arm64`); default: every platform.
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Option<String>,
+    /// More trust roots (a PEM file) for `registry://` images: a private registry's CA.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca: Vec<PathBuf>,
     #[command(flatten)]
     pub limits: Limits,
     /// Worker threads (default: one per core).
@@ -448,7 +452,8 @@ impl ScanArgs {
             anyhow::bail!("--stdin-name names standard input: give `-` as the path to scan");
         }
         for p in self.paths.iter().filter(|_| !stdin) {
-            if std::fs::symlink_metadata(p).is_err() {
+            let registry = crate::source::image::is_registry(p);
+            if !registry && std::fs::symlink_metadata(p).is_err() {
                 anyhow::bail!("path does not exist: {}", p.display());
             }
         }

@@ -10,6 +10,9 @@ use crate::formats::{assert_valid_report, assert_valid_sarif};
 use crate::oci::{self, layer, Image, Pack};
 use crate::util::{leakguard, monime, Tree};
 
+#[cfg(feature = "https")]
+mod registry;
+
 /// `leakguard scan ARGS --format json` in `tree` for a scan that must be complete: exit
 /// code, report and stderr.
 fn scan_json(tree: &Tree, args: &[&str]) -> (i32, Value, String) {
@@ -546,4 +549,21 @@ fn garbage_documents_are_errors_not_panics() {
         oci::tar_of(&[("manifest.json".into(), b"{".to_vec())]),
     );
     incomplete(&t, "image.tar", &["manifest.json cannot be read"]);
+}
+
+#[cfg(not(feature = "https"))]
+#[test]
+fn registries_need_the_https_feature() {
+    let t = Tree::new();
+    let out = t
+        .cmd(&["scan", "registry://127.0.0.1:1/team/app:1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("needs a build with the `https` feature"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

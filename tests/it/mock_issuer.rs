@@ -152,8 +152,9 @@ impl Mock {
     }
 }
 
-/// A server config for 127.0.0.1 and localhost, and the PEM of the CA that signed it.
-fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
+/// A test CA and a server certificate it signed for 127.0.0.1 and localhost: PEMs of the
+/// CA's certificate, the server's certificate and its key.
+pub fn test_pki() -> (String, String, String) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -169,17 +170,24 @@ fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
         .subject_alt_names
         .push(SanType::IpAddress("127.0.0.1".parse().unwrap()));
     let cert = params.signed_by(&key, &issuer).unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+/// A server config for 127.0.0.1 and localhost, and the PEM of the CA that signed it.
+fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
+    use rustls::pki_types::pem::PemObject;
+    let (ca, cert, key) = test_pki();
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()
         .with_single_cert(
-            vec![cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+            vec![rustls::pki_types::CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()],
+            rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap(),
         )
         .unwrap();
-    (Arc::new(config), ca_cert.pem())
+    (Arc::new(config), ca)
 }
 
 fn serve(

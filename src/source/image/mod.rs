@@ -11,6 +11,8 @@
 //! layer, its build instruction and the layer that hid the file.
 
 mod plan;
+#[cfg(feature = "https")]
+mod registry;
 mod store;
 
 use std::cell::RefCell;
@@ -47,11 +49,30 @@ struct Image {
     store: Store,
 }
 
-/// Splits `paths` into images (tarballs and layouts) and the rest, which are walked.
-pub fn split(paths: &[PathBuf], platform: Option<&str>) -> (Images, Vec<PathBuf>) {
+/// Whether `path` names an image in a registry (`registry://…`).
+pub fn is_registry(path: &Path) -> bool {
+    path.to_str().is_some_and(|p| p.starts_with("registry://"))
+}
+
+/// Splits `paths` into images (tarballs, layouts, registry references) and the rest, which
+/// are walked. `ca_files` are more trust roots for registries. `Err` names a registry
+/// reference that cannot be used.
+pub fn split(
+    paths: &[PathBuf],
+    platform: Option<&str>,
+    ca_files: &[PathBuf],
+) -> anyhow::Result<(Images, Vec<PathBuf>)> {
     let mut list = Vec::new();
     let mut rest = Vec::new();
     for p in paths {
+        if is_registry(p) {
+            let shown = p.to_string_lossy().into_owned();
+            list.push(Image {
+                store: registry(&shown, ca_files)?,
+                shown,
+            });
+            continue;
+        }
         let store = match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => Store::dir(p),
             Ok(m) if m.is_file() => Store::tar(p).ok().flatten(),
@@ -66,7 +87,22 @@ pub fn split(paths: &[PathBuf], platform: Option<&str>) -> (Images, Vec<PathBuf>
         }
     }
     let platform = platform.map(str::to_string);
-    (Images { list, platform }, rest)
+    Ok((Images { list, platform }, rest))
+}
+
+#[cfg(feature = "https")]
+fn registry(reference: &str, ca_files: &[PathBuf]) -> anyhow::Result<Store> {
+    let at = registry::parse(reference).map_err(anyhow::Error::msg)?;
+    let r = registry::Registry::new(at, ca_files).map_err(anyhow::Error::msg)?;
+    Ok(Store::Registry(Box::new(r)))
+}
+
+#[cfg(not(feature = "https"))]
+fn registry(reference: &str, _: &[PathBuf]) -> anyhow::Result<Store> {
+    anyhow::bail!(
+        "cannot scan {reference}: reading registries needs a build with the `https` feature \
+         (the release binaries have it; `cargo install leakguard-cli --features https`)"
+    )
 }
 
 /// Where a finding's origin is in an image: the tag each origin carries is 1 + its index.
@@ -749,11 +785,6 @@ impl<R: Read> Read for Ratio<R> {
         }
         Ok(n)
     }
-}
-
-/// Whether `path` is an image [`split`] would take (for messages).
-pub fn is_image(path: &Path) -> bool {
-    !split(&[path.to_path_buf()], None).0.is_empty()
 }
 
 #[cfg(test)]

@@ -163,6 +163,27 @@ pub fn plan(store: &Store, platform: Option<&str>) -> (Vec<Manifest>, Vec<String
         seen: HashSet::new(),
         out: Vec::new(),
     };
+    #[cfg(feature = "https")]
+    if let Store::Registry(r) = store {
+        // A digest reference is checked like every other document; a tag's is what the
+        // registry serves under it.
+        let digest = super::store::blob_path(&r.at.reference).map(|_| r.at.reference.clone());
+        let top = r
+            .top()
+            .map_err(|e| e.to_string())
+            .and_then(|b| match &digest {
+                Some(d) => check(d, &b).map(|()| b),
+                None => Ok(b),
+            });
+        match top.and_then(parse_doc) {
+            Ok(doc) => {
+                p.seen.extend(digest);
+                p.document(doc, None, 0)
+            }
+            Err(e) => p.problems.push(e),
+        }
+        return finish(p, platform);
+    }
     // An OCI layout first: `docker save` since Docker 25 writes one beside its manifest.json,
     // and only the layout carries media types and platforms.
     if store.has("oci-layout") && store.has("index.json") {
@@ -177,6 +198,11 @@ pub fn plan(store: &Store, platform: Option<&str>) -> (Vec<Manifest>, Vec<String
     } else {
         p.saved();
     }
+    finish(p, platform)
+}
+
+/// The manifests planned, for `platform` or all, and the problems met.
+fn finish(mut p: Planner<'_>, platform: Option<&str>) -> (Vec<Manifest>, Vec<String>) {
     if p.out.is_empty() && p.problems.is_empty() {
         p.problems.push("holds no image manifest".into());
     }
@@ -330,12 +356,16 @@ impl Planner<'_> {
                 d.digest
             ));
         }
-        let Some(path) = blob_path(&d.digest) else {
+        if blob_path(&d.digest).is_none() {
             return self
                 .problems
                 .push(format!("manifest digest {} is not a digest", d.digest));
-        };
-        match self.verified(&path, &d.digest).and_then(parse_doc) {
+        }
+        let doc = self.store.manifest(&d.digest).map_err(|e| e.to_string());
+        match doc
+            .and_then(|b| check(&d.digest, &b).map(|()| b))
+            .and_then(parse_doc)
+        {
             Ok(doc) => self.document(doc, platform, depth),
             Err(e) => self.problems.push(format!("manifest {}: {e}", d.digest)),
         }

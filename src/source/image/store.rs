@@ -21,6 +21,9 @@ pub enum Store {
     },
     /// An OCI image layout directory.
     Dir(PathBuf),
+    /// A repository in a registry (the `https` feature).
+    #[cfg(feature = "https")]
+    Registry(Box<super::registry::Registry>),
 }
 
 /// How many tar entries an image tarball may have: an image has a few per layer and blob;
@@ -75,7 +78,20 @@ impl Store {
         match self {
             Store::Tar { entries, .. } => entries.contains_key(name),
             Store::Dir(dir) => safe(name).is_some_and(|n| dir.join(n).is_file()),
+            #[cfg(feature = "https")]
+            Store::Registry(_) => false,
         }
+    }
+
+    /// The manifest or index of `digest`: a registry serves them apart from blobs.
+    pub fn manifest(&self, digest: &str) -> io::Result<Vec<u8>> {
+        #[cfg(feature = "https")]
+        if let Store::Registry(r) = self {
+            return r.manifest(digest);
+        }
+        let path = blob_path(digest)
+            .ok_or_else(|| io::Error::other(format!("{digest} is not a digest")))?;
+        self.read(&path)
     }
 
     /// The file at `name`, open, and its size. Each call opens its own handle, so layers
@@ -97,6 +113,15 @@ impl Store {
                 }
                 let size = meta.len();
                 Ok((Box::new(File::open(&path)?.take(size)), size))
+            }
+            #[cfg(feature = "https")]
+            Store::Registry(r) => {
+                let digest = name
+                    .strip_prefix("blobs/")
+                    .and_then(|d| d.split_once('/'))
+                    .map(|(alg, hex)| format!("{alg}:{hex}"))
+                    .ok_or_else(|| missing(name))?;
+                r.blob(&digest, None)
             }
         }
     }
