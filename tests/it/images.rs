@@ -567,3 +567,33 @@ fn registries_need_the_https_feature() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn big_files_in_layers_are_streamed_and_archives_in_them_opened() {
+    let t = Tree::new();
+    // Over the window (shrunk to 64 KiB): scanned in windows straight from the layer.
+    let mut big = b"# generated\n".repeat(20_000);
+    big.extend_from_slice(&env_line(70));
+    let jar = crate::util::zip_of(
+        &[("BOOT-INF/classes/app.env", env_line(71))],
+        zip::CompressionMethod::Deflated,
+    );
+    let image = Image::new(vec![layer(
+        "COPY target /srv",
+        Pack::Gzip,
+        &[("srv/big.txt", &big), ("srv/app.jar", &jar)],
+    )]);
+    oci::layout(&t.join("img"), &[image]);
+    let out = t
+        .cmd(&["scan", "--format", "json", "img"])
+        .env("LEAKGUARD_WINDOW_SIZE", "65536")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = at(&json, "/srv/big.txt");
+    assert_eq!(f["line"], 20_001);
+    assert_eq!(f["image"]["position"], 1);
+    let f = at(&json, "/srv/app.jar!/BOOT-INF/classes/app.env");
+    assert_eq!(f["image"]["instruction"], "COPY target /srv");
+}
