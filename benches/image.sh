@@ -52,7 +52,8 @@ build() {
     tar -C "$SOURCES" --transform 's,^\.,usr/src/crates,' -cf - . | gzip -1 > "$WORK/1.tar.gz"
     tar -C "$BINARIES" --transform 's,^\.,opt/rust/lib,' -cf - . | gzip -1 > "$WORK/2.tar.gz"
     # A synthetic token, random at build time: never a real key.
-    token="mon_$(tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 31)"
+    token=$(python3 -c 'import random, string
+print("mon_" + "".join(random.SystemRandom().choice(string.ascii_letters + string.digits) for _ in range(31)))')
     printf 'MONIME_TOKEN=%s\n' "$token" > "$WORK/l3/app/.env"
     printf 'print("hello")\n' > "$WORK/l3/app/main.py"
     tar -C "$WORK/l3" -cf - app | gzip -1 > "$WORK/3.tar.gz"
@@ -137,10 +138,14 @@ unpacked=$(for l in $layers; do gzip -dc "$l"; done | wc -c)
 
 measure "leakguard" "$LEAKGUARD" scan "$layout" --no-config --format json --threads "$THREADS"
 lg_wall=$WALL lg_rss=$RSS
-found=$(python3 -c 'import json,sys
+# Per layer: the count, and the findings of the app layers (3 and 4) by rule.
+found=$(python3 -c 'import collections, json, sys
 f = json.load(open(sys.argv[1]))["findings"]
-print(";".join("%s@layer%s%s" % (x["rule_id"], x["image"].get("position"),
-    "(" + x["image"]["removed"]["how"] + ")" if "removed" in x["image"] else "") for x in f))' "$WORK/out")
+per = collections.Counter(x["image"].get("position") for x in f)
+app = ["%s@layer%s%s" % (x["rule_id"], x["image"].get("position"),
+    "(" + x["image"]["removed"]["how"] + ")" if "removed" in x["image"] else "")
+    for x in f if x["image"].get("position", 0) >= 3]
+print(" ".join("layer%s:%d" % kv for kv in sorted(per.items(), key=str)) + " " + ";".join(app))' "$WORK/out")
 # The floor: every layer decompressed and its tar read to the end, in order.
 floor() { for l in "$@"; do tar -xzOf "$l" > /dev/null; done; }
 export -f floor
