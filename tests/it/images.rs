@@ -589,11 +589,51 @@ fn big_files_in_layers_are_streamed_and_archives_in_them_opened() {
         .env("LEAKGUARD_WINDOW_SIZE", "65536")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     let f = at(&json, "/srv/big.txt");
     assert_eq!(f["line"], 20_001);
     assert_eq!(f["image"]["position"], 1);
     let f = at(&json, "/srv/app.jar!/BOOT-INF/classes/app.env");
     assert_eq!(f["image"]["instruction"], "COPY target /srv");
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_in_a_layout_are_refused_not_waited_on() {
+    let t = Tree::new();
+    let dir = t.join("img");
+    let d = clean_layout(&dir, Pack::Gzip);
+    let m = manifest_of(&dir, &d);
+    // The layer's blob becomes a FIFO, and the config a link out of the layout.
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let file = oci::blob_file(&dir, &layer);
+    std::fs::remove_file(&file).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let cfg = oci::blob_file(&dir, m["config"]["digest"].as_str().unwrap());
+    std::fs::remove_file(&cfg).unwrap();
+    t.file("elsewhere.json", "{}");
+    std::os::unix::fs::symlink(t.join("elsewhere.json"), &cfg).unwrap();
+    let mut child = crate::util::spawn(t.path(), &["scan", "img"], &[], false);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > until {
+            let _ = child.kill();
+            panic!("scan of a layout with a FIFO blob hung");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
 }
