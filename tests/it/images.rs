@@ -637,3 +637,63 @@ fn special_files_in_a_layout_are_refused_not_waited_on() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is not a regular file"), "{stderr}");
 }
+
+/// An image made by a real tool, Debian's `umoci`: a layer adding a `.env`, a layer deleting
+/// it, and a config `Env` value, each with the history step umoci records.
+#[test]
+fn an_image_built_with_umoci() {
+    if !oci::have("umoci", "umoci") {
+        return;
+    }
+    let t = Tree::new();
+    let umoci = |args: &[&str]| {
+        let out = std::process::Command::new("umoci")
+            .current_dir(t.path())
+            .args(args)
+            .output()
+            .expect("umoci (Debian's umoci package)");
+        assert!(
+            out.status.success(),
+            "umoci {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    umoci(&["init", "--layout", "img"]);
+    umoci(&["new", "--image", "img:v1"]);
+    umoci(&["unpack", "--rootless", "--image", "img:v1", "b1"]);
+    t.file("b1/rootfs/app/.env", env_line(80));
+    umoci(&[
+        "repack",
+        "--history.created_by",
+        "COPY .env /app/",
+        "--image",
+        "img:v1",
+        "b1",
+    ]);
+    // A fresh unpack: a repack writes what changed since its own unpack.
+    umoci(&["unpack", "--rootless", "--image", "img:v1", "b2"]);
+    std::fs::remove_file(t.join("b2/rootfs/app/.env")).unwrap();
+    umoci(&[
+        "repack",
+        "--history.created_by",
+        "RUN rm /app/.env",
+        "--image",
+        "img:v1",
+        "b2",
+    ]);
+    let env = format!("DEPLOY_TOKEN={}", monime(81));
+    umoci(&["config", "--image", "img:v1", "--config.env", &env]);
+    let (code, json, stderr) = scan_json(&t, &["img"]);
+    assert_eq!(code, 1, "{stderr}");
+    let dotenv: Vec<&Value> = findings(&json)
+        .into_iter()
+        .filter(|f| f["path"].as_str().unwrap().ends_with("/app/.env"))
+        .collect();
+    assert_eq!(dotenv.len(), 2, "the file and the token in it: {json:#}");
+    for f in dotenv {
+        assert_eq!(f["image"]["instruction"], "COPY .env /app/");
+        assert_eq!(f["image"]["removed"]["how"], "deleted");
+        assert_eq!(f["image"]["removed"]["position"], 2);
+    }
+    assert_eq!(at(&json, "/Env")["rule_id"], "monime-live-token");
+}

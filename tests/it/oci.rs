@@ -226,3 +226,26 @@ pub fn docker_save(image: &Image) -> Vec<u8> {
     ));
     tar_of(&files)
 }
+
+/// Whether the tool `program` (a Debian package's) runs. A test that needs it is skipped
+/// without it (so that `cargo test` passes on a fresh machine), unless
+/// `LEAKGUARD_REQUIRE_IMAGE_TOOLS` is set (CI sets it to 1): then a missing tool fails.
+#[allow(clippy::print_stderr, dead_code)]
+pub fn have(program: &str, package: &str) -> bool {
+    let runs = std::process::Command::new(program)
+        .arg("--help")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    if !runs {
+        let msg = format!("{program} is not installed (Debian: apt-get install {package})");
+        match std::env::var("LEAKGUARD_REQUIRE_IMAGE_TOOLS") {
+            Ok(v) if !v.is_empty() && v != "0" => {
+                panic!("{msg} (LEAKGUARD_REQUIRE_IMAGE_TOOLS={v})")
+            }
+            _ => eprintln!("SKIPPED: {msg}"),
+        }
+    }
+    runs
+}
