@@ -74,12 +74,27 @@ pub fn parse(s: &str) -> Result<Reference, String> {
     if !(tag_ok(&reference) || super::store::blob_path(&reference).is_some()) {
         return Err(bad("the tag or digest is not one"));
     }
+    // Docker Hub: `docker.io` is served by `registry-1.docker.io`, and an official image's
+    // one-word name is under `library/`.
+    let (host, name) = match host {
+        "docker.io" | "index.docker.io" | DOCKER_HUB => {
+            let name = match name.contains('/') {
+                true => name.to_string(),
+                false => format!("library/{name}"),
+            };
+            (DOCKER_HUB.to_string(), name)
+        }
+        _ => (host.to_string(), name.to_string()),
+    };
     Ok(Reference {
-        host: host.to_string(),
-        name: name.to_string(),
+        host,
+        name,
         reference,
     })
 }
+
+/// Docker Hub's registry host.
+const DOCKER_HUB: &str = "registry-1.docker.io";
 
 /// A registry's repository, with the authorisation it asked for once it asked.
 pub struct Registry {
@@ -341,6 +356,11 @@ fn credentials(host: &str) -> Option<(String, String)> {
 fn docker_auth(config: &[u8], host: &str) -> Option<(String, String)> {
     let v: serde_json::Value = serde_json::from_slice(config).ok()?;
     let auths = v.get("auths")?.as_object()?;
+    // `docker login` files Docker Hub's credentials under `https://index.docker.io/v1/`.
+    let host = match host {
+        DOCKER_HUB => "index.docker.io",
+        h => h,
+    };
     let entry = auths.iter().find_map(|(k, e)| {
         let k = k
             .trim_start_matches("https://")
@@ -375,6 +395,15 @@ mod tests {
         assert_eq!(
             parse("registry://ghcr.io/org/app").unwrap().reference,
             "latest"
+        );
+        let hub = parse("registry://docker.io/alpine:3").unwrap();
+        assert_eq!(
+            (hub.host.as_str(), hub.name.as_str()),
+            (DOCKER_HUB, "library/alpine")
+        );
+        assert_eq!(
+            parse("registry://docker.io/acme/app").unwrap().name,
+            "acme/app"
         );
         let d = format!("sha256:{}", "a".repeat(64));
         assert_eq!(
@@ -422,6 +451,13 @@ mod tests {
         );
         assert_eq!(docker_auth(cfg, "other"), Some(("u".into(), "p".into())));
         assert_eq!(docker_auth(cfg, "nope"), None);
+        let pair = base64::engine::general_purpose::STANDARD.encode("me:pw");
+        let hub = serde_json::json!({"auths": {"https://index.docker.io/v1/": {"auth": pair}}});
+        let hub = hub.to_string();
+        assert_eq!(
+            docker_auth(hub.as_bytes(), DOCKER_HUB),
+            Some(("me".into(), "pw".into()))
+        );
         assert_eq!(docker_auth(b"garbage", "r.example"), None);
     }
 }
