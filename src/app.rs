@@ -93,7 +93,8 @@ fn scan_files(
     };
     let config = Config::new(RulesFrom::Disk(found), common, baseline, None)?;
     let progress = config.output.progress.then_some("files");
-    let (images, paths) = image::split(&args.paths, args.platform.as_deref(), &args.registry_ca)?;
+    let (mut images, paths) =
+        image::split(&args.paths, args.platform.as_deref(), &args.registry_ca)?;
     let (image_scan, outcome) = match stdin {
         true => {
             let origin = crate::source::stdin::origin(args.stdin_name.as_deref());
@@ -109,7 +110,12 @@ fn scan_files(
                 crate::source::walkguard::check_roots(&walk)?;
             }
             pipeline::run(&config.engine, config.limits, progress, |make| {
-                worktree::feed(&walk, config.limits, cancel, make);
+                let met = worktree::feed(&walk, config.limits, cancel, make);
+                images.add(
+                    met.into_iter()
+                        .map(|p| (worktree::origin(&walk, &p), p))
+                        .collect(),
+                );
                 images.feed(config.limits, cancel, make)
             })
         }

@@ -92,6 +92,22 @@ pub fn feed<S: Sink + Send>(
     limits: Limits,
     cancel: &Cancel,
     make: &(dyn Fn() -> S + Sync),
+) -> Vec<PathBuf> {
+    let images = std::sync::Arc::new(Mutex::new(Vec::new()));
+    walk_files(walk, limits, cancel, make, &images);
+    let mut images = std::mem::take(&mut *images.lock().unwrap_or_else(|e| e.into_inner()));
+    images.sort();
+    images
+}
+
+/// [`feed`]'s walk; container images it meets (an OCI layout directory, a `.tar` holding an
+/// image) are not read as files but left in `images`, to be read as images.
+fn walk_files<S: Sink + Send>(
+    walk: &Walk,
+    limits: Limits,
+    cancel: &Cancel,
+    make: &(dyn Fn() -> S + Sync),
+    images: &std::sync::Arc<Mutex<Vec<PathBuf>>>,
 ) {
     let Some((first, rest)) = walk.roots.split_first() else {
         return;
@@ -125,23 +141,33 @@ pub fn feed<S: Sink + Send>(
         .require_git(false)
         .follow_links(false)
         .threads(limits.threads)
-        .filter_entry(move |e| {
-            if e.file_name() == ".git" {
-                return false;
-            }
-            let Some((refused, roots)) = &guard else {
-                return true;
-            };
-            if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
-                return true;
-            }
-            match super::walkguard::dir_ok(e.path(), roots) {
-                Ok(()) => true,
-                Err(why) => {
-                    if let Ok(mut r) = refused.lock() {
-                        r.push((e.path().to_path_buf(), why));
+        .filter_entry({
+            let images = images.clone();
+            move |e| {
+                if e.file_name() == ".git" {
+                    return false;
+                }
+                let dir = e.file_type().is_some_and(|t| t.is_dir());
+                if dir && e.depth() > 0 && super::image::is_layout(e.path()) {
+                    if let Ok(mut found) = images.lock() {
+                        found.push(e.path().to_path_buf());
                     }
-                    false
+                    return false;
+                }
+                let Some((refused, roots)) = &guard else {
+                    return true;
+                };
+                if e.depth() == 0 || !e.file_type().is_some_and(|t| t.is_dir()) {
+                    return true;
+                }
+                match super::walkguard::dir_ok(e.path(), roots) {
+                    Ok(()) => true,
+                    Err(why) => {
+                        if let Ok(mut r) = refused.lock() {
+                            r.push((e.path().to_path_buf(), why));
+                        }
+                        false
+                    }
                 }
             }
         });
@@ -152,6 +178,7 @@ pub fn feed<S: Sink + Send>(
         cancel,
         buf: Vec::new(),
         sink: make(),
+        images,
     };
     builder.build_parallel().run(|| {
         let mut reader = reader();
@@ -209,10 +236,18 @@ struct Reader<'a, S> {
     cancel: &'a Cancel,
     buf: Vec<u8>,
     sink: S,
+    /// Image tarballs met, left to be read as images.
+    images: &'a Mutex<Vec<PathBuf>>,
 }
 
 impl<S: Sink> Reader<'_, S> {
     fn file(&mut self, path: &Path) {
+        if super::image::is_image_tar(path) {
+            if let Ok(mut found) = self.images.lock() {
+                found.push(path.to_path_buf());
+            }
+            return;
+        }
         let origins = [self.origin(path)];
         let mut buf = std::mem::take(&mut self.buf);
         let content = match self.read(path, &mut buf) {
@@ -304,10 +339,15 @@ impl<S: Sink> Reader<'_, S> {
         })
     }
 
-    /// The file's origin: the reported path (relative to its root) and the allowlist path.
     fn origin(&self, path: &Path) -> Origin {
-        let root = self
-            .walk
+        origin(self.walk, path)
+    }
+}
+
+/// A file's origin in `walk`: the reported path (relative to its root) and the allowlist path.
+pub fn origin(walk: &Walk, path: &Path) -> Origin {
+    {
+        let root = walk
             .roots
             .iter()
             .filter(|r| path.starts_with(&r.path))
@@ -373,7 +413,7 @@ fn special_kind(t: std::fs::FileType) -> Option<&'static str> {
 /// Opens `path` for reading; on Unix with `O_NONBLOCK`, so that a FIFO without a writer
 /// cannot block the scan (regular files read the same either way), and unless `follow`
 /// with `O_NOFOLLOW`: a link there is an error, not followed.
-fn open_nonblocking(path: &Path, follow: bool) -> std::io::Result<File> {
+pub(super) fn open_nonblocking(path: &Path, follow: bool) -> std::io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
     o.read(true);
     #[cfg(unix)]

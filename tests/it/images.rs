@@ -101,6 +101,13 @@ fn app_image(pack: Pack) -> Image {
 /// What every form of [`app_image`] must report.
 fn check_app_image(json: &Value, image: &str) {
     assert_valid_report(json);
+    // This image's findings only (a scan may hold several images).
+    let own: Vec<Value> = findings(json)
+        .into_iter()
+        .filter(|f| f["path"].as_str().unwrap().starts_with(&format!("{image}!")))
+        .cloned()
+        .collect();
+    let json = &serde_json::json!({ "findings": own });
     let dotenv: Vec<&Value> = findings(json)
         .into_iter()
         .filter(|f| f["path"].as_str().unwrap().ends_with("/app/.env"))
@@ -696,4 +703,26 @@ fn an_image_built_with_umoci() {
         assert_eq!(f["image"]["removed"]["position"], 2);
     }
     assert_eq!(at(&json, "/Env")["rule_id"], "monime-live-token");
+}
+
+/// Images a directory scan meets (a `docker save` in the workspace, an OCI layout written by
+/// `skopeo copy … oci:`) are read as images, whatever the size limit for files: a CI step
+/// that saves its image and then runs `leakguard scan .` checks what it is about to push.
+#[test]
+fn images_in_a_scanned_tree_are_read_as_images() {
+    let t = Tree::new();
+    t.file("build/app.tar", oci::docker_save(&app_image(Pack::Tar)));
+    oci::layout(&t.join("out/oci"), &[app_image(Pack::Gzip)]);
+    t.file("build/plain.tar", oci::tar_of(&[("conf/app.env".into(), env_line(90))]));
+    // The image tarball is far over the limit for one file; its files are not.
+    let (code, json, stderr) = scan_json(&t, &[".", "--max-file-size", "4K"]);
+    assert_eq!(code, 1, "{stderr}");
+    check_app_image(&json, "build/app.tar");
+    check_app_image(&json, "out/oci");
+    at(&json, "build/plain.tar!/conf/app.env");
+    let paths: Vec<&str> = findings(&json)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(!paths.iter().any(|p| p.contains("blobs/sha256")), "{paths:#?}");
 }

@@ -48,7 +48,7 @@ impl<S: Sink> LayerReader<'_, S> {
                     path: name.to_string(),
                     hash: None,
                 });
-                let mut origin = blob_origin(&image.shown, &c.digest, Some(name));
+                let mut origin = blob_origin(image, &c.digest, Some(name.as_bytes()));
                 origin.tag = tag;
                 self.send(Job::Bytes(origin, text.into_bytes()));
             }
@@ -70,12 +70,12 @@ impl<S: Sink> LayerReader<'_, S> {
                 continue;
             }
             let at = LayerAt {
-                image: i,
-                shown: &image.shown,
+                index_of_image: i,
+                image,
                 index: first + n,
                 platform: m.platform.clone(),
             };
-            let origin = blob_origin(&image.shown, &l.digest, None);
+            let origin = blob_origin(image, &l.digest, None);
             let result = match &l.kind {
                 LayerKind::Tar => self.tar(&image.store, l, &at, scan),
                 LayerKind::File => self.file(&image.store, l, &at, scan),
@@ -104,7 +104,7 @@ impl<S: Sink> LayerReader<'_, S> {
         scan: &mut Scan,
     ) -> Result<(), String> {
         let (mut raw, size) = store.open(&l.blob).map_err(|e| e.to_string())?;
-        let mut origin = blob_origin(at.shown, &l.digest, None);
+        let mut origin = blob_origin(at.image, &l.digest, None);
         origin.tag = scan.add(at.place(String::new(), None));
         if !self.limits.admits(size) {
             self.send(Job::TooLarge(origin));
@@ -235,12 +235,7 @@ impl<S: Sink> LayerReader<'_, S> {
                 continue;
             }
             let size = e.size();
-            let mut origin = blob_origin(
-                at.shown,
-                &l.digest,
-                Some(&crate::chunk::printable_name(name.as_bytes())),
-            );
-            origin.path = format!("{}!{}/{}", at.shown, short(&l.digest), name);
+            let mut origin = blob_origin(at.image, &l.digest, Some(name.as_bytes()));
             if !self.limits.admits(size) {
                 scan.layers[at.index]
                     .touched
@@ -283,8 +278,8 @@ impl<S: Sink> LayerReader<'_, S> {
 
 /// Which layer of which image an entry is in.
 struct LayerAt<'a> {
-    image: usize,
-    shown: &'a str,
+    index_of_image: usize,
+    image: &'a Image,
     index: usize,
     platform: Option<String>,
 }
@@ -292,7 +287,7 @@ struct LayerAt<'a> {
 impl LayerAt<'_> {
     fn place(&self, path: String, hash: Option<[u8; 16]>) -> Place {
         Place {
-            image: self.image,
+            image: self.index_of_image,
             layer: Some(self.index),
             config: None,
             platform: self.platform.clone(),
@@ -341,15 +336,21 @@ fn lines<'a>(values: impl Iterator<Item = &'a str>) -> String {
     s
 }
 
-/// The origin of a blob (a layer, a config) in the image `shown`, or of `name` inside it.
-fn blob_origin(shown: &str, digest: &str, name: Option<&str>) -> Origin {
-    let blob = format!("{shown}!{}", short(digest));
-    let full = match name {
-        Some(n) => format!("{blob}/{n}"),
-        None => blob,
+/// The origin of a blob (a layer, a config) in `image`, or of the file `name` inside it.
+fn blob_origin(image: &Image, digest: &str, name: Option<&[u8]>) -> Origin {
+    let blob = short(digest);
+    let (path, display) = match name {
+        Some(n) => (
+            format!("{}!{blob}/{}", image.path, String::from_utf8_lossy(n)),
+            format!("{}!{blob}/{}", image.shown, crate::chunk::printable_name(n)),
+        ),
+        None => (
+            format!("{}!{blob}", image.path),
+            format!("{}!{blob}", image.shown),
+        ),
     };
-    let mut o = Origin::new(full.clone(), full, OriginKind::File);
-    o.physical = Some(shown.len());
+    let mut o = Origin::new(path, display, OriginKind::File);
+    o.physical = Some(image.shown.len());
     o
 }
 

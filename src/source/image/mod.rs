@@ -39,9 +39,26 @@ pub struct Images {
 }
 
 struct Image {
-    /// As given on the command line, `/`-separated: the start of every path reported.
+    /// As given on the command line (or relative to the walk's root), `/`-separated and
+    /// printable: the start of every path reported.
     shown: String,
+    /// The start of every path allowlists and path rules see.
+    path: String,
     store: Store,
+}
+
+/// Whether the directory `path` is an OCI image layout.
+pub fn is_layout(path: &Path) -> bool {
+    Store::dir(path).is_some()
+}
+
+/// Whether the file `path` is a tar holding an image (named `*.tar`: other files are not
+/// opened to find out).
+pub fn is_image_tar(path: &Path) -> bool {
+    let tar = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tar"));
+    tar && Store::tar(path).ok().flatten().is_some()
 }
 
 /// Whether `path` names an image in a registry (`registry://…`).
@@ -64,6 +81,7 @@ pub fn split(
             let shown = p.to_string_lossy().into_owned();
             list.push(Image {
                 store: registry(&shown, ca_files)?,
+                path: shown.clone(),
                 shown,
             });
             continue;
@@ -76,6 +94,7 @@ pub fn split(
         match store {
             Some(store) => list.push(Image {
                 shown: crate::source::worktree::slash_path(p),
+                path: crate::source::worktree::slash_path(p),
                 store,
             }),
             None => rest.push(p.clone()),
@@ -149,6 +168,24 @@ enum Job {
 impl Images {
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
+    }
+
+    /// Adds the images a walk met (`found`: each one's origin as a file of the walk, and its
+    /// path on disk).
+    pub fn add(&mut self, found: Vec<(Origin, PathBuf)>) {
+        for (origin, p) in found {
+            let store = match p.is_dir() {
+                true => Store::dir(&p),
+                false => Store::tar(&p).ok().flatten(),
+            };
+            if let Some(store) = store {
+                self.list.push(Image {
+                    shown: origin.display,
+                    path: origin.path,
+                    store,
+                });
+            }
+        }
     }
 
     /// Scans every image: its config, then its layers, read by this thread and scanned by

@@ -35,7 +35,7 @@ impl Store {
     /// `docker save` tarball) or `oci-layout` and `index.json` (an `oci-archive`). `Ok(None)`
     /// for any other file, which is scanned as files are.
     pub fn tar(path: &Path) -> io::Result<Option<Store>> {
-        let mut file = File::open(path)?;
+        let mut file = regular(path)?;
         let mut head = [0u8; 512];
         if file.read_exact(&mut head).is_err() || &head[257..262] != b"ustar" {
             return Ok(None);
@@ -100,7 +100,7 @@ impl Store {
         match self {
             Store::Tar { file, entries } => {
                 let &(at, size) = entries.get(name).ok_or_else(|| missing(name))?;
-                let mut f = File::open(file)?;
+                let mut f = regular(file)?;
                 f.seek(SeekFrom::Start(at))?;
                 Ok((Box::new(f.take(size)), size))
             }
@@ -112,7 +112,7 @@ impl Store {
                     return Err(io::Error::other(format!("{name} is not a regular file")));
                 }
                 let size = meta.len();
-                Ok((Box::new(File::open(&path)?.take(size)), size))
+                Ok((Box::new(regular(&path)?.take(size)), size))
             }
             #[cfg(feature = "https")]
             Store::Registry(r) => {
@@ -148,6 +148,19 @@ pub fn blob_path(digest: &str) -> Option<String> {
     let alg_ok = !alg.is_empty() && alg.bytes().all(|b| b.is_ascii_alphanumeric());
     let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit());
     (alg_ok && hex_ok).then(|| format!("blobs/{alg}/{hex}"))
+}
+
+/// The regular file at `path`, opened without waiting: a path that became a FIFO or a
+/// device since it was looked at is an error, not a hang.
+fn regular(path: &Path) -> io::Result<File> {
+    let f = super::super::worktree::open_nonblocking(path, true)?;
+    match f.metadata()?.is_file() {
+        true => Ok(f),
+        false => Err(io::Error::other(format!(
+            "{} is not a regular file",
+            path.display()
+        ))),
+    }
 }
 
 /// A relative path with no `..`, root or prefix: what a layout's names may be.
