@@ -506,6 +506,17 @@ fn exposure_names(e: &[Exposure]) -> String {
 
 // ---- Repositories ----
 
+/// The repositories grouped by where they were listed from (`github-org:ORG`…), each group
+/// by name: those named directly first, without a heading, then each origin's under one.
+fn by_origin(repos: &[RepoRow]) -> Vec<(Option<&str>, Vec<&RepoRow>)> {
+    let mut groups: std::collections::BTreeMap<Option<&str>, Vec<&RepoRow>> =
+        std::collections::BTreeMap::new();
+    for r in repos {
+        groups.entry(r.origin.as_deref()).or_default().push(r);
+    }
+    groups.into_iter().collect()
+}
+
 fn repositories(repos: &[RepoRow]) -> Markup {
     if repos.is_empty() {
         return html! {};
@@ -518,13 +529,22 @@ fn repositories(repos: &[RepoRow]) -> Markup {
                 summary { "Every repository audited, with its last audit" }
                 table {
                     thead { tr { @for c in columns { th scope="col" { (c) } } } }
-                    tbody {
-                        @for r in repos {
-                            tr {
-                                td { code { (r.name) } }
-                                td { (r.scanned_at.as_deref().unwrap_or("never")) }
-                                td.num { (r.incidents) }
-                                td.flag { (r.error.as_deref().unwrap_or_default()) }
+                    @for (origin, group) in by_origin(repos) {
+                        tbody data-origin=[origin] {
+                            @if let Some(o) = origin {
+                                tr.origin {
+                                    th scope="rowgroup" colspan=(columns.len()) {
+                                        "From " code { (o) } " (" (group.len()) ")"
+                                    }
+                                }
+                            }
+                            @for r in group {
+                                tr {
+                                    td { code { (r.name) } }
+                                    td { (r.scanned_at.as_deref().unwrap_or("never")) }
+                                    td.num { (r.incidents) }
+                                    td.flag { (r.error.as_deref().unwrap_or_default()) }
+                                }
                             }
                         }
                     }
@@ -598,6 +618,7 @@ mod tests {
                 name: "git://example.test/a.git".to_string(),
                 scanned_at: Some("2025-01-02T03:00:00Z".to_string()),
                 error: None,
+                origin: None,
                 incidents: incidents.len(),
             }],
             incidents,
