@@ -153,7 +153,7 @@ impl Mock {
 }
 
 /// A server config for 127.0.0.1 and localhost, and the PEM of the CA that signed it.
-fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
+pub fn tls_config() -> (Arc<rustls::ServerConfig>, String) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
