@@ -320,7 +320,13 @@ pub fn targets(forges: &Forges, cancel: &crate::cancel::Cancel, say: &dyn Fn(&st
         let api = forges.api_url.as_deref().unwrap_or(api);
         let token = std::env::var(var).ok().filter(|t| !t.trim().is_empty());
         let first = first_page(api, owner);
-        let listed = list(forges, owner, &first, token.as_deref(), bounds, cancel, say);
+        let listed = fetcher(forges, owner, token.as_deref()).and_then(|mut get| {
+            let fetch = |url: &str| {
+                cancel.check()?;
+                get(url)
+            };
+            list(owner, &first, bounds, cancel, say, fetch)
+        });
         let listed = listed.map_err(|e| {
             let e = format!("{e:#}");
             match &token {
@@ -346,9 +352,10 @@ pub fn targets(forges: &Forges, cancel: &crate::cancel::Cancel, say: &dyn Fn(&st
                 continue;
             }
             let url = if forges.ssh { r.ssh } else { r.https };
-            let https = url.starts_with("https://") || url.starts_with("http://");
+            let http = url.starts_with("https://") || url.starts_with("http://");
+            // Never over plain http (gix would refuse it too).
             let auth = match &token {
-                Some(t) if https && same_forge(api, &url) => Some(Auth {
+                Some(t) if url.starts_with("https://") && same_forge(api, &url) => Some(Auth {
                     user,
                     token: t.clone(),
                 }),
@@ -359,7 +366,7 @@ pub fn targets(forges: &Forges, cancel: &crate::cancel::Cancel, say: &dyn Fn(&st
                 activity: r.activity,
                 auth,
             };
-            if forges.ssh && https {
+            if forges.ssh && http {
                 let why = format!("the API gave no ssh URL for {}", r.name);
                 out.push(Target::failed(&r.name, &url, why, Some(listed)));
                 continue;
@@ -370,18 +377,15 @@ pub fn targets(forges: &Forges, cancel: &crate::cancel::Cancel, say: &dyn Fn(&st
     out
 }
 
-/// One owner's repositories, every page of them.
-#[cfg(feature = "https")]
+/// One owner's repositories, every page of them, each asked for with `fetch`.
 fn list(
-    forges: &Forges,
     owner: &Owner,
     first: &str,
-    token: Option<&str>,
     bounds: Bounds,
     cancel: &crate::cancel::Cancel,
     say: &dyn Fn(&str),
+    fetch: impl FnMut(&str) -> Result<Page>,
 ) -> Result<Vec<Repo>> {
-    let api = http::Api::new(&forges.ca_files, owner.is_gitlab(), token)?;
     let now = || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -400,10 +404,6 @@ fn list(
         }
         Ok(())
     };
-    let fetch = |url: &str| {
-        cancel.check()?;
-        api.get(url)
-    };
     Ok(match owner.kind {
         OwnerKind::GitlabGroup => paginate::<GitlabProject>(first, bounds, now, fetch, wait)?
             .into_iter()
@@ -416,19 +416,21 @@ fn list(
     })
 }
 
+/// What asks the API for one page, with the run's trust roots and the owner's token.
+#[cfg(feature = "https")]
+fn fetcher(forges: &Forges, owner: &Owner, token: Option<&str>) -> Result<Fetch> {
+    let api = http::Api::new(&forges.ca_files, owner.is_gitlab(), token)?;
+    Ok(Box::new(move |url: &str| api.get(url)))
+}
+
 /// Without the `https` feature there is no HTTP client (the flags are refused up front).
 #[cfg(not(feature = "https"))]
-fn list(
-    _: &Forges,
-    _: &Owner,
-    _: &str,
-    _: Option<&str>,
-    _: Bounds,
-    _: &crate::cancel::Cancel,
-    _: &dyn Fn(&str),
-) -> Result<Vec<Repo>> {
+fn fetcher(_: &Forges, _: &Owner, _: Option<&str>) -> Result<Fetch> {
     bail!("listing repositories needs a build with the https feature")
 }
+
+/// Asks the API for one page.
+type Fetch = Box<dyn FnMut(&str) -> Result<Page>>;
 
 /// The API client: reqwest over rustls, with `--api-ca`'s roots and `HTTPS_PROXY`.
 #[cfg(feature = "https")]

@@ -514,6 +514,9 @@ fn by_origin(repos: &[RepoRow]) -> Vec<(Option<&str>, Vec<&RepoRow>)> {
     for r in repos {
         groups.entry(r.origin.as_deref()).or_default().push(r);
     }
+    for g in groups.values_mut() {
+        g.sort_by(|a, b| a.name.cmp(&b.name));
+    }
     groups.into_iter().collect()
 }
 
@@ -676,6 +679,34 @@ mod tests {
         assert!(!rest.contains("alert(1)"), "{rest}");
         // The only script element is ours.
         assert_eq!(html.matches("<script").count(), 1);
+    }
+
+    /// Repositories named directly come first, without a heading; then each origin's, under
+    /// one, each group sorted by name.
+    #[test]
+    fn repositories_are_grouped_by_origin() {
+        let mut r = report(Vec::new());
+        let row = |name: &str, origin: Option<&str>| RepoRow {
+            name: name.to_string(),
+            scanned_at: None,
+            error: None,
+            origin: origin.map(str::to_string),
+            incidents: 0,
+        };
+        r.repositories = vec![
+            row("h/acme/b", Some("github-org:acme")),
+            row("h/grp/a", Some("gitlab-group:grp")),
+            row("/src/local", None),
+            row("h/acme/a", Some("github-org:acme")),
+        ];
+        let html = render(&r);
+        let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("no {s}"));
+        assert!(at("/src/local") < at("github-org:acme</code> (2)"));
+        assert!(at("github-org:acme</code> (2)") < at("h/acme/a"));
+        assert!(at("h/acme/a") < at("h/acme/b"));
+        assert!(at("h/acme/b") < at("gitlab-group:grp</code> (1)"));
+        assert!(at("gitlab-group:grp</code> (1)") < at("h/grp/a"));
+        assert!(html.contains("<tbody data-origin=\"github-org:acme\">"));
     }
 
     #[test]

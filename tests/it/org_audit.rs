@@ -1,66 +1,42 @@
 //! `audit --github-org`, `--github-user` and `--gitlab-group` against a loopback HTTPS
-//! server (a test CA, as in `mock_issuer`: git sends credentials over https only): a mock
+//! server (`mock_issuer`'s, with its test CA: git sends credentials over https only): a mock
 //! of the forges' REST APIs in their documented shapes (pages, rate limits, garbage,
 //! endless pages, 401 and 404), and the repositories served over real git smart HTTP by
 //! `git http-backend` (CGI), which checks the token arrives as Basic credentials and counts
 //! every git request. Nothing but 127.0.0.1 is ever contacted.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
+use crate::mock_issuer::{Answer, Mock, Request};
 use crate::util::{commit_in, git, leakguard, monime, synthetic, Tree, ALNUM};
 
-/// A request as the server read it.
-#[derive(Debug, Clone)]
-struct Req {
-    method: String,
-    /// Path and query.
-    target: String,
-    /// Names lower-cased.
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// A request's path, without the query.
+fn path(req: &Request) -> &str {
+    req.target.split('?').next().unwrap_or("")
 }
 
-impl Req {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or("")
-    }
-
-    fn query(&self, name: &str) -> Option<&str> {
-        let q = self.target.split_once('?')?.1;
-        q.split('&')
-            .filter_map(|p| p.split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v)
-    }
+/// A query parameter of a request.
+fn query<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    let q = req.target.split_once('?')?.1;
+    q.split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// Status, headers, body.
 type Resp = (u16, Vec<(String, String)>, Vec<u8>);
 
-type Api = dyn Fn(&Req, &str) -> Resp + Send + Sync;
-
-/// The loopback server: `/api/…` answered by the test's mock, `/git/…` by `git http-backend`
+/// The loopback HTTPS mock (`mock_issuer`'s, with its test CA): `/api/…` answered by the
+/// test's mock of the API (given the server's base URL), `/git/…` by `git http-backend`
 /// over the bare repositories under `root`.
 struct Server {
-    base: String,
-    /// The test CA (PEM): `--api-ca` for the API, `SSL_CERT_FILE` for git.
-    ca: PathBuf,
-    _dir: tempfile::TempDir,
-    api: Arc<Mutex<Vec<Req>>>,
-    git: Arc<Mutex<Vec<Req>>>,
+    mock: Mock,
 }
 
 impl Server {
@@ -68,146 +44,50 @@ impl Server {
     fn start(
         root: &Path,
         auth: &str,
-        api: impl Fn(&Req, &str) -> Resp + Send + Sync + 'static,
+        api: impl Fn(&Request, &str) -> Resp + Send + Sync + 'static,
     ) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("https://{}", listener.local_addr().unwrap());
-        let (tls, ca_pem) = crate::mock_issuer::tls_config();
-        let dir = tempfile::tempdir().unwrap();
-        let ca = dir.path().join("ca.pem");
-        std::fs::write(&ca, ca_pem).unwrap();
-        let server = Server {
-            base: base.clone(),
-            ca,
-            _dir: dir,
-            api: Arc::default(),
-            git: Arc::default(),
-        };
-        let (api_log, git_log) = (server.api.clone(), server.git.clone());
-        let api: Arc<Api> = Arc::new(api);
         let root = root.to_path_buf();
         let basic = format!("Basic {}", crate::util::base64(auth.as_bytes()));
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (tls, api, api_log, git_log, root, basic, base) = (
-                    tls.clone(),
-                    api.clone(),
-                    api_log.clone(),
-                    git_log.clone(),
-                    root.clone(),
-                    basic.clone(),
-                    base.clone(),
-                );
-                std::thread::spawn(move || {
-                    let Ok(conn) = rustls::ServerConnection::new(tls) else {
-                        return;
-                    };
-                    let mut tls = rustls::StreamOwned::new(conn, stream);
-                    let _ = serve(&mut tls, |req| {
-                        if let Some(rest) = req.target.strip_prefix("/git/") {
-                            git_log.lock().unwrap().push(req.clone());
-                            match req.header("authorization") {
-                                None => (
-                                    401,
-                                    vec![("WWW-Authenticate".into(), "Basic realm=\"git\"".into())],
-                                    b"credentials, please".to_vec(),
-                                ),
-                                Some(a) if a != basic => (403, Vec::new(), b"wrong".to_vec()),
-                                Some(_) => http_backend(&root, rest, req),
-                            }
-                        } else {
-                            api_log.lock().unwrap().push(req.clone());
-                            api(req, &base)
-                        }
-                    });
-                    tls.conn.send_close_notify();
-                    let _ = tls.flush();
-                });
-            }
+        let mock = Mock::start(move |req| {
+            let base = format!("https://{}", req.header("host").unwrap_or_default());
+            let (status, headers, body) = match req.target.strip_prefix("/git/") {
+                Some(rest) => match req.header("authorization") {
+                    None => (
+                        401,
+                        vec![("WWW-Authenticate".into(), "Basic realm=\"git\"".into())],
+                        b"credentials, please".to_vec(),
+                    ),
+                    Some(a) if a != basic => (403, Vec::new(), b"wrong".to_vec()),
+                    Some(_) => http_backend(&root, rest, req),
+                },
+                None => api(req, &base),
+            };
+            Answer::Plain(status, headers, body)
         });
-        server
+        Server { mock }
     }
 
     fn api_url(&self) -> String {
-        format!("{}/api", self.base)
+        self.mock.url("/api")
     }
 
-    fn git_requests(&self) -> Vec<Req> {
-        self.git.lock().unwrap().clone()
+    fn ca(&self) -> &Path {
+        self.mock.ca_path()
     }
 
-    fn api_requests(&self) -> Vec<Req> {
-        self.api.lock().unwrap().clone()
+    fn git_requests(&self) -> Vec<Request> {
+        let all = self.mock.requests().into_iter();
+        all.filter(|r| r.target.starts_with("/git/")).collect()
     }
-}
 
-/// Reads one request, answers it with `handle`.
-fn serve<S: Read + Write>(stream: &mut S, handle: impl Fn(&Req) -> Resp) -> std::io::Result<()> {
-    let mut reader = BufReader::new(&mut *stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h)? == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((n, v)) = h.split_once(':') {
-            headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
+    fn api_requests(&self) -> Vec<Request> {
+        let all = self.mock.requests().into_iter();
+        all.filter(|r| r.target.starts_with("/api/")).collect()
     }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-    };
-    let mut body = Vec::new();
-    if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16)
-                .unwrap_or(0);
-            let mut chunk = vec![0; n + 2];
-            reader.read_exact(&mut chunk)?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    } else if let Some(n) = header("content-length").and_then(|v| v.parse::<usize>().ok()) {
-        body.resize(n, 0);
-        reader.read_exact(&mut body)?;
-    }
-    drop(reader);
-    let req = Req {
-        method,
-        target,
-        headers,
-        body,
-    };
-    let (status, headers, body) = handle(&req);
-    let out = stream;
-    let mut head = format!(
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (n, v) in headers {
-        head.push_str(&format!("{n}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    out.write_all(head.as_bytes())?;
-    out.write_all(&body)?;
-    out.flush()
 }
 
 /// `git http-backend` run as CGI for one request: its `Status:` and headers parsed.
-fn http_backend(root: &Path, path: &str, req: &Req) -> Resp {
+fn http_backend(root: &Path, path: &str, req: &Request) -> Resp {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let mut cmd = std::process::Command::new("git");
     cmd.arg("http-backend")
@@ -359,11 +239,11 @@ impl Site {
             .env_remove("http_proxy")
             .env_remove("ALL_PROXY")
             .env("NO_PROXY", "*")
-            .env("SSL_CERT_FILE", &server.ca)
+            .env("SSL_CERT_FILE", server.ca())
             .args(["audit", "--db", self.db().to_str().unwrap()])
             .args(["--clone-dir", self.tree.join("clones").to_str().unwrap()])
             .args(["--api-url", &server.api_url()])
-            .args(["--api-ca", server.ca.to_str().unwrap()])
+            .args(["--api-ca", server.ca().to_str().unwrap()])
             .args(args)
             .envs(envs.iter().copied())
             .output()
@@ -455,13 +335,13 @@ fn github_repo(base: &str, full: &str, fork: bool, archived: bool, pushed: &str)
 /// headers; page 2 is first answered with a rate limit (reset a second away), once.
 fn github_acme(
     pushed: Arc<Mutex<HashMap<String, String>>>,
-) -> impl Fn(&Req, &str) -> Resp + Send + Sync {
+) -> impl Fn(&Request, &str) -> Resp + Send + Sync {
     let limited = Mutex::new(false);
     move |req, base| {
-        if req.path() != "/api/orgs/acme/repos" {
+        if path(req) != "/api/orgs/acme/repos" {
             return (404, Vec::new(), br#"{"message":"Not Found"}"#.to_vec());
         }
-        let page: usize = req.query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
         if page == 2 && !std::mem::replace(&mut *limited.lock().unwrap(), true) {
             let reset = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -641,7 +521,7 @@ fn an_organisation_is_listed_page_by_page_cloned_with_the_token_and_skipped_when
     let (code, out, err) = site.audit(&server, &args, &envs);
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("1 scanned, 2 unchanged"), "{out}");
-    let new: Vec<Req> = server.git_requests().split_off(before);
+    let new: Vec<Request> = server.git_requests().split_off(before);
     assert!(
         !new.is_empty()
             && new
@@ -678,10 +558,10 @@ fn an_organisation_is_listed_page_by_page_cloned_with_the_token_and_skipped_when
 }
 
 /// The GitLab mock of group `grp/sub`: projects one a page through `X-Next-Page` only.
-fn gitlab_group() -> impl Fn(&Req, &str) -> Resp + Send + Sync {
+fn gitlab_group() -> impl Fn(&Request, &str) -> Resp + Send + Sync {
     move |req, base| {
-        if req.path() != "/api/groups/grp%2Fsub/projects"
-            || req.query("include_subgroups") != Some("true")
+        if path(req) != "/api/groups/grp%2Fsub/projects"
+            || query(req, "include_subgroups") != Some("true")
         {
             return (
                 404,
@@ -708,7 +588,7 @@ fn gitlab_group() -> impl Fn(&Req, &str) -> Resp + Send + Sync {
             project("grp/sub/deep/lib", false),
             project("grp/sub/copy", true),
         ];
-        let page: usize = req.query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
         let next = if page < all.len() {
             (page + 1).to_string()
         } else {
@@ -760,11 +640,11 @@ fn a_gitlab_group_is_listed_with_its_subgroups_and_cloned_as_oauth2() {
 }
 
 /// The mock's answers for owners that cannot be listed.
-fn broken_api(req: &Req, base: &str) -> Resp {
-    match req.path() {
+fn broken_api(req: &Request, base: &str) -> Resp {
+    match path(req) {
         // Pages for ever, each pointing at the next.
         "/api/orgs/endless/repos" => {
-            let page: usize = req.query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
             let next = format!("{base}/api/orgs/endless/repos?page={}", page + 1);
             json_resp(
                 &json!([]),
@@ -844,7 +724,7 @@ fn owners_that_cannot_be_listed_are_recorded_and_the_audit_goes_on() {
         server
             .api_requests()
             .iter()
-            .filter(|r| r.path() == "/api/orgs/endless/repos")
+            .filter(|r| path(r) == "/api/orgs/endless/repos")
             .count(),
         5
     );
