@@ -930,6 +930,58 @@ mod tests {
     use clap::Parser;
     use std::process::Command as Process;
 
+    fn audit_args(extra: &[&str]) -> crate::cli::AuditArgs {
+        let argv = ["leakguard", "audit"].iter().chain(extra);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Audit(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn forge_flags_are_checked() {
+        let ok = [
+            "https://ghe.example.test/api/v3/",
+            "http://127.0.0.1:8080/api",
+        ];
+        assert_eq!(api_url(ok[0]).unwrap(), "https://ghe.example.test/api/v3");
+        assert_eq!(api_url(ok[1]).unwrap(), ok[1]);
+        for bad in [
+            "http://ghe.example.test/api/v3",
+            "https://user:pw@ghe.example.test",
+            "https://ghe.example.test/api?x=1",
+            "ftp://ghe.example.test",
+            "ghe.example.test",
+            "https://",
+        ] {
+            let e = api_url(bad).unwrap_err().to_string();
+            assert!(e.contains("--api-url") && !e.contains("pw@"), "{bad}: {e}");
+        }
+        let forges = |extra: &[&str]| Forges::new(&audit_args(extra)).map_err(|e| e.to_string());
+        assert!(forges(&["--github-org", "a/b"])
+            .unwrap_err()
+            .contains("not a name"));
+        assert!(forges(&["--exclude-archived", "."])
+            .unwrap_err()
+            .contains("apply to"));
+        let both = [
+            "--github-org",
+            "a",
+            "--gitlab-group",
+            "g",
+            "--api-url",
+            ok[0],
+        ];
+        if cfg!(feature = "https") {
+            assert!(forges(&both).unwrap_err().contains("one forge's API"));
+            let f = forges(&["--gitlab-group", "/g/sub/", "--clone-protocol", "ssh"]).unwrap();
+            assert_eq!(f.owners[0].origin(), "gitlab-group:g/sub");
+            assert!(f.ssh && f.api_url.is_none());
+        } else {
+            assert!(forges(&both).unwrap_err().contains("https feature"));
+        }
+    }
+
     fn history_args(extra: &[&str]) -> crate::cli::HistoryArgs {
         let argv = ["leakguard", "history"].iter().chain(extra);
         match Cli::try_parse_from(argv).expect("parses").command {

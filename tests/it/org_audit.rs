@@ -423,6 +423,10 @@ fn an_organisation_is_listed_page_by_page_cloned_with_the_token_and_skipped_when
         out.contains("3 repositories audited") && out.contains("3 scanned"),
         "{out}"
     );
+    assert!(
+        out.contains("leakguard: from github-org:acme: 3 repositories (0 failed)"),
+        "{out}"
+    );
     let repos = site.repositories();
     let names: Vec<&str> = repos.iter().map(|r| r.0.as_str()).collect();
     let host = "127.0.0.1";
