@@ -351,6 +351,33 @@ mod tests {
         }
     }
 
+    /// A listed repository keeps its listing; a clone URL that is local is refused, and
+    /// the token never shows in a target's `Debug`.
+    #[test]
+    fn listed_targets_are_remote_only() {
+        let auth = Auth {
+            user: "x-access-token",
+            token: "SYNTHETIC_TOKEN_1234".into(),
+        };
+        let listed = Listed {
+            origin: "github-org:acme".into(),
+            activity: Some("2024-01-01T00:00:00Z".into()),
+            auth: Some(auth),
+        };
+        let t = Target::listed("https://example.test/acme/api.git", listed.clone());
+        assert_eq!(t.name, "example.test/acme/api");
+        assert_eq!(t.auth().map(|a| a.user), Some("x-access-token"));
+        assert!(!format!("{t:?}").contains("SYNTHETIC_TOKEN_1234"));
+        assert_eq!(
+            t.redact("failed with SYNTHETIC_TOKEN_1234"),
+            "failed with ***"
+        );
+        for local in ["file:///etc", "/etc", "../x"] {
+            let t = Target::listed(local, listed.clone());
+            assert!(matches!(t.source, Source::Broken(..)), "{local}: {t:?}");
+        }
+    }
+
     #[test]
     fn a_malformed_url_is_a_failed_target() {
         let t = target("ssh://git:SYNTHETIC_PW@bad host/x");

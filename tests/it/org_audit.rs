@@ -338,7 +338,9 @@ fn github_acme(
 ) -> impl Fn(&Request, &str) -> Resp + Send + Sync {
     let limited = Mutex::new(false);
     move |req, base| {
-        if path(req) != "/api/orgs/acme/repos" {
+        // The organisation, and a user of the same name (`GET /users/{user}/repos`).
+        let listing = path(req);
+        if listing != "/api/orgs/acme/repos" && listing != "/api/users/acme/repos" {
             return (404, Vec::new(), br#"{"message":"Not Found"}"#.to_vec());
         }
         let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
@@ -374,11 +376,8 @@ fn github_acme(
         let items: Vec<Value> = all.iter().skip((page - 1) * 2).take(2).cloned().collect();
         let mut headers = Vec::new();
         if page * 2 < all.len() {
-            let next = format!(
-                "{base}/api/orgs/acme/repos?per_page=100&type=all&page={}",
-                page + 1
-            );
-            let last = format!("{base}/api/orgs/acme/repos?per_page=100&type=all&page=3");
+            let next = format!("{base}{listing}?per_page=100&page={}", page + 1);
+            let last = format!("{base}{listing}?per_page=100&page=3");
             headers.push((
                 "Link".into(),
                 format!("<{next}>; rel=\"next\", <{last}>; rel=\"last\""),
@@ -738,7 +737,7 @@ fn owners_that_cannot_be_listed_are_recorded_and_the_audit_goes_on() {
 }
 
 #[test]
-fn without_a_token_the_listing_is_unauthenticated_and_ssh_clones_use_ssh_urls() {
+fn a_user_is_listed_without_a_token_and_cloned_over_ssh() {
     let site = acme_site();
     let server = Server::start(
         &site.git_root(),
@@ -747,7 +746,7 @@ fn without_a_token_the_listing_is_unauthenticated_and_ssh_clones_use_ssh_urls() 
     );
     let (code, out, err) = site.audit(
         &server,
-        &["--github-org", "acme", "--clone-protocol", "ssh"],
+        &["--github-user", "acme", "--clone-protocol", "ssh"],
         &[("GIT_SSH_COMMAND", "false")],
     );
     // Every ssh clone fails (no ssh server here): each is a recorded failure.
@@ -762,7 +761,40 @@ fn without_a_token_the_listing_is_unauthenticated_and_ssh_clones_use_ssh_urls() 
     assert!(
         repos
             .iter()
-            .all(|r| r.2.is_some() && r.1.as_deref() == Some("github-org:acme")),
+            .all(|r| r.2.is_some() && r.1.as_deref() == Some("github-user:acme")),
         "{repos:?}"
     );
+    let listed = server.api_requests();
+    assert_eq!(listed.len(), 4, "three pages and one rate limit");
+    assert!(listed.iter().all(|r| path(r) == "/api/users/acme/repos"));
+    // Merged into another datastore, the repositories keep their origin.
+    let merged = site.tree.join("merged.db");
+    let out = leakguard()
+        .args([
+            "merge",
+            site.db().to_str().unwrap(),
+            "-o",
+            merged.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = leakguard()
+        .args([
+            "report",
+            "--db",
+            merged.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let origins: Vec<&Value> = report["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["origin"])
+        .collect();
+    assert_eq!(origins, vec![&json!("github-user:acme"); 4]);
 }
