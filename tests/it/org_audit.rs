@@ -562,6 +562,7 @@ fn an_organisation_is_listed_page_by_page_cloned_with_the_token_and_skipped_when
 
 /// The GitLab mock of group `grp/sub`: projects one a page through `X-Next-Page` only.
 fn gitlab_group() -> impl Fn(&Request, &str) -> Resp + Send + Sync {
+    let limited = Mutex::new(false);
     move |req, base| {
         if path(req) != "/api/groups/grp%2Fsub/projects"
             || query(req, "include_subgroups") != Some("true")
@@ -592,6 +593,15 @@ fn gitlab_group() -> impl Fn(&Request, &str) -> Resp + Send + Sync {
             project("grp/sub/copy", true),
         ];
         let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        // Page 3 is first answered 429 with a Retry-After of a second, once.
+        if page == 3 && !std::mem::replace(&mut *limited.lock().unwrap(), true) {
+            let headers = vec![("Retry-After".into(), "1".into())];
+            return (
+                429,
+                headers,
+                br#"{"message":"429 Too Many Requests"}"#.to_vec(),
+            );
+        }
         let next = if page < all.len() {
             (page + 1).to_string()
         } else {
@@ -633,7 +643,11 @@ fn a_gitlab_group_is_listed_with_its_subgroups_and_cloned_as_oauth2() {
         repos.iter().any(|r| r.0.ends_with("grp/sub/deep/lib")),
         "{repos:?}"
     );
-    assert_eq!(server.api_requests().len(), 3);
+    assert_eq!(server.api_requests().len(), 4, "three pages and one 429");
+    assert!(
+        err.contains("gitlab-group:grp/sub: rate limited by the API, waiting 1 s"),
+        "{err}"
+    );
     assert!(server
         .api_requests()
         .iter()
