@@ -181,6 +181,36 @@ pub struct AuditArgs {
     /// than this (`24h`, `90m`, `7d`; default 24h). Inactive ones are not checked again.
     #[arg(long, value_name = "AGE", value_parser = parse_age, requires = "validate")]
     pub revalidate_after: Option<std::time::Duration>,
+    /// Audit every repository of this GitHub organisation (token: $GITHUB_TOKEN, if set).
+    /// Repeatable. Needs the `https` feature.
+    #[arg(long, value_name = "ORG")]
+    pub github_org: Vec<String>,
+    /// Audit every repository this GitHub user owns (token: $GITHUB_TOKEN, if set).
+    /// Repeatable. Needs the `https` feature.
+    #[arg(long, value_name = "USER")]
+    pub github_user: Vec<String>,
+    /// Audit every project of this GitLab group and its subgroups (`group/subgroup`; token:
+    /// $GITLAB_TOKEN, if set). Repeatable. Needs the `https` feature.
+    #[arg(long, value_name = "GROUP")]
+    pub gitlab_group: Vec<String>,
+    /// The API of a GitHub Enterprise Server (`https://HOST/api/v3`) or a GitLab
+    /// self-managed instance (`https://HOST/api/v4`); default: https://api.github.com,
+    /// https://gitlab.com/api/v4.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// More trust roots (a PEM file) for the API of --api-url. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub api_ca: Vec<PathBuf>,
+    /// Also audit the forks an organisation, user or group holds (default: left out).
+    #[arg(long)]
+    pub include_forks: bool,
+    /// Leave out archived repositories.
+    #[arg(long)]
+    pub exclude_archived: bool,
+    /// How listed repositories are cloned: `https` (the token handed to git as a
+    /// credential, never written into the URL) or `ssh` (your ssh keys).
+    #[arg(long, value_name = "PROTOCOL", default_value = "https", value_parser = ["https", "ssh"])]
+    pub clone_protocol: String,
 }
 
 /// `24h`, `90m`, `7d`, `30s` (a bare number is hours).

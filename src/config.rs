@@ -430,6 +430,132 @@ pub struct Audit {
     /// `--validate`: how to check incidents with their issuers, and after how long a live or
     /// unknown one is checked again.
     pub validation: Option<(crate::validate::Settings, std::time::Duration)>,
+    /// The organisations, users and groups whose repositories are listed and audited.
+    pub forges: Forges,
+}
+
+/// Whose repositories a forge lists for an audit (`--github-org` …), and how.
+#[derive(Debug, Clone, Default)]
+pub struct Forges {
+    pub owners: Vec<Owner>,
+    /// `--api-url`, without a trailing `/`; `None` for the public instance's.
+    pub api_url: Option<String>,
+    /// `--api-ca`: more trust roots for the API.
+    pub ca_files: Vec<PathBuf>,
+    pub include_forks: bool,
+    pub exclude_archived: bool,
+    /// `--clone-protocol ssh`.
+    pub ssh: bool,
+}
+
+/// An organisation, user or group whose repositories are audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub kind: OwnerKind,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerKind {
+    GithubOrg,
+    GithubUser,
+    GitlabGroup,
+}
+
+impl Owner {
+    /// `github-org:ORG`, `github-user:USER` or `gitlab-group:GROUP`: what the datastore
+    /// records as a repository's origin.
+    pub fn origin(&self) -> String {
+        let kind = match self.kind {
+            OwnerKind::GithubOrg => "github-org",
+            OwnerKind::GithubUser => "github-user",
+            OwnerKind::GitlabGroup => "gitlab-group",
+        };
+        format!("{kind}:{}", self.name)
+    }
+
+    pub fn is_gitlab(&self) -> bool {
+        self.kind == OwnerKind::GitlabGroup
+    }
+}
+
+impl Forges {
+    /// Checks the forge flags: owners named plainly, an `https://` API URL (`http://` only
+    /// to this machine, where tests run their mock), one forge per `--api-url`, and a
+    /// build that can speak HTTPS.
+    fn new(args: &cli::AuditArgs) -> Result<Forges> {
+        let kinds = [
+            (OwnerKind::GithubOrg, &args.github_org, "--github-org"),
+            (OwnerKind::GithubUser, &args.github_user, "--github-user"),
+            (OwnerKind::GitlabGroup, &args.gitlab_group, "--gitlab-group"),
+        ];
+        let mut owners = Vec::new();
+        for (kind, names, flag) in kinds {
+            for name in names {
+                let name = name.trim().trim_matches('/');
+                let bad = |c: char| c.is_whitespace() || c.is_control() || "?#%\\".contains(c);
+                let slash_ok = kind == OwnerKind::GitlabGroup;
+                if name.is_empty() || name.contains(bad) || (!slash_ok && name.contains('/')) {
+                    bail!("{flag} `{name}` is not a name (ORG, USER or GROUP/SUBGROUP)");
+                }
+                owners.push(Owner {
+                    kind,
+                    name: name.to_string(),
+                });
+            }
+        }
+        let ssh = args.clone_protocol == "ssh";
+        let others = args.api_url.is_some()
+            || !args.api_ca.is_empty()
+            || args.include_forks
+            || args.exclude_archived
+            || ssh;
+        if owners.is_empty() {
+            if others {
+                bail!("--api-url, --api-ca, --include-forks, --exclude-archived and --clone-protocol apply to --github-org, --github-user and --gitlab-group: add one, or drop them");
+            }
+            return Ok(Forges::default());
+        }
+        if cfg!(not(feature = "https")) {
+            bail!("--github-org, --github-user and --gitlab-group need a build with the https feature (cargo feature `https`; the release binaries have it)");
+        }
+        let api_url = match &args.api_url {
+            None => None,
+            Some(url) => {
+                if owners.iter().any(Owner::is_gitlab) && !owners.iter().all(Owner::is_gitlab) {
+                    bail!("--api-url names one forge's API: audit GitHub and GitLab owners in two runs (or with the same --db, one after the other)");
+                }
+                Some(api_url(url)?)
+            }
+        };
+        Ok(Forges {
+            owners,
+            api_url,
+            ca_files: args.api_ca.clone(),
+            include_forks: args.include_forks,
+            exclude_archived: args.exclude_archived,
+            ssh,
+        })
+    }
+}
+
+/// `--api-url` checked: `https://HOST[/PATH]`, or `http://` to a loopback address; no
+/// user, query or fragment (a token goes in a header, never in the URL).
+fn api_url(url: &str) -> Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split('/').next().unwrap_or("");
+    let name = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    let loopback = matches!(name, "127.0.0.1" | "localhost" | "[::1]");
+    let plain = !host.is_empty() && !rest.contains(['@', '?', '#', ' ']);
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" if plain => Ok(url.to_string()),
+        "http" if plain && loopback => Ok(url.to_string()),
+        _ => bail!("--api-url `{}` must be an https:// URL without user, query or fragment (http:// only to this machine)", crate::printable::url(url)),
+    }
 }
 
 /// `leakguard triage`, validated.
@@ -537,6 +663,7 @@ impl Audit {
             quiet: args.quiet,
             progress: show_progress(args.progress, args.quiet),
             validation,
+            forges: Forges::new(args)?,
         })
     }
 }
@@ -802,6 +929,58 @@ mod tests {
     use crate::cli::{Cli, Command};
     use clap::Parser;
     use std::process::Command as Process;
+
+    fn audit_args(extra: &[&str]) -> crate::cli::AuditArgs {
+        let argv = ["leakguard", "audit"].iter().chain(extra);
+        match Cli::try_parse_from(argv).expect("parses").command {
+            Command::Audit(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn forge_flags_are_checked() {
+        let ok = [
+            "https://ghe.example.test/api/v3/",
+            "http://127.0.0.1:8080/api",
+        ];
+        assert_eq!(api_url(ok[0]).unwrap(), "https://ghe.example.test/api/v3");
+        assert_eq!(api_url(ok[1]).unwrap(), ok[1]);
+        for bad in [
+            "http://ghe.example.test/api/v3",
+            "https://user:pw@ghe.example.test",
+            "https://ghe.example.test/api?x=1",
+            "ftp://ghe.example.test",
+            "ghe.example.test",
+            "https://",
+        ] {
+            let e = api_url(bad).unwrap_err().to_string();
+            assert!(e.contains("--api-url") && !e.contains("pw@"), "{bad}: {e}");
+        }
+        let forges = |extra: &[&str]| Forges::new(&audit_args(extra)).map_err(|e| e.to_string());
+        assert!(forges(&["--github-org", "a/b"])
+            .unwrap_err()
+            .contains("not a name"));
+        assert!(forges(&["--exclude-archived", "."])
+            .unwrap_err()
+            .contains("apply to"));
+        let both = [
+            "--github-org",
+            "a",
+            "--gitlab-group",
+            "g",
+            "--api-url",
+            ok[0],
+        ];
+        if cfg!(feature = "https") {
+            assert!(forges(&both).unwrap_err().contains("one forge's API"));
+            let f = forges(&["--gitlab-group", "/g/sub/", "--clone-protocol", "ssh"]).unwrap();
+            assert_eq!(f.owners[0].origin(), "gitlab-group:g/sub");
+            assert!(f.ssh && f.api_url.is_none());
+        } else {
+            assert!(forges(&both).unwrap_err().contains("https feature"));
+        }
+    }
 
     fn history_args(extra: &[&str]) -> crate::cli::HistoryArgs {
         let argv = ["leakguard", "history"].iter().chain(extra);

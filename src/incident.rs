@@ -95,6 +95,9 @@ pub struct RepoRow {
     pub scanned_at: Option<String>,
     /// Why its last audit failed, if it did.
     pub error: Option<String>,
+    /// The organisation, user or group it was listed from (`github-org:ORG`,
+    /// `github-user:USER`, `gitlab-group:GROUP`); `None` when it was named directly.
+    pub origin: Option<String>,
     /// Incidents (of those in the report) with a place in it.
     pub incidents: usize,
 }

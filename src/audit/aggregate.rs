@@ -77,6 +77,7 @@ pub struct RepositoryRow {
     pub name: String,
     pub scanned_ms: Option<i64>,
     pub error: Option<String>,
+    pub origin: Option<String>,
 }
 
 /// Open, revoked and found again since, or revoked and still accepted by its issuer: what
@@ -276,6 +277,7 @@ pub fn report(mut rows: Rows, all_statuses: bool, now_ms: i64) -> AuditReport {
             name: r.name,
             scanned_at: r.scanned_ms.map(rfc3339),
             error: r.error,
+            origin: r.origin,
         })
         .collect();
     AuditReport {
@@ -495,11 +497,13 @@ mod tests {
                     name: "r2".into(),
                     scanned_ms: None,
                     error: Some("gone".into()),
+                    origin: None,
                 },
                 RepositoryRow {
                     name: "r1".into(),
                     scanned_ms: Some(HOUR),
                     error: None,
+                    origin: None,
                 },
             ],
             validations: Vec::new(),

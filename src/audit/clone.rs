@@ -9,6 +9,8 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use super::targets::Auth;
+
 /// What is fetched, each to the same name. (`+refs/*:refs/*`, git's mirror, matches nothing
 /// in gix 0.90.)
 const MIRROR: [&str; 4] = [
@@ -43,15 +45,33 @@ pub fn path_for(dir: &Path, name: &str) -> PathBuf {
 ///
 /// gix's errors quote the URL (and ssh's name the user): none leaves here unredacted, each
 /// becomes its text through [`crate::printable::error_about`].
-pub fn sync(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repository> {
-    clone_or_fetch(url, dest, interrupt)
-        .map_err(|e| anyhow::anyhow!(crate::printable::error_about(&format!("{e:#}"), url)))
+///
+/// `auth` (a forge's token) is handed to the transport as the answer to its credential
+/// request: never in the URL, the clone's config, or a credential helper's store.
+pub fn sync(
+    url: &str,
+    dest: &Path,
+    interrupt: &AtomicBool,
+    auth: Option<&Auth>,
+) -> Result<gix::Repository> {
+    clone_or_fetch(url, dest, interrupt, auth).map_err(|e| {
+        let mut e = crate::printable::error_about(&format!("{e:#}"), url);
+        if let Some(a) = auth {
+            e = e.replace(&a.token, "***");
+        }
+        anyhow::anyhow!(e)
+    })
 }
 
-fn clone_or_fetch(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix::Repository> {
+fn clone_or_fetch(
+    url: &str,
+    dest: &Path,
+    interrupt: &AtomicBool,
+    auth: Option<&Auth>,
+) -> Result<gix::Repository> {
     let shown = crate::printable::url(url);
     if dest.exists() {
-        match fetch(dest, url, interrupt) {
+        match fetch(dest, url, interrupt, auth) {
             Ok(repo) => return Ok(repo),
             Err(e) if gix::open(dest).is_ok() => return Err(e),
             Err(_) => std::fs::remove_dir_all(dest)
@@ -66,6 +86,13 @@ fn clone_or_fetch(url: &str, dest: &Path, interrupt: &AtomicBool) -> Result<gix:
         .map_err(|e| no_https_hint(url, e.into()))
         .with_context(|| format!("cannot clone {shown}"))?
         .configure_remote(|r| r.with_refspecs(MIRROR, gix::remote::Direction::Fetch));
+    if let Some(auth) = auth {
+        let auth = auth.clone();
+        prepare = prepare.configure_connection(move |c| {
+            credentials(c, &auth);
+            Ok(())
+        });
+    }
     let (repo, _) = prepare
         .fetch_only(gix::progress::Discard, interrupt)
         .map_err(|e| no_https_hint(url, e.into()))
@@ -99,7 +126,12 @@ fn forget_credentials(dest: &Path, url: &str) -> Result<()> {
 }
 
 /// Fetches every ref of `url` into the bare clone at `dest`.
-fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Repository> {
+fn fetch(
+    dest: &Path,
+    url: &str,
+    interrupt: &AtomicBool,
+    auth: Option<&Auth>,
+) -> Result<gix::Repository> {
     let shown = crate::printable::url(url);
     let repo =
         gix::open(dest).with_context(|| format!("cannot open the clone {}", dest.display()))?;
@@ -108,8 +140,11 @@ fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Reposito
         .with_context(|| format!("`{shown}` is not a git URL"))?
         .with_refspecs(MIRROR, gix::remote::Direction::Fetch)?;
     let fetched: Result<()> = (|| {
-        remote
-            .connect(gix::remote::Direction::Fetch)?
+        let mut connection = remote.connect(gix::remote::Direction::Fetch)?;
+        if let Some(auth) = auth {
+            credentials(&mut connection, auth);
+        }
+        connection
             .prepare_fetch(gix::progress::Discard, Default::default())?
             .receive(gix::progress::Discard, interrupt)?;
         Ok(())
@@ -119,6 +154,32 @@ fn fetch(dest: &Path, url: &str, interrupt: &AtomicBool) -> Result<gix::Reposito
         .with_context(|| format!("cannot fetch {shown}"))?;
     Ok(repo)
 }
+
+/// Answers the transport's credential requests with `auth` (the user and the token as
+/// its password), instead of git's helpers and prompts; stores and erases nothing.
+#[cfg(feature = "https")]
+fn credentials<T: gix::protocol::transport::client::blocking_io::Transport>(
+    connection: &mut gix::remote::Connection<'_, '_, '_, T>,
+    auth: &Auth,
+) {
+    use gix::credentials::{helper::Action, protocol::Outcome};
+    let (user, token) = (auth.user.to_string(), auth.token.clone());
+    connection.set_credentials(move |action| match action {
+        Action::Get(ctx) => Ok(Some(Outcome {
+            identity: gix::sec::identity::Account {
+                username: user.clone(),
+                password: token.clone(),
+                oauth_refresh_token: None,
+            },
+            next: ctx.into(),
+        })),
+        Action::Store(_) | Action::Erase(_) => Ok(None),
+    });
+}
+
+/// Without the `https` feature no forge lists repositories, so no target has credentials.
+#[cfg(not(feature = "https"))]
+fn credentials<T>(_: &mut T, _: &Auth) {}
 
 /// Points a user of a build without https support at the feature, or at a clone of their
 /// own.

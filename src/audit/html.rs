@@ -506,6 +506,20 @@ fn exposure_names(e: &[Exposure]) -> String {
 
 // ---- Repositories ----
 
+/// The repositories grouped by where they were listed from (`github-org:ORG`…), each group
+/// by name: those named directly first, without a heading, then each origin's under one.
+fn by_origin(repos: &[RepoRow]) -> Vec<(Option<&str>, Vec<&RepoRow>)> {
+    let mut groups: std::collections::BTreeMap<Option<&str>, Vec<&RepoRow>> =
+        std::collections::BTreeMap::new();
+    for r in repos {
+        groups.entry(r.origin.as_deref()).or_default().push(r);
+    }
+    for g in groups.values_mut() {
+        g.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    groups.into_iter().collect()
+}
+
 fn repositories(repos: &[RepoRow]) -> Markup {
     if repos.is_empty() {
         return html! {};
@@ -518,13 +532,22 @@ fn repositories(repos: &[RepoRow]) -> Markup {
                 summary { "Every repository audited, with its last audit" }
                 table {
                     thead { tr { @for c in columns { th scope="col" { (c) } } } }
-                    tbody {
-                        @for r in repos {
-                            tr {
-                                td { code { (r.name) } }
-                                td { (r.scanned_at.as_deref().unwrap_or("never")) }
-                                td.num { (r.incidents) }
-                                td.flag { (r.error.as_deref().unwrap_or_default()) }
+                    @for (origin, group) in by_origin(repos) {
+                        tbody data-origin=[origin] {
+                            @if let Some(o) = origin {
+                                tr.origin {
+                                    th scope="rowgroup" colspan=(columns.len()) {
+                                        "From " code { (o) } " (" (group.len()) ")"
+                                    }
+                                }
+                            }
+                            @for r in group {
+                                tr {
+                                    td { code { (r.name) } }
+                                    td { (r.scanned_at.as_deref().unwrap_or("never")) }
+                                    td.num { (r.incidents) }
+                                    td.flag { (r.error.as_deref().unwrap_or_default()) }
+                                }
                             }
                         }
                     }
@@ -598,6 +621,7 @@ mod tests {
                 name: "git://example.test/a.git".to_string(),
                 scanned_at: Some("2025-01-02T03:00:00Z".to_string()),
                 error: None,
+                origin: None,
                 incidents: incidents.len(),
             }],
             incidents,
@@ -655,6 +679,34 @@ mod tests {
         assert!(!rest.contains("alert(1)"), "{rest}");
         // The only script element is ours.
         assert_eq!(html.matches("<script").count(), 1);
+    }
+
+    /// Repositories named directly come first, without a heading; then each origin's, under
+    /// one, each group sorted by name.
+    #[test]
+    fn repositories_are_grouped_by_origin() {
+        let mut r = report(Vec::new());
+        let row = |name: &str, origin: Option<&str>| RepoRow {
+            name: name.to_string(),
+            scanned_at: None,
+            error: None,
+            origin: origin.map(str::to_string),
+            incidents: 0,
+        };
+        r.repositories = vec![
+            row("h/acme/b", Some("github-org:acme")),
+            row("h/grp/a", Some("gitlab-group:grp")),
+            row("/src/local", None),
+            row("h/acme/a", Some("github-org:acme")),
+        ];
+        let html = render(&r);
+        let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("no {s}"));
+        assert!(at("/src/local") < at("github-org:acme</code> (2)"));
+        assert!(at("github-org:acme</code> (2)") < at("h/acme/a"));
+        assert!(at("h/acme/a") < at("h/acme/b"));
+        assert!(at("h/acme/b") < at("gitlab-group:grp</code> (1)"));
+        assert!(at("gitlab-group:grp</code> (1)") < at("h/grp/a"));
+        assert!(html.contains("<tbody data-origin=\"github-org:acme\">"));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod aggregate;
 pub mod clone;
+pub mod forge;
 pub mod html;
 /// The audit's data model lives in [`crate::incident`], below `config` (which builds the
 /// triage decisions it names).
@@ -30,7 +31,7 @@ use crate::exit::{ExitStatus, Messages};
 use crate::finding::{Finding, FindingKind};
 use crate::fingerprint::{FingerprintKey, KEY_ENV};
 use crate::source::history;
-use store::{NewLocation, Scanned, Store};
+use store::{NewLocation, Provenance, Scanned, Store};
 use targets::{Source, Target};
 
 pub use crate::config::SHARD_ENV;
@@ -39,7 +40,21 @@ pub use crate::config::SHARD_ENV;
 pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<ExitStatus> {
     messages.quiet |= cfg.quiet;
     let shard = cfg.shard;
-    let mut all = targets::collect(&cfg.inputs, cfg.repos_file.as_deref())?;
+    let listing = !cfg.forges.owners.is_empty();
+    let mut all = targets::collect(&cfg.inputs, cfg.repos_file.as_deref(), listing)?;
+    if listing {
+        let say = |line: &str| {
+            if !cfg.quiet {
+                say(line)
+            }
+        };
+        all.extend(forge::targets(&cfg.forges, cancel, &say));
+        // A repository named and listed too is audited once, as listed.
+        all.sort_by(|a, b| {
+            (a.name.as_str(), a.listed.is_none()).cmp(&(b.name.as_str(), b.listed.is_none()))
+        });
+        all.dedup_by(|a, b| a.name == b.name);
+    }
     let setup = &cfg.setup;
     // A repository's name is shown and stored: a token in a directory's name (`keys-<token>`)
     // is redacted like one in a file's, the same way in every run and every shard.
@@ -90,7 +105,14 @@ pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<Exit
     crate::progress::Progress::run_counted(progress, "blobs", all.len(), |p| -> Result<()> {
         for (target, refs) in all.iter().zip(probed) {
             cancel.check()?;
+            // A listed repository the forge says nobody pushed to since its last complete
+            // audit is not even fetched.
+            let idle = match target.listed.as_ref().and_then(|l| l.activity.as_deref()) {
+                Some(a) => store.known(&target.name)?.is_some_and(|k| k.idle_since(a)),
+                None => false,
+            };
             let result = match refs {
+                _ if idle => Ok(None),
                 Some(refs) if store.unchanged(&target.name, &refs)? => Ok(None),
                 // A bug must cost one repository, never the audit: the panic hook has said
                 // where (and nothing of the data), and this repository is a recorded failure.
@@ -106,8 +128,19 @@ pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<Exit
             if cancel.is_cancelled() {
                 return Err(Interrupted.into());
             }
+            let location = target.location();
+            let from = Provenance {
+                location: &location,
+                origin: target.listed.as_ref().map(|l| l.origin.as_str()),
+                activity: target.listed.as_ref().and_then(|l| l.activity.as_deref()),
+            };
             match result {
-                Ok(None) => tally.unchanged += 1,
+                Ok(None) => {
+                    tally.unchanged += 1;
+                    if target.listed.is_some() && !idle {
+                        store.record_idle(&target.name, from)?;
+                    }
+                }
                 Ok(Some(mut scanned)) => {
                     if let Some(e) = &mut scanned.error {
                         *e = target.redact(e);
@@ -116,14 +149,14 @@ pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<Exit
                     } else {
                         tally.scanned += 1;
                     }
-                    store.record(&target.name, &target.location(), &scanned)?;
+                    store.record(&target.name, from, &scanned)?;
                 }
                 Err(e) => {
                     // Shown and stored only redacted: gix's and SQLite's errors quote URLs.
                     let e = target.redact(&format!("{e:#}"));
                     messages.warnings.push(format!("{}: {e}", target.name));
                     tally.failed += 1;
-                    store.record_failure(&target.name, &target.location(), &e)?;
+                    store.record_failure(&target.name, from, &e)?;
                 }
             }
             if let Some(p) = p {
@@ -165,6 +198,14 @@ pub fn run(cfg: &Audit, messages: &mut Messages, cancel: &Cancel) -> Result<Exit
     } else {
         ExitStatus::Findings
     })
+}
+
+/// A progress line on stderr, now (not at the end, as [`Messages`] are): escaped for the
+/// terminal like every message.
+fn say(line: &str) {
+    use std::io::Write;
+    let line = crate::printable::message(&format!("leakguard: {line}"));
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// The refs of every local repository, read in parallel: a re-run where little moved is
@@ -242,7 +283,7 @@ impl Shared<'_> {
             Source::Local(path) => open_local(path)?,
             Source::Remote(url) => {
                 let dest = clone::path_for(self.clone_dir, &target.name);
-                clone::sync(url, &dest, &self.cancel.flag())?
+                clone::sync(url, &dest, &self.cancel.flag(), target.auth())?
             }
         };
         repo.object_cache_size_if_unset(8 * 1024 * 1024);

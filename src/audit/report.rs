@@ -30,6 +30,9 @@ pub fn write(report: &AuditReport, format: AuditFormat, out: &mut dyn Write) -> 
 /// What `audit` prints when it ends: the tally, then the open incidents by severity.
 pub fn summary(report: &AuditReport, tally: &str, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "leakguard: {tally}")?;
+    for line in origins(report) {
+        writeln!(out, "leakguard: {line}")?;
+    }
     let s = &report.summary;
     let count = |st: Status| {
         s.by_status
@@ -151,7 +154,27 @@ fn text(report: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         s.incidents_total,
         s.repositories,
         s.repositories_failed
-    )
+    )?;
+    for line in origins(report) {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
+}
+
+/// A line per organisation, user or group the repositories were listed from
+/// (`from github-org:acme: 12 repositories (1 failed)`), escaped for the terminal.
+fn origins(report: &AuditReport) -> Vec<String> {
+    let mut by: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for r in &report.repositories {
+        if let Some(o) = &r.origin {
+            let e = by.entry(o).or_default();
+            e.0 += 1;
+            e.1 += usize::from(r.error.is_some());
+        }
+    }
+    by.into_iter()
+        .map(|(o, (n, failed))| format!("from {}: {n} repositories ({failed} failed)", esc(o)))
+        .collect()
 }
 
 fn short(commit: &str) -> &str {

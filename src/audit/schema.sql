@@ -19,13 +19,16 @@ CREATE TABLE meta (
 ) STRICT;
 
 -- Every repository audited, or that failed to be (`error`, with `scanned_ms` unset when it
--- never was).
+-- never was). `origin`: the organisation, user or group it was listed from (`github-org:ORG`,
+-- `github-user:USER`, `gitlab-group:GROUP`), NULL when named directly; `activity`: the
+-- forge's `pushed_at` or `last_activity_at` at its last complete audit. (Those two are
+-- written as SQLite writes the columns migration 5 adds, so that both schemas read alike.)
 CREATE TABLE repositories (
     name TEXT NOT NULL PRIMARY KEY CHECK (name <> ''),
     location TEXT NOT NULL,
     scanned_ms INTEGER CHECK (scanned_ms >= 0),
     error TEXT
-) STRICT;
+    , origin TEXT CHECK (origin <> ''), activity TEXT) STRICT;
 
 -- Each ref's tip at the last complete audit: the next one scans only what is new.
 CREATE TABLE refs (

@@ -32,6 +32,7 @@ const UPGRADES: &[&str] = &[
     include_str!("migrations/2.sql"),
     include_str!("migrations/3.sql"),
     include_str!("migrations/4.sql"),
+    include_str!("migrations/5.sql"),
 ];
 
 /// The schema version this leakguard writes (`PRAGMA user_version`).
@@ -99,17 +100,36 @@ pub struct NewLocation {
     pub exposure: Option<Exposure>,
 }
 
+/// Where a repository was read from, stored with each audit of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Provenance<'a> {
+    /// A path, or the URL without its credentials.
+    pub location: &'a str,
+    /// The organisation, user or group it was listed from (`github-org:ORG`), if any.
+    pub origin: Option<&'a str>,
+    /// The forge's last activity time for it (`pushed_at`), kept only with a complete audit.
+    pub activity: Option<&'a str>,
+}
+
 /// A repository's state from its last audit.
 #[derive(Debug, Default)]
 pub struct Known {
     pub refs: Vec<(String, String)>,
     pub error: Option<String>,
+    /// The forge's activity time at the last complete audit.
+    pub activity: Option<String>,
 }
 
 impl Known {
     /// Was this audit complete, with exactly these refs? Then there is nothing to scan.
     pub fn unchanged(&self, refs: &[(String, String)]) -> bool {
         self.error.is_none() && self.refs == refs
+    }
+
+    /// Was this audit complete, when the forge said the same last activity time? Then the
+    /// repository is not even fetched: nothing has been pushed to it since.
+    pub fn idle_since(&self, activity: &str) -> bool {
+        self.error.is_none() && self.activity.as_deref() == Some(activity)
     }
 }
 
@@ -321,19 +341,25 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT error FROM repositories WHERE name = ?1",
+                "SELECT error, activity FROM repositories WHERE name = ?1",
                 [repository],
-                |r| r.get::<_, Option<String>>(0),
+                |r| Ok((r.get::<_, Option<String>>(0)?, r.get(1)?)),
             )
             .optional()?;
-        let Some(error) = row else { return Ok(None) };
+        let Some((error, activity)) = row else {
+            return Ok(None);
+        };
         let mut stmt = self
             .conn
             .prepare_cached("SELECT name, tip FROM refs WHERE repository = ?1 ORDER BY name")?;
         let refs = stmt
             .query_map([repository], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
-        Ok(Some(Known { refs, error }))
+        Ok(Some(Known {
+            refs,
+            error,
+            activity,
+        }))
     }
 
     /// Was `repository` audited completely with exactly these refs?
@@ -360,19 +386,30 @@ impl Store {
     }
 
     /// Records a repository's audit, all of it or nothing.
-    pub fn record(&mut self, repository: &str, location: &str, scanned: &Scanned) -> Result<()> {
-        self.record_in(repository, location, scanned)
+    pub fn record(&mut self, repository: &str, from: Provenance, scanned: &Scanned) -> Result<()> {
+        self.record_in(repository, from, scanned)
             .with_context(writing(&self.path))
     }
 
-    fn record_in(&mut self, repository: &str, location: &str, scanned: &Scanned) -> Result<()> {
+    fn record_in(&mut self, repository: &str, from: Provenance, scanned: &Scanned) -> Result<()> {
         let now = now_ms();
         let tx = self.conn.transaction()?;
+        // The activity time only with a complete audit: an incomplete one is redone.
+        let activity = from.activity.filter(|_| scanned.error.is_none());
         tx.execute(
-            "INSERT INTO repositories (name, location, scanned_ms, error) VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO repositories (name, location, scanned_ms, error, origin, activity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (name) DO UPDATE SET location = excluded.location,
-                 scanned_ms = excluded.scanned_ms, error = excluded.error",
-            params![repository, location, now, scanned.error],
+                 scanned_ms = excluded.scanned_ms, error = excluded.error,
+                 origin = excluded.origin, activity = excluded.activity",
+            params![
+                repository,
+                from.location,
+                now,
+                scanned.error,
+                from.origin,
+                activity
+            ],
         )?;
         if scanned.error.is_none() {
             tx.execute("DELETE FROM refs WHERE repository = ?1", [repository])?;
@@ -494,13 +531,33 @@ impl Store {
     }
 
     /// Records that a repository could not be audited (its earlier results stay).
-    pub fn record_failure(&mut self, repository: &str, location: &str, error: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO repositories (name, location, scanned_ms, error) VALUES (?1, ?2, NULL, ?3)
-             ON CONFLICT (name) DO UPDATE SET location = excluded.location, error = excluded.error",
-            params![repository, location, error],
-        )
-        .with_context(writing(&self.path))?;
+    pub fn record_failure(
+        &mut self,
+        repository: &str,
+        from: Provenance,
+        error: &str,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO repositories (name, location, scanned_ms, error, origin)
+                 VALUES (?1, ?2, NULL, ?3, ?4)
+             ON CONFLICT (name) DO UPDATE SET location = excluded.location, error = excluded.error,
+                 origin = excluded.origin",
+                params![repository, from.location, error, from.origin],
+            )
+            .with_context(writing(&self.path))?;
+        Ok(())
+    }
+
+    /// Records that a repository listed by a forge was found unchanged by a fetch: its
+    /// activity time is kept, so that the next run does not fetch it while it stays idle.
+    pub fn record_idle(&mut self, repository: &str, from: Provenance) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE repositories SET origin = ?2, activity = ?3 WHERE name = ?1 AND error IS NULL",
+                params![repository, from.origin, from.activity],
+            )
+            .with_context(writing(&self.path))?;
         Ok(())
     }
 
@@ -635,7 +692,8 @@ impl Store {
                  INSERT INTO main.repositories SELECT * FROM theirs.repositories
                      WHERE name IN (SELECT name FROM newer)
                      ON CONFLICT (name) DO UPDATE SET location = excluded.location,
-                         scanned_ms = excluded.scanned_ms, error = excluded.error;
+                         scanned_ms = excluded.scanned_ms, error = excluded.error,
+                         origin = excluded.origin, activity = excluded.activity;
                  DROP TABLE newer;",
             )?;
             if same_rules {
@@ -723,12 +781,13 @@ impl Store {
             .collect::<rusqlite::Result<_>>()?;
         let repositories = self
             .conn
-            .prepare("SELECT name, scanned_ms, error FROM repositories")?
+            .prepare("SELECT name, scanned_ms, error, origin FROM repositories")?
             .query_map([], |r| {
                 Ok(aggregate::RepositoryRow {
                     name: r.get(0)?,
                     scanned_ms: r.get(1)?,
                     error: r.get(2)?,
+                    origin: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -1295,7 +1354,11 @@ mod tests {
             locations: vec![location],
             ..Scanned::default()
         };
-        store.record("acme/api", "/src/api", &scanned).unwrap();
+        let from = Provenance {
+            location: "/src/api",
+            ..Provenance::default()
+        };
+        store.record("acme/api", from, &scanned).unwrap();
         for status in Status::ALL {
             store.triage("00aa11bb", status, "", "sam").unwrap();
         }
@@ -1358,5 +1421,45 @@ mod tests {
                 assert_eq!(again.hash("r", "p", b"s"), keys[0]);
             }
         }
+    }
+
+    /// A listed repository's activity time is kept with a complete audit only, and merges
+    /// carry it and the origin.
+    #[test]
+    fn the_activity_time_is_kept_with_complete_audits_and_merged() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+        let from = Provenance {
+            location: "https://example.test/acme/api.git",
+            origin: Some("github-org:acme"),
+            activity: Some("2024-05-01T10:00:00Z"),
+        };
+        {
+            let (mut store, _) = Store::open(&a, Some("k"), false).unwrap();
+            let failed = Scanned {
+                error: Some("could not read".into()),
+                ..Scanned::default()
+            };
+            store
+                .record("example.test/acme/api", from, &failed)
+                .unwrap();
+            let known = store.known("example.test/acme/api").unwrap().unwrap();
+            assert!(!known.idle_since("2024-05-01T10:00:00Z"));
+            store
+                .record("example.test/acme/api", from, &Scanned::default())
+                .unwrap();
+            let known = store.known("example.test/acme/api").unwrap().unwrap();
+            assert!(known.idle_since("2024-05-01T10:00:00Z"));
+            assert!(!known.idle_since("2024-05-02T10:00:00Z"));
+        }
+        merge_into(&b, std::slice::from_ref(&a)).unwrap();
+        let merged = Store::open_read_only(&b).unwrap();
+        let known = merged.known("example.test/acme/api").unwrap().unwrap();
+        assert!(known.idle_since("2024-05-01T10:00:00Z"));
+        let rows = merged.rows().unwrap();
+        assert_eq!(
+            rows.repositories[0].origin.as_deref(),
+            Some("github-org:acme")
+        );
     }
 }

@@ -16,6 +16,33 @@ pub struct Target {
     /// Canonical: an absolute path for a local repository, `host/path` for a URL.
     pub name: String,
     pub source: Source,
+    /// Set for a repository a forge listed ([`super::forge`]).
+    pub listed: Option<Listed>,
+}
+
+/// What a forge's listing says of a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// `github-org:ORG`, `github-user:USER` or `gitlab-group:GROUP`.
+    pub origin: String,
+    /// `pushed_at` or `last_activity_at`: unchanged since a complete audit, no fetch.
+    pub activity: Option<String>,
+    /// The credentials handed to git for the clone (https only).
+    pub auth: Option<Auth>,
+}
+
+/// A forge token for git, as the password of `user`; never shown (its `Debug` hides it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Auth {
+    /// `x-access-token` (GitHub) or `oauth2` (GitLab).
+    pub user: &'static str,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Auth {{ user: {:?}, token: *** }}", self.user)
+    }
 }
 
 /// Where a repository's objects come from.
@@ -47,9 +74,48 @@ impl Target {
     /// the URL), as it may be shown and stored: without the URL's credentials in any
     /// spelling, nor those of any other URL in it.
     pub fn redact(&self, message: &str) -> String {
-        match &self.source {
+        let mut out = match &self.source {
             Source::Remote(url) => printable::error_about(message, url),
             _ => printable::urls_in(message).into_owned(),
+        };
+        if let Some(auth) = self.auth() {
+            out = out.replace(&auth.token, "***");
+        }
+        out
+    }
+
+    /// The credentials to clone with, if a forge listed it and gave a token.
+    pub fn auth(&self) -> Option<&Auth> {
+        self.listed
+            .as_ref()
+            .and_then(|l| l.auth.as_ref())
+            .filter(|a| !a.token.is_empty())
+    }
+
+    /// The repository at `url` that a forge listed. A URL that is no remote repository (a
+    /// `file://` one: a hostile API must not point the audit at local paths) is a failure.
+    pub fn listed(url: &str, listed: Listed) -> Target {
+        let mut out = Vec::new();
+        if url.starts_with("file:") || !is_url(url) {
+            out.push(broken(
+                url,
+                Path::new(url),
+                "the API gave a clone URL that is not a remote repository".into(),
+            ));
+        } else {
+            remote(url, &mut out);
+        }
+        let mut t = out.pop().expect("one target");
+        t.listed = Some(listed);
+        t
+    }
+
+    /// A failure recorded under `name` (an owner that could not be listed, say).
+    pub fn failed(name: &str, shown: &str, why: String, listed: Option<Listed>) -> Target {
+        Target {
+            name: name.to_string(),
+            source: Source::Broken(shown.to_string(), why),
+            listed,
         }
     }
 
@@ -63,7 +129,8 @@ impl Target {
 }
 
 /// The targets `inputs` and the lines of the `--repos` file name, sorted by name, each once.
-pub fn collect(inputs: &[String], list: Option<&Path>) -> Result<Vec<Target>> {
+/// With `others` (forge owners to list), naming nothing here is fine.
+pub fn collect(inputs: &[String], list: Option<&Path>, others: bool) -> Result<Vec<Target>> {
     let mut all: Vec<String> = inputs.to_vec();
     if let Some(file) = list {
         // A regular file of bounded size, like every file named on the command line: a
@@ -76,7 +143,7 @@ pub fn collect(inputs: &[String], list: Option<&Path>) -> Result<Vec<Target>> {
                 .map(String::from),
         );
     }
-    if all.is_empty() {
+    if all.is_empty() && !others {
         bail!("nothing to audit: name repositories, directories or URLs, or give --repos FILE");
     }
     let mut targets = Vec::new();
@@ -113,6 +180,7 @@ fn remote(url: &str, out: &mut Vec<Target>) {
     let failed = |why: String| Target {
         name: shown.clone(),
         source: Source::Broken(shown.clone(), printable::error_about(&why, url)),
+        listed: None,
     };
     // git (and gix) would split `user:TOKEN@host:path` at its first `:`, and ssh to a host
     // named `user`: a password has no place in this form.
@@ -138,6 +206,7 @@ fn remote(url: &str, out: &mut Vec<Target>) {
         Some(name) => out.push(Target {
             name: printable::url(&name),
             source: Source::Remote(url.to_string()),
+            listed: None,
         }),
         None => out.push(failed("names no repository".into())),
     }
@@ -164,6 +233,7 @@ fn local(path: &Path, out: &mut Vec<Target>) {
         out.push(Target {
             source: Source::Local(PathBuf::from(&name)),
             name,
+            listed: None,
         });
         return;
     }
@@ -185,6 +255,7 @@ fn broken(name: &str, path: &Path, why: String) -> Target {
     Target {
         name: printable::urls_in(name).into_owned(),
         source: Source::Broken(shown, why),
+        listed: None,
     }
 }
 
@@ -213,6 +284,7 @@ fn find_below(dir: &Path, out: &mut Vec<Target>) {
             out.push(Target {
                 name: d.to_string_lossy().into_owned(),
                 source: Source::Local(d),
+                listed: None,
             });
         } else {
             find_below(&d, out);
@@ -276,6 +348,33 @@ mod tests {
             }
             assert!(!t.name.contains(&tok), "{url}: {}", t.name);
             assert!(!t.location().contains(&tok), "{url}: {}", t.location());
+        }
+    }
+
+    /// A listed repository keeps its listing; a clone URL that is local is refused, and
+    /// the token never shows in a target's `Debug`.
+    #[test]
+    fn listed_targets_are_remote_only() {
+        let auth = Auth {
+            user: "x-access-token",
+            token: "SYNTHETIC_TOKEN_1234".into(),
+        };
+        let listed = Listed {
+            origin: "github-org:acme".into(),
+            activity: Some("2024-01-01T00:00:00Z".into()),
+            auth: Some(auth),
+        };
+        let t = Target::listed("https://example.test/acme/api.git", listed.clone());
+        assert_eq!(t.name, "example.test/acme/api");
+        assert_eq!(t.auth().map(|a| a.user), Some("x-access-token"));
+        assert!(!format!("{t:?}").contains("SYNTHETIC_TOKEN_1234"));
+        assert_eq!(
+            t.redact("failed with SYNTHETIC_TOKEN_1234"),
+            "failed with ***"
+        );
+        for local in ["file:///etc", "/etc", "../x"] {
+            let t = Target::listed(local, listed.clone());
+            assert!(matches!(t.source, Source::Broken(..)), "{local}: {t:?}");
         }
     }
 

@@ -32,33 +32,8 @@ pub struct Client {
 impl Client {
     /// Reads the extra trust roots and the proxy: errors name the file or variable.
     pub fn new(settings: Settings) -> Result<Client> {
-        let mut roots = Vec::new();
-        for file in &settings.ca_files {
-            let shown = file.display();
-            let pem = std::fs::read(file)
-                .with_context(|| format!("cannot read --validation-ca {shown}"))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).with_context(|| {
-                format!("--validation-ca {shown} is not a PEM certificate bundle")
-            })?;
-            if certs.is_empty() {
-                anyhow::bail!("--validation-ca {shown} holds no certificate");
-            }
-            roots.extend(certs);
-        }
-        let proxy = ["HTTPS_PROXY", "https_proxy"]
-            .into_iter()
-            .find_map(|v| {
-                std::env::var(v)
-                    .ok()
-                    .filter(|p| !p.is_empty())
-                    .map(|p| (v, p))
-            })
-            .map(|(var, p)| {
-                reqwest::Proxy::https(&p)
-                    .map(|proxy| proxy.no_proxy(reqwest::NoProxy::from_env()))
-                    .with_context(|| format!("{var} is not a proxy URL"))
-            })
-            .transpose()?;
+        let roots = trust_roots(&settings.ca_files, "--validation-ca")?;
+        let proxy = env_proxy()?;
         Ok(Client {
             settings,
             roots,
@@ -307,6 +282,41 @@ impl Client {
             std::thread::sleep(at - now);
         }
     }
+}
+
+/// The extra trust roots in the PEM files given to `flag` (a private instance's CA, or a
+/// corporate proxy's): errors name the flag and the file.
+pub fn trust_roots(files: &[std::path::PathBuf], flag: &str) -> Result<Vec<reqwest::Certificate>> {
+    let mut roots = Vec::new();
+    for file in files {
+        let shown = file.display();
+        let pem = std::fs::read(file).with_context(|| format!("cannot read {flag} {shown}"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .with_context(|| format!("{flag} {shown} is not a PEM certificate bundle"))?;
+        if certs.is_empty() {
+            anyhow::bail!("{flag} {shown} holds no certificate");
+        }
+        roots.extend(certs);
+    }
+    Ok(roots)
+}
+
+/// The proxy `HTTPS_PROXY` names (with `NO_PROXY`'s exceptions), if any.
+pub fn env_proxy() -> Result<Option<reqwest::Proxy>> {
+    ["HTTPS_PROXY", "https_proxy"]
+        .into_iter()
+        .find_map(|v| {
+            std::env::var(v)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(|p| (v, p))
+        })
+        .map(|(var, p)| {
+            reqwest::Proxy::https(&p)
+                .map(|proxy| proxy.no_proxy(reqwest::NoProxy::from_env()))
+                .with_context(|| format!("{var} is not a proxy URL"))
+        })
+        .transpose()
 }
 
 /// What went wrong sending, in words (never the URL: it may hold the secret).

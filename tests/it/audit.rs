@@ -693,3 +693,21 @@ fn bare_repositories_are_audited_in_place() {
         "a local repository was cloned"
     );
 }
+
+/// Listing a forge's repositories needs HTTPS: a build without it says so in one line, and
+/// the flags that only apply to listings are refused alone.
+#[cfg(not(feature = "https"))]
+#[test]
+fn forge_listings_need_the_https_feature() {
+    let f = Fleet::new();
+    let (code, out, err) = f.audit("a.db", &["--github-org", "acme"], &[]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("need a build with the https feature") && err.lines().count() == 1,
+        "{err}"
+    );
+    let (code, _, err) = f.audit("a.db", &["--include-forks", "."], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("apply to --github-org"), "{err}");
+    assert!(!f.db("a.db").exists(), "nothing was written");
+}

@@ -157,6 +157,7 @@ fn sample() -> AuditReport {
         name: name.to_string(),
         scanned_at: error.is_none().then(|| "2025-01-01T00:00:00Z".to_string()),
         error: error.map(str::to_string),
+        origin: None,
         incidents: n,
     };
     AuditReport {
@@ -244,6 +245,7 @@ fn big(n: usize) -> AuditReport {
                 name: format!("git://git.example.test/team-{}/service-{r}.git", r % 8),
                 scanned_at: Some("2025-01-01T00:00:00Z".to_string()),
                 error: None,
+                origin: None,
                 incidents: n / 10,
             })
             .collect(),
@@ -263,6 +265,7 @@ fn empty() -> AuditReport {
             name: A.to_string(),
             scanned_at: Some("2025-01-01T00:00:00Z".to_string()),
             error: None,
+            origin: None,
             incidents: 0,
         }],
         incidents: Vec::new(),

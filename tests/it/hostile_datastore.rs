@@ -640,7 +640,7 @@ fn an_older_datastore_is_upgraded_in_place_or_left_as_it_was() {
         .unwrap();
     assert_eq!(
         (version, decisions),
-        (4, 2),
+        (5, 2),
         "upgraded, the older decision kept"
     );
     drop(c);

@@ -44,6 +44,8 @@
 //! - `properties`: proptest invariants (redaction, line/column, staged vs whole, fingerprints).
 //! - `cli`: the CLI contract snapshotted: exit code, stdout and stderr of each command.
 //! - `completions`: `leakguard completions SHELL` run in bash (and fish), and `leakguard man`.
+//! - `org_audit` (https feature): `audit --github-org/--github-user/--gitlab-group` against
+//!   a loopback mock of the forges' APIs and repositories served by `git http-backend`.
 //! - `validation`: `leakguard validate` against a loopback HTTPS mock of the issuers
 //!   (`mock_issuer`): every validating rule live and dead, and the safety defaults.
 
@@ -80,6 +82,8 @@ mod integrations;
 #[cfg(feature = "https")]
 mod mock_issuer;
 mod oci;
+#[cfg(feature = "https")]
+mod org_audit;
 mod pairs;
 mod properties;
 mod quality;

@@ -2,7 +2,7 @@
 //! a certificate from a test CA made at test time (rcgen), listening on 127.0.0.1 only.
 //!
 //! It counts connections (so a test can assert that none was made), records each request
-//! (method, path, headers, body) and answers with what the test's handler returns, or
+//! (method, path, headers, body: whole or in chunks) and answers with what the test's handler returns, or
 //! misbehaves as the handler asks: never answer, trickle, send without end, close.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -217,13 +217,27 @@ fn serve(
             headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let len = headers
-        .iter()
-        .find(|(n, _)| n == "content-length")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body)?;
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    let mut body = Vec::new();
+    if header("transfer-encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
+        // git's POSTs may come in chunks.
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let size = size.trim().split(';').next().unwrap_or("0");
+            let n = usize::from_str_radix(size, 16).unwrap_or(0);
+            let mut chunk = vec![0; n + 2];
+            reader.read_exact(&mut chunk)?;
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else {
+        let len = header("content-length").and_then(|v| v.parse::<usize>().ok());
+        body.resize(len.unwrap_or(0), 0);
+        reader.read_exact(&mut body)?;
+    }
     drop(reader);
     let request = Request {
         method,
