@@ -104,7 +104,12 @@ fn check_app_image(json: &Value, image: &str) {
     // This image's findings only (a scan may hold several images).
     let own: Vec<Value> = findings(json)
         .into_iter()
-        .filter(|f| f["path"].as_str().unwrap().starts_with(&format!("{image}!")))
+        .filter(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{image}!"))
+        })
         .cloned()
         .collect();
     let json = &serde_json::json!({ "findings": own });
@@ -713,7 +718,10 @@ fn images_in_a_scanned_tree_are_read_as_images() {
     let t = Tree::new();
     t.file("build/app.tar", oci::docker_save(&app_image(Pack::Tar)));
     oci::layout(&t.join("out/oci"), &[app_image(Pack::Gzip)]);
-    t.file("build/plain.tar", oci::tar_of(&[("conf/app.env".into(), env_line(90))]));
+    t.file(
+        "build/plain.tar",
+        oci::tar_of(&[("conf/app.env".into(), env_line(90))]),
+    );
     // The image tarball is far over the limit for one file; its files are not.
     let (code, json, stderr) = scan_json(&t, &[".", "--max-file-size", "4K"]);
     assert_eq!(code, 1, "{stderr}");
@@ -724,5 +732,8 @@ fn images_in_a_scanned_tree_are_read_as_images() {
         .iter()
         .map(|f| f["path"].as_str().unwrap())
         .collect();
-    assert!(!paths.iter().any(|p| p.contains("blobs/sha256")), "{paths:#?}");
+    assert!(
+        !paths.iter().any(|p| p.contains("blobs/sha256")),
+        "{paths:#?}"
+    );
 }
