@@ -5,6 +5,7 @@
 //! flow). Credentials come from `LEAKGUARD_REGISTRY_USERNAME` and
 //! `LEAKGUARD_REGISTRY_PASSWORD`, else from the `auths` of Docker's `config.json`; they are
 //! never printed, and never sent to another host than the registry and its token realm.
+//! `HTTPS_PROXY` (with `NO_PROXY`) is honoured, and `--registry-ca` adds trust roots.
 
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -109,22 +110,20 @@ pub struct Registry {
 impl Registry {
     /// A client for `at`, trusting the extra roots in `ca_files` too.
     pub fn new(at: Reference, ca_files: &[PathBuf]) -> Result<Registry, String> {
-        let mut roots = Vec::new();
-        for file in ca_files {
-            let shown = file.display();
-            let pem = std::fs::read(file)
-                .map_err(|e| format!("cannot read --registry-ca {shown}: {e}"))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|_| format!("--registry-ca {shown} is not a PEM certificate bundle"))?;
-            roots.extend(certs);
-        }
-        let client = reqwest::blocking::Client::builder()
+        use crate::validate::http::{env_proxy, trust_roots};
+        let roots = trust_roots(ca_files, "--registry-ca").map_err(|e| format!("{e:#}"))?;
+        let b = reqwest::blocking::Client::builder()
             .user_agent(concat!("leakguard/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .https_only(true)
-            .tls_certs_merge(roots)
-            .no_proxy()
+            .tls_certs_merge(roots);
+        // A corporate proxy, as for validation and forge listings.
+        let b = match env_proxy().map_err(|e| format!("{e:#}"))? {
+            Some(p) => b.proxy(p),
+            None => b.no_proxy(),
+        };
+        let client = b
             .build()
             .map_err(|e| format!("cannot make an HTTPS client: {}", e.without_url()))?;
         let credentials = credentials(&at.host);
