@@ -112,6 +112,17 @@ fn walk_files<S: Sink + Send>(
     let Some((first, rest)) = walk.roots.split_first() else {
         return;
     };
+    // Set once a layout is met: only then are files checked for being its blobs. The walk's
+    // filter never sees its roots: a root that is a layout is looked at here.
+    let layouts = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for r in walk.roots.iter().filter(|r| r.is_dir) {
+        if super::image::is_layout(&r.path) {
+            if let Ok(mut found) = images.lock() {
+                found.push(r.path.clone());
+            }
+            layouts.store(true, std::sync::atomic::Ordering::Release);
+        }
+    }
     let mut builder = WalkBuilder::new(&first.path);
     for r in rest {
         builder.add(&r.path);
@@ -142,17 +153,20 @@ fn walk_files<S: Sink + Send>(
         .follow_links(false)
         .threads(limits.threads)
         .filter_entry({
-            let images = images.clone();
+            let (images, layouts) = (images.clone(), layouts.clone());
             move |e| {
                 if e.file_name() == ".git" {
                     return false;
                 }
+                // A layout is read as an image, and walked all the same: its blobs are left
+                // to the image reader (which scans those no document names), its other
+                // files are files like any.
                 let dir = e.file_type().is_some_and(|t| t.is_dir());
-                if dir && e.depth() > 0 && super::image::is_layout(e.path()) {
+                if dir && super::image::is_layout(e.path()) {
                     if let Ok(mut found) = images.lock() {
                         found.push(e.path().to_path_buf());
                     }
-                    return false;
+                    layouts.store(true, std::sync::atomic::Ordering::Release);
                 }
                 let Some((refused, roots)) = &guard else {
                     return true;
@@ -179,6 +193,7 @@ fn walk_files<S: Sink + Send>(
         buf: Vec::new(),
         sink: make(),
         images,
+        layouts: &layouts,
     };
     builder.build_parallel().run(|| {
         let mut reader = reader();
@@ -236,8 +251,10 @@ struct Reader<'a, S> {
     cancel: &'a Cancel,
     buf: Vec<u8>,
     sink: S,
-    /// Image tarballs met, left to be read as images.
+    /// Image tarballs and layouts met, left to be read as images.
     images: &'a Mutex<Vec<PathBuf>>,
+    /// Whether `images` holds a layout.
+    layouts: &'a std::sync::atomic::AtomicBool,
 }
 
 impl<S: Sink> Reader<'_, S> {
@@ -246,6 +263,9 @@ impl<S: Sink> Reader<'_, S> {
             if let Ok(mut found) = self.images.lock() {
                 found.push(path.to_path_buf());
             }
+            return;
+        }
+        if self.layouts.load(std::sync::atomic::Ordering::Acquire) && self.in_blobs(path) {
             return;
         }
         let origins = [self.origin(path)];
@@ -341,6 +361,12 @@ impl<S: Sink> Reader<'_, S> {
 
     fn origin(&self, path: &Path) -> Origin {
         origin(self.walk, path)
+    }
+
+    /// Whether `path` is under the `blobs/` of a layout met: the image reader's.
+    fn in_blobs(&self, path: &Path) -> bool {
+        let found = self.images.lock().unwrap_or_else(|e| e.into_inner());
+        found.iter().any(|l| path.starts_with(l.join("blobs")))
     }
 }
 

@@ -737,3 +737,69 @@ fn images_in_a_scanned_tree_are_read_as_images() {
         "{paths:#?}"
     );
 }
+
+/// `oci-layout` and `index.json` in a directory, or `manifest.json` in a tar, make it an
+/// image, but never hide what lies beside the image: a directory's other files are walked,
+/// and blobs or tar entries no document names are scanned as plain files. Otherwise two
+/// files added at a repository's root would blind `leakguard scan .` in CI.
+#[test]
+fn an_image_never_hides_what_lies_beside_it() {
+    let t = Tree::new();
+    // The repository root is made a layout of a clean image.
+    clean_layout(t.path(), Pack::Gzip);
+    t.file("src/app.env", env_line(100));
+    oci::blob(t.path(), &env_line(101));
+    t.file("blobs/sha256/not-a-digest/x.env", env_line(102));
+    let (code, json, stderr) = scan_json(&t, &["."]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut paths: Vec<&str> = findings(&json)
+        .iter()
+        .filter(|f| f["rule_id"] == "monime-live-token")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    paths.sort();
+    let loose = oci::digest(&env_line(101));
+    assert_eq!(
+        paths,
+        [
+            format!("blobs/sha256/{}", &loose["sha256:".len()..]),
+            "blobs/sha256/not-a-digest/x.env".to_string(),
+            "src/app.env".to_string(),
+        ]
+    );
+
+    // A docker save tarball with an entry its manifest does not name, and a name given twice
+    // (tar extracts the last: the first is read all the same).
+    let mut files = vec![
+        ("notes/deploy.env".to_string(), env_line(103)),
+        ("notes/deploy.env".to_string(), b"clean\n".to_vec()),
+    ];
+    let saved = oci::docker_save(&Image::new(vec![layer(
+        "COPY . /",
+        Pack::Tar,
+        &[("etc/motd", b"hi\n")],
+    )]));
+    let mut archive = tar::Archive::new(saved.as_slice());
+    for e in archive.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().to_string_lossy().into_owned();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut data).unwrap();
+        files.push((name, data));
+    }
+    let u = Tree::new();
+    u.file("image.tar", oci::tar_of(&files));
+    let (code, json, stderr) = scan_json(&u, &["image.tar"]);
+    assert_eq!(code, 1, "{stderr}");
+    let f = at(&json, "image.tar!/notes/deploy.env");
+    assert_eq!(f["rule_id"], "monime-live-token");
+    assert!(f.get("image").is_none());
+}
+
+#[test]
+fn a_layout_blobs_folder_too_deep_to_list_makes_the_scan_incomplete() {
+    let t = Tree::new();
+    clean_layout(&t.join("img"), Pack::Gzip);
+    t.file("img/blobs/a/b/c/d/e/f/g/h/i/deep.env", env_line(104));
+    incomplete(&t, ".", &["img: blobs/ not listed to its end"]);
+}

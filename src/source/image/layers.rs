@@ -90,6 +90,63 @@ impl<S: Sink> LayerReader<'_, S> {
         }
     }
 
+    /// A file of `image`'s tarball or layout that its documents do not name: scanned as a
+    /// plain file (`app.tar!/notes.txt`, `layout/blobs/sha256/…`), so that nothing beside an
+    /// image goes unread.
+    pub(super) fn plain(&mut self, image: &Image, unread: &super::store::Unread) {
+        let name = unread.name.as_str();
+        let origin = match &image.store {
+            Store::Tar { .. } => {
+                let mut o = Origin::new(
+                    format!("{}!/{name}", image.path),
+                    format!(
+                        "{}!/{}",
+                        image.shown,
+                        crate::chunk::printable_name(name.as_bytes())
+                    ),
+                    OriginKind::File,
+                );
+                o.physical = Some(image.shown.len());
+                o
+            }
+            // A layout's file, as the walk would have reported it.
+            _ => {
+                let join = |dir: &str, name: String| match dir.is_empty() {
+                    true => name,
+                    false => format!("{}/{name}", dir.trim_end_matches('/')),
+                };
+                let shown = crate::chunk::printable_name(name.as_bytes());
+                Origin::new(
+                    join(&image.dir_path, name.to_string()),
+                    join(&image.dir_shown, shown),
+                    OriginKind::File,
+                )
+            }
+        };
+        let origins = std::slice::from_ref(&origin);
+        let read = image.store.open_unread(unread).and_then(|(mut r, size)| {
+            if !self.limits.admits(size) {
+                return Ok(None);
+            }
+            if size > window_size() as u64 {
+                crate::source::stream(&mut *self.own, r, self.cancel, origins);
+                return Ok(Some(None));
+            }
+            let mut bytes = Vec::with_capacity(size as usize);
+            r.read_to_end(&mut bytes)?;
+            Ok(Some(Some(bytes)))
+        });
+        match read {
+            Ok(Some(Some(bytes))) => self.send(Job::Bytes(origin, bytes)),
+            Ok(Some(None)) => {}
+            Ok(None) => self.send(Job::TooLarge(origin)),
+            Err(e) => self.own.take(Item {
+                content: Content::Unreadable(e.to_string()),
+                origins,
+            }),
+        }
+    }
+
     fn send(&mut self, job: Job) {
         // The scanning threads outlive the reader: a send fails only if they all panicked.
         let _ = self.tx.send(job);

@@ -44,6 +44,10 @@ struct Image {
     shown: String,
     /// The start of every path allowlists and path rules see.
     path: String,
+    /// A layout directory's own path as a walk reports it (empty for the walk's root) and as
+    /// allowlists see it: the start of its plain files' paths.
+    dir_shown: String,
+    dir_path: String,
     store: Store,
 }
 
@@ -82,12 +86,15 @@ pub fn split(
             list.push(Image {
                 store: registry(&shown, ca_files)?,
                 path: shown.clone(),
+                dir_shown: String::new(),
+                dir_path: String::new(),
                 shown,
             });
             continue;
         }
+        // A directory is walked, and the walk hands over the layouts it meets, this one
+        // too: the files beside an image's blobs are scanned as files.
         let store = match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => Store::dir(p),
             Ok(m) if m.is_file() => Store::tar(p).ok().flatten(),
             _ => None,
         };
@@ -95,6 +102,8 @@ pub fn split(
             Some(store) => list.push(Image {
                 shown: crate::source::worktree::slash_path(p),
                 path: crate::source::worktree::slash_path(p),
+                dir_shown: String::new(),
+                dir_path: String::new(),
                 store,
             }),
             None => rest.push(p.clone()),
@@ -171,20 +180,28 @@ impl Images {
     }
 
     /// Adds the images a walk met (`found`: each one's origin as a file of the walk, and its
-    /// path on disk).
+    /// path on disk). A walk's root is its own origin's empty path: it is shown as given.
     pub fn add(&mut self, found: Vec<(Origin, PathBuf)>) {
         for (origin, p) in found {
             let store = match p.is_dir() {
                 true => Store::dir(&p),
                 false => Store::tar(&p).ok().flatten(),
             };
-            if let Some(store) = store {
-                self.list.push(Image {
-                    shown: origin.display,
-                    path: origin.path,
-                    store,
-                });
-            }
+            let Some(store) = store else { continue };
+            let (shown, path) = match origin.display.is_empty() {
+                true => {
+                    let given = crate::source::worktree::slash_path(&p);
+                    (given.clone(), given)
+                }
+                false => (origin.display.clone(), origin.path.clone()),
+            };
+            self.list.push(Image {
+                shown,
+                path,
+                dir_shown: origin.display,
+                dir_path: origin.path,
+                store,
+            });
         }
     }
 
@@ -221,7 +238,11 @@ impl Images {
                 if cancel.is_cancelled() {
                     break;
                 }
-                let (manifests, problems) = plan::plan(&image.store, self.platform.as_deref());
+                let plan::Plan {
+                    manifests,
+                    problems,
+                    named,
+                } = plan::plan(&image.store, self.platform.as_deref());
                 // Each image file reports what it holds, whatever another one shares with it.
                 reader.seen.clear();
                 reader.read.clear();
@@ -234,6 +255,19 @@ impl Images {
                 }
                 for m in &manifests {
                     reader.image(i, image, m, &mut scan);
+                }
+                let unread = image.store.unread(&named).unwrap_or_else(|(files, why)| {
+                    reader.own.take(Item {
+                        content: Content::Unreadable(why),
+                        origins: std::slice::from_ref(&origin),
+                    });
+                    files
+                });
+                for unread in unread {
+                    if cancel.is_cancelled() {
+                        break;
+                    }
+                    reader.plain(image, &unread);
                 }
             }
             drop(reader);

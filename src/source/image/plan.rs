@@ -154,14 +154,22 @@ const MANIFEST_TYPES: [&str; 2] = [
 /// Indexes nest (an index of platforms inside a layout's index): this deep at most.
 const MAX_DEPTH: usize = 8;
 
-/// The manifests of the image in `store`, for `platform` (`os/arch[/variant]`) or all, and
-/// the problems met.
-pub fn plan(store: &Store, platform: Option<&str>) -> (Vec<Manifest>, Vec<String>) {
+/// What [`plan`] found: the manifests to scan, the problems met, and every file of the
+/// store the image's documents name (on any platform), read or not.
+pub struct Plan {
+    pub manifests: Vec<Manifest>,
+    pub problems: Vec<String>,
+    pub named: HashSet<String>,
+}
+
+/// The manifests of the image in `store`, for `platform` (`os/arch[/variant]`) or all.
+pub fn plan(store: &Store, platform: Option<&str>) -> Plan {
     let mut p = Planner {
         store,
         problems: Vec::new(),
         seen: HashSet::new(),
         out: Vec::new(),
+        named: HashSet::new(),
     };
     #[cfg(feature = "https")]
     if let Store::Registry(r) = store {
@@ -187,6 +195,8 @@ pub fn plan(store: &Store, platform: Option<&str>) -> (Vec<Manifest>, Vec<String
     // An OCI layout first: `docker save` since Docker 25 writes one beside its manifest.json,
     // and only the layout carries media types and platforms.
     if store.has("oci-layout") && store.has("index.json") {
+        p.named
+            .extend(["oci-layout".to_string(), "index.json".to_string()]);
         match store
             .read("index.json")
             .map_err(|e| e.to_string())
@@ -196,13 +206,14 @@ pub fn plan(store: &Store, platform: Option<&str>) -> (Vec<Manifest>, Vec<String
             Err(e) => p.problems.push(format!("index.json cannot be read: {e}")),
         }
     } else {
+        p.named.insert("manifest.json".to_string());
         p.saved();
     }
     finish(p, platform)
 }
 
 /// The manifests planned, for `platform` or all, and the problems met.
-fn finish(mut p: Planner<'_>, platform: Option<&str>) -> (Vec<Manifest>, Vec<String>) {
+fn finish(mut p: Planner<'_>, platform: Option<&str>) -> Plan {
     if p.out.is_empty() && p.problems.is_empty() {
         p.problems.push("holds no image manifest".into());
     }
@@ -223,7 +234,11 @@ fn finish(mut p: Planner<'_>, platform: Option<&str>) -> (Vec<Manifest>, Vec<Str
                 .push(format!("no image for platform {want} (platforms: {has})"));
         }
     }
-    (manifests, p.problems)
+    Plan {
+        manifests,
+        problems: p.problems,
+        named: p.named,
+    }
 }
 
 /// `linux/arm64` asks for `linux/arm64` and `linux/arm64/v8`.
@@ -240,6 +255,8 @@ struct Planner<'a> {
     /// Documents already followed: an index that refers to itself (or a cycle) stops here.
     seen: HashSet<String>,
     out: Vec<Manifest>,
+    /// The store's files the documents name.
+    named: HashSet<String>,
 }
 
 impl Planner<'_> {
@@ -361,6 +378,7 @@ impl Planner<'_> {
                 .problems
                 .push(format!("manifest digest {} is not a digest", d.digest));
         }
+        self.named.extend(blob_path(&d.digest));
         let doc = self.store.manifest(&d.digest).map_err(|e| e.to_string());
         match doc
             .and_then(|b| check(&d.digest, &b).map(|()| b))
@@ -373,6 +391,7 @@ impl Planner<'_> {
 
     /// The config at `path`, checked against `digest`.
     fn config(&mut self, path: &str, digest: Option<&str>) -> Option<ImageConfig> {
+        self.named.insert(path.trim_start_matches("./").to_string());
         let bytes = match digest {
             Some(d) => self.verified(path, d),
             None => self.store.read(path).map_err(|e| e.to_string()),
@@ -408,6 +427,7 @@ impl Planner<'_> {
         config: Option<ImageConfig>,
         mut layers: Vec<Layer>,
     ) {
+        self.named.extend(layers.iter().map(|l| l.blob.clone()));
         let c = config.as_ref().map(|c| &c.config);
         let platform = platform.or_else(|| c.and_then(Config::platform));
         let made: Vec<&str> = c

@@ -3,7 +3,7 @@
 //! the files of an OCI image layout directory. Blobs are opened as readers: a layer is
 //! streamed, never read whole or unpacked to disk.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -12,18 +12,30 @@ use std::path::{Path, PathBuf};
 /// (read into memory whole, unlike a layer).
 pub const MAX_DOCUMENT: u64 = 16 << 20;
 
-/// An image's files.
+/// An image's files. Those of a tarball or a layout's `blobs/` that no document names
+/// ([`Store::unread`]) are scanned as plain files: a `manifest.json` or an `oci-layout` must
+/// not hide what lies beside it.
 pub enum Store {
-    /// A tar: each regular entry's offset and size, by its path (`./` stripped).
+    /// A tar: each regular entry's path (`./` stripped), offset and size, in order, and the
+    /// entry each path names (its last, as tar extracts it).
     Tar {
         file: PathBuf,
-        entries: HashMap<String, (u64, u64)>,
+        entries: Vec<(String, u64, u64)>,
+        by_name: HashMap<String, usize>,
     },
     /// An OCI image layout directory.
     Dir(PathBuf),
     /// A repository in a registry (the `https` feature).
     #[cfg(feature = "https")]
     Registry(Box<super::registry::Registry>),
+}
+
+/// A file of a store no document names ([`Store::unread`]).
+pub struct Unread {
+    /// Its path in the tarball or the layout.
+    pub name: String,
+    /// Which tar entry (a name may be given to several).
+    entry: Option<usize>,
 }
 
 /// How many tar entries an image tarball may have: an image has a few per layer and blob;
@@ -42,7 +54,8 @@ impl Store {
         }
         file.seek(SeekFrom::Start(0))?;
         let mut archive = tar::Archive::new(file);
-        let mut entries = HashMap::new();
+        let mut entries = Vec::new();
+        let mut by_name = HashMap::new();
         for (n, e) in archive.entries_with_seek()?.enumerate() {
             if n == MAX_TAR_ENTRIES {
                 return Ok(None);
@@ -55,13 +68,15 @@ impl Store {
             }
             let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
             let name = name.trim_start_matches("./").to_string();
-            entries.insert(name, (e.raw_file_position(), e.size()));
+            by_name.insert(name.clone(), entries.len());
+            entries.push((name, e.raw_file_position(), e.size()));
         }
-        let image = entries.contains_key("manifest.json")
-            || (entries.contains_key("oci-layout") && entries.contains_key("index.json"));
+        let image = by_name.contains_key("manifest.json")
+            || (by_name.contains_key("oci-layout") && by_name.contains_key("index.json"));
         Ok(image.then(|| Store::Tar {
             file: path.to_path_buf(),
             entries,
+            by_name,
         }))
     }
 
@@ -73,10 +88,55 @@ impl Store {
         (regular("oci-layout") && regular("index.json")).then(|| Store::Dir(path.to_path_buf()))
     }
 
+    /// The files of a tarball, or of a layout's `blobs/`, that are not among `named` (the
+    /// names an image's documents give, [`super::plan::plan`]'s): to be scanned as plain
+    /// files. A layout's other files are left to the walk; a tar entry whose name a later
+    /// entry takes again is not named.
+    ///
+    /// `Err` when a layout's `blobs/` is too big or too deep to list (over 100,000 files, 8
+    /// folders deep): the files listed so far come with it, and the scan is incomplete.
+    pub fn unread(&self, named: &HashSet<String>) -> Result<Vec<Unread>, (Vec<Unread>, String)> {
+        match self {
+            Store::Tar {
+                entries, by_name, ..
+            } => Ok((0..entries.len())
+                .filter(|&i| {
+                    let name = &entries[i].0;
+                    !(named.contains(name) && by_name.get(name) == Some(&i))
+                })
+                .map(|i| Unread {
+                    name: entries[i].0.clone(),
+                    entry: Some(i),
+                })
+                .collect()),
+            Store::Dir(dir) => {
+                let mut files = Vec::new();
+                let listed = files_under(dir, Path::new("blobs"), 0, &mut files);
+                files.retain(|f| !named.contains(f));
+                files.sort();
+                let files = files
+                    .into_iter()
+                    .map(|name| Unread { name, entry: None })
+                    .collect();
+                match listed {
+                    true => Ok(files),
+                    false => Err((
+                        files,
+                        format!(
+                            "blobs/ not listed to its end: over {MAX_TAR_ENTRIES} files or 8 folders deep"
+                        ),
+                    )),
+                }
+            }
+            #[cfg(feature = "https")]
+            Store::Registry(_) => Ok(Vec::new()),
+        }
+    }
+
     /// Whether the store has a file at `name` (a path inside the tarball or layout).
     pub fn has(&self, name: &str) -> bool {
         match self {
-            Store::Tar { entries, .. } => entries.contains_key(name),
+            Store::Tar { by_name, .. } => by_name.contains_key(name),
             Store::Dir(dir) => safe(name).is_some_and(|n| dir.join(n).is_file()),
             #[cfg(feature = "https")]
             Store::Registry(_) => false,
@@ -94,12 +154,30 @@ impl Store {
         self.read(&path)
     }
 
+    /// An unread file, open, and its size.
+    pub fn open_unread(&self, u: &Unread) -> io::Result<(Box<dyn Read + Send>, u64)> {
+        match (self, u.entry) {
+            (Store::Tar { file, entries, .. }, Some(i)) => {
+                let (_, at, size) = entries[i];
+                let mut f = regular(file)?;
+                f.seek(SeekFrom::Start(at))?;
+                Ok((Box::new(f.take(size)), size))
+            }
+            _ => self.open(&u.name),
+        }
+    }
+
     /// The file at `name`, open, and its size. Each call opens its own handle, so layers
     /// can be read by several threads.
     pub fn open(&self, name: &str) -> io::Result<(Box<dyn Read + Send>, u64)> {
         match self {
-            Store::Tar { file, entries } => {
-                let &(at, size) = entries.get(name).ok_or_else(|| missing(name))?;
+            Store::Tar {
+                file,
+                entries,
+                by_name,
+            } => {
+                let &i = by_name.get(name).ok_or_else(|| missing(name))?;
+                let (_, at, size) = entries[i];
                 let mut f = regular(file)?;
                 f.seek(SeekFrom::Start(at))?;
                 Ok((Box::new(f.take(size)), size))
@@ -161,6 +239,35 @@ fn regular(path: &Path) -> io::Result<File> {
             path.display()
         ))),
     }
+}
+
+/// The files under `dir/rel` (links not followed), as `/`-separated paths relative to
+/// `dir`. False when the listing stopped short: 8 folders deep, or at 100,000 files.
+fn files_under(dir: &Path, rel: &Path, depth: usize, out: &mut Vec<String>) -> bool {
+    let Ok(read) = std::fs::read_dir(dir.join(rel)) else {
+        return true;
+    };
+    for e in read.flatten() {
+        if out.len() >= MAX_TAR_ENTRIES {
+            return false;
+        }
+        let Ok(t) = e.file_type() else { continue };
+        let rel = rel.join(e.file_name());
+        if t.is_dir() {
+            if depth >= 8 || !files_under(dir, &rel, depth + 1, out) {
+                return false;
+            }
+        } else {
+            // Links and special files too: opening one is refused with a warning, so that
+            // nothing under `blobs/` (which the walk leaves to this listing) goes unsaid.
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push(parts.join("/"));
+        }
+    }
+    true
 }
 
 /// A relative path with no `..`, root or prefix: what a layout's names may be.
