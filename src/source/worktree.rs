@@ -115,7 +115,9 @@ fn walk_files<S: Sink + Send>(
     // Set once a layout is met: only then are files checked for being its blobs. The walk's
     // filter never sees its roots: a root that is a layout is looked at here.
     let layouts = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    for r in walk.roots.iter().filter(|r| r.is_dir) {
+    // `--no-archives`: an image is an archive too, and its files are read as they are.
+    let detect = limits.archive_depth > 0;
+    for r in walk.roots.iter().filter(|r| detect && r.is_dir) {
         if super::image::is_layout(&r.path) {
             if let Ok(mut found) = images.lock() {
                 found.push(r.path.clone());
@@ -162,7 +164,7 @@ fn walk_files<S: Sink + Send>(
                 // to the image reader (which scans those no document names), its other
                 // files are files like any.
                 let dir = e.file_type().is_some_and(|t| t.is_dir());
-                if dir && super::image::is_layout(e.path()) {
+                if detect && dir && super::image::is_layout(e.path()) {
                     if let Ok(mut found) = images.lock() {
                         found.push(e.path().to_path_buf());
                     }
@@ -259,7 +261,7 @@ struct Reader<'a, S> {
 
 impl<S: Sink> Reader<'_, S> {
     fn file(&mut self, path: &Path) {
-        if super::image::is_image_tar(path) {
+        if self.limits.archive_depth > 0 && super::image::is_image_tar(path) {
             if let Ok(mut found) = self.images.lock() {
                 found.push(path.to_path_buf());
             }

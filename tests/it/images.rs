@@ -803,3 +803,18 @@ fn a_layout_blobs_folder_too_deep_to_list_makes_the_scan_incomplete() {
     t.file("img/blobs/a/b/c/d/e/f/g/h/i/deep.env", env_line(104));
     incomplete(&t, ".", &["img: blobs/ not listed to its end"]);
 }
+
+#[test]
+fn no_archives_reads_images_in_a_tree_as_files() {
+    let t = Tree::new();
+    t.file("build/app.tar", oci::docker_save(&app_image(Pack::Tar)));
+    let (code, json, stderr) = scan_json(&t, &[".", "--no-archives"]);
+    // The tar is one binary file: its path rules only, no image, nothing inside it.
+    assert!(code == 0 || code == 1, "{stderr}");
+    assert!(
+        findings(&json)
+            .iter()
+            .all(|f| f.get("image").is_none() && !f["path"].as_str().unwrap().contains('!')),
+        "{json:#}"
+    );
+}
